@@ -1,7 +1,29 @@
+using LocationServer;
+using LocationServer.Admin;
+using LocationServer.Cli;
+using LocationServer.Health;
+using LocationServer.Held;
+using LocationServer.Telemetry;
+using LocationServer.Wiremap;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddLocationServerTelemetry();
+builder.Services.AddLocationServerCore(builder.Configuration);
+builder.Services.AddHeld(builder.Configuration);
+builder.Services.AddAdmin(builder.Configuration);
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
-app.MapGet("/health/live", () => "ok");
-app.Run();
+if (CliCommands.IsCommand(args)) return await CliCommands.RunAsync(app, args).ConfigureAwait(false);
+
+await app.PrepareStorageAsync().ConfigureAwait(false);
+app.UseLocationServerTelemetry();
+app.MapOpenApi();
+app.MapHealth();
+app.MapHeld();
+app.MapAdmin();
+await app.RunAsync().ConfigureAwait(false);
+return 0;
 
 /// <summary>Entry point, visible to the host tests.</summary>
 public partial class Program;

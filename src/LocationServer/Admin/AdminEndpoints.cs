@@ -1,0 +1,107 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using LocationServer.Core.Identifiers;
+using LocationServer.Core.Matching;
+using LocationServer.Data;
+using LocationServer.Held;
+using LocationServer.Wiremap;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Admin;
+
+/// <summary>
+/// Wiremap administration: import (validated whole, applied atomically, live on every replica within a second),
+/// export, and "explain" — which rule and which element a given set of evidence matches, so a deployer can see
+/// why a phone got its address.
+/// </summary>
+internal static class AdminEndpoints
+{
+    public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
+        {
+            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
+            return IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
+        });
+
+        admin.MapGet("/tenants", (WiremapIndexHolder holder) => Results.Ok(holder.Current.Tenants.Select(t => new
+        {
+            id = t.Tenant.Id,
+            name = t.Tenant.Name,
+            companyUuid = t.Tenant.CompanyUuid,
+            didFallback = t.Tenant.DidFallback,
+            elements = t.ElementCount,
+            locations = t.Locations.Count(),
+        }))).WithSummary("List tenants with their wiremap sizes.");
+
+        admin.MapGet("/tenants/{tenant}/wiremap", async (string tenant, WiremapStore store, CancellationToken ct) =>
+        {
+            var wiremap = await store.GetTenantAsync(tenant, ct).ConfigureAwait(false);
+            if (wiremap is null) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            var stream = new MemoryStream();
+            WiremapJson.Write(stream, wiremap);
+            stream.Position = 0;
+            return Results.Stream(stream, "application/json");
+        }).WithSummary("Export a tenant's wiremap as JSON (docs/wiremap-format.md).");
+
+        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, CancellationToken ct) =>
+        {
+            var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
+            return result.Errors.Count > 0
+                ? Results.BadRequest(new { errors = result.Errors })
+                : Results.Ok(new { tenant = result.TenantId, version = result.Version });
+        }).Accepts<object>("application/json").WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
+
+        admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
+        {
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            LldpNeighbour[] lldp = [];
+            if (chassis is not null)
+            {
+                if (!LldpId.TryParse(chassis, isPort: false, out var c) || !LldpId.TryParse(port ?? "", isPort: true, out var p))
+                {
+                    if (c is null) return Results.BadRequest(new { error = "chassis does not parse" });
+                    p = new LldpId(0, [0]);
+                }
+                lldp = [new LldpNeighbour(c!, p!)];
+            }
+            var evidence = new Evidence
+            {
+                SourceAddress = ip is not null && IPAddress.TryParse(ip, out var address) ? address : null,
+                DeviceMac = mac is not null && MacAddress.TryParse(mac, out var m) ? m : null,
+                ServingBssid = bssid is not null && MacAddress.TryParse(bssid, out var b) ? b : null,
+                GatewayMac = gateway is not null && MacAddress.TryParse(gateway, out var g) ? g : null,
+                Lldp = lldp,
+            };
+            var match = index.Match(evidence);
+            return Results.Ok(new
+            {
+                rule = match.Rule.ToString(),
+                evidence = match.Evidence.ToString(),
+                offPremises = match.OffPremises,
+                element = match.Element is null ? null : new { kind = match.Element.Kind.ToString(), value = match.Element.Value, description = match.Element.Description },
+                location = match.Location is null ? null : new { id = match.Location.Id, display = match.Location.Display, point = match.Location.Point },
+            });
+        }).WithSummary("Show which wiremap rule and element the given evidence matches, and the resulting location.");
+
+        return app;
+    }
+
+    private static bool IsAuthorized(HttpContext context, AdminOptions options)
+    {
+        if (string.IsNullOrEmpty(options.ApiKey)) return RequesterAuthenticator.IsLoopback(context.Connection.RemoteIpAddress);
+        var header = context.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
+        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
+        return CryptographicOperations.FixedTimeEquals(given, expected);
+    }
+}

@@ -1,0 +1,144 @@
+using System.Buffers;
+using LocationServer.Core.Matching;
+using LocationServer.Telemetry;
+using LocationServer.Tokens;
+
+namespace LocationServer.Held;
+
+/// <summary>
+/// Dereferences location URIs (RFC 6753): GET answers as if a <c>geodetic civic</c> request with exact="false" had
+/// been POSTed (§3.2), with the bare PIDF-LO when the client prefers <c>application/pidf+xml</c>; POST takes a HELD
+/// locationRequest without identity (§3.1). Both yield the device's current location and never issue new URIs.
+/// </summary>
+internal sealed class DereferenceService(
+    LocationTokenService tokens,
+    CurrentLocationResolver resolver,
+    HeldService held,
+    TimeProvider time,
+    LocationServerTelemetry telemetry)
+{
+    public async Task HandleGetAsync(HttpContext context, string token)
+    {
+        var pidf = HeldEndpoints.Quality(context, "application/pidf+xml");
+        var heldQuality = HeldEndpoints.Quality(context, "application/held+xml");
+        if (pidf <= 0 && heldQuality <= 0)
+        {
+            context.Response.StatusCode = StatusCodes.Status406NotAcceptable;
+            return;
+        }
+        var result = await ResolveAsync(token, context.RequestAborted).ConfigureAwait(false);
+        if (result.Error is { } error)
+        {
+            await HeldEndpoints.WriteErrorAsync(context, error).ConfigureAwait(false);
+            return;
+        }
+        var presence = Presence(result.Answer!, [LocationType.Geodetic, LocationType.Civic], civic: true, geodetic: true);
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        if (pidf > heldQuality)
+        {
+            PidfLoWriter.WriteDocument(buffer, presence);
+            await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.PidfContentType).ConfigureAwait(false);
+            return;
+        }
+        HeldResponseWriter.WriteLocationResponse(buffer, new LocationResponse { Presence = presence });
+        await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
+    }
+
+    public async Task HandlePostAsync(HttpContext context, string token)
+    {
+        if (HeldEndpoints.CheckHttpPreconditions(context) is { } status)
+        {
+            context.Response.StatusCode = status;
+            return;
+        }
+        var parsed = await HeldEndpoints.ReadRequestAsync(context, held).ConfigureAwait(false);
+        if (parsed.Error is { } parseError)
+        {
+            await HeldEndpoints.WriteErrorAsync(context, parseError).ConfigureAwait(false);
+            return;
+        }
+        var request = parsed.Request!;
+        if (request.Device is not null)
+        {
+            await HeldEndpoints.WriteErrorAsync(context, new HeldError(HeldErrorCode.RequestError,
+                "A location URI is dereferenced without device identity (RFC 6753 §3.1).")).ConfigureAwait(false);
+            return;
+        }
+        var types = request.LocationTypes;
+        var any = types.Count == 0;
+        if (!any && request.Exact && types.Contains(LocationType.LocationUri))
+        {
+            await HeldEndpoints.WriteErrorAsync(context, new HeldError(HeldErrorCode.CannotProvideLiType,
+                "Dereference never issues location URIs (RFC 6753 §3.1).")).ConfigureAwait(false);
+            return;
+        }
+        var result = await ResolveAsync(token, context.RequestAborted).ConfigureAwait(false);
+        if (result.Error is { } error)
+        {
+            await HeldEndpoints.WriteErrorAsync(context, error).ConfigureAwait(false);
+            return;
+        }
+        var hasPoint = result.Answer!.Location.Point is not null;
+        var civic = any || types.Contains(LocationType.Civic);
+        var geodetic = (any || types.Contains(LocationType.Geodetic)) && hasPoint;
+        if (!any && request.Exact && types.Contains(LocationType.Geodetic) && !hasPoint)
+        {
+            await HeldEndpoints.WriteErrorAsync(context, new HeldError(HeldErrorCode.CannotProvideLiType,
+                "No geodetic location is known for this device.")).ConfigureAwait(false);
+            return;
+        }
+        if (!civic && !geodetic) civic = true;
+        var presence = Presence(result.Answer, types, civic, geodetic);
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        HeldResponseWriter.WriteLocationResponse(buffer, new LocationResponse { Presence = presence });
+        await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
+    }
+
+    private PidfLo Presence(LocationAnswer answer, IReadOnlyList<LocationType> order, bool civic, bool geodetic)
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+        return held.BuildPidfLo(answer, now, civic, geodetic, order);
+    }
+
+    private async Task<(LocationAnswer? Answer, HeldError? Error)> ResolveAsync(string token, CancellationToken cancellationToken)
+    {
+        var failure = tokens.TryRedeem(token, expectedTenant: null, out var redeemed);
+        if (failure != TokenFailure.None)
+        {
+            telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", failure.ToString()));
+            var message = failure == TokenFailure.Expired ? "This location URI has expired." : "This location URI is not known.";
+            return (null, new HeldError(HeldErrorCode.LocationUnknown, message));
+        }
+        var resolution = await resolver.ResolveAsync(redeemed!, cancellationToken).ConfigureAwait(false);
+        telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", resolution.Error?.Code.ToString() ?? "located"));
+        return resolution;
+    }
+}
+
+/// <summary>
+/// The current location of the device a token stands for: its latest network report when newer than the token,
+/// else the evidence sealed in the token, matched against the wiremap in force now; a DID token by its number.
+/// </summary>
+internal sealed class CurrentLocationResolver(WiremapIndexHolder indexHolder, DeviceReportQueue reports, NomadicAddressService nomadic)
+{
+    public async Task<(LocationAnswer? Answer, HeldError? Error)> ResolveAsync(LocationToken token, CancellationToken cancellationToken)
+    {
+        if (!indexHolder.Current.TryGetTenant(token.TenantId, out var tenant))
+            return (null, new HeldError(HeldErrorCode.LocationUnknown, "This location URI is not known."));
+        if (token.DeviceKey.StartsWith("did:", StringComparison.Ordinal))
+        {
+            return tenant.TryGetDid(token.DeviceKey[4..], out var did)
+                ? (new LocationAnswer(did.Location, MatchRule.None, EvidenceField.None, "Manual", "lis", "DID " + did.Number), null)
+                : (null, new HeldError(HeldErrorCode.LocationUnknown, "No location is known for this number any more."));
+        }
+        var latest = await reports.GetAsync(tenant.Tenant.Id, token.DeviceKey, cancellationToken, newerThan: token.IssuedAt).ConfigureAwait(false);
+        var evidence = latest ?? token.Evidence;
+        var match = tenant.Match(evidence);
+        if (match.OffPremises) return (null, new HeldError(HeldErrorCode.NotLocatable, "The device is now on a network this server cannot locate."));
+        if (match.Found) return (LocationAnswer.FromMatch(match), null);
+        if (NetworkFingerprint.From(evidence) is { } fingerprint &&
+            await nomadic.FindAsync(tenant.Tenant.Id, token.DeviceKey, fingerprint, cancellationToken).ConfigureAwait(false) is { } manual)
+            return (manual, null);
+        return (null, new HeldError(HeldErrorCode.LocationUnknown, "The device cannot be located now."));
+    }
+}

@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using Microsoft.Net.Http.Headers;
+using MediaTypeHeaderValue = Microsoft.Net.Http.Headers.MediaTypeHeaderValue;
+
+namespace LocationServer.Held;
+
+/// <summary>The HELD HTTP binding (RFC 5985 §8) and location URI dereference (RFC 6753).</summary>
+internal static class HeldEndpoints
+{
+    public const string HeldContentType = "application/held+xml;charset=utf-8";
+    public const string PidfContentType = "application/pidf+xml;charset=utf-8";
+
+    public static IServiceCollection AddHeld(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<HeldOptions>().Bind(configuration.GetSection(HeldOptions.Section)).ValidateOnStart();
+        services.AddSingleton<HeldService>();
+        services.AddSingleton<DereferenceService>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHeld(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/held", (HttpContext context, HeldService service) => HandleHeldAsync(context, service, null))
+            .WithName("HeldLocationRequest").WithTags("HELD").ExcludeFromDescription();
+        app.MapPost("/held/{tenant}", (HttpContext context, HeldService service, string tenant) => HandleHeldAsync(context, service, tenant))
+            .WithName("HeldLocationRequestForTenant").WithTags("HELD").ExcludeFromDescription();
+        app.MapMethods("/held", ["GET", "HEAD"], () => Results.Text(
+            "This is a HELD location information server (RFC 5985). POST application/held+xml here.", "text/plain")).ExcludeFromDescription();
+        app.MapGet("/loc/{token}", (HttpContext context, DereferenceService service, string token) => service.HandleGetAsync(context, token))
+            .WithName("DereferenceGet").WithTags("HELD").ExcludeFromDescription();
+        app.MapPost("/loc/{token}", (HttpContext context, DereferenceService service, string token) => service.HandlePostAsync(context, token))
+            .WithName("DereferencePost").WithTags("HELD").ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task HandleHeldAsync(HttpContext context, HeldService service, string? tenant)
+    {
+        if (CheckHttpPreconditions(context) is { } status)
+        {
+            context.Response.StatusCode = status;
+            return;
+        }
+        var parsed = await ReadRequestAsync(context, service).ConfigureAwait(false);
+        if (parsed.Error is { } parseError)
+        {
+            await WriteErrorAsync(context, parseError).ConfigureAwait(false);
+            return;
+        }
+        var answer = await service.LocateAsync(context, parsed.Request!, tenant, context.RequestAborted).ConfigureAwait(false);
+        await WriteAnswerAsync(context, answer).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and parses the body under the size cap; never throws for bad input.</summary>
+    public static async Task<HeldParseResult> ReadRequestAsync(HttpContext context, HeldService service)
+    {
+        _ = service;
+        var max = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeldOptions>>().Value.MaxRequestBytes;
+        if (context.Request.ContentLength > max)
+            return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, $"The request is larger than {max} bytes."));
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(max, 4096));
+        var body = context.Request.Body;
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            int read;
+            try
+            {
+                read = await body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException)
+            {
+                return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, "The request body could not be read."));
+            }
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > max)
+                return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, $"The request is larger than {max} bytes."));
+        }
+        return HeldRequestReader.Parse(buffer.WrittenSpan, max);
+    }
+
+    /// <summary>
+    /// RFC 5985 §8: 406 for a missing or wrong content type or an Accept that excludes HELD, 412 for conditional
+    /// requests, 501 for Expect and Range. Everything else is answered in HELD, in a 200.
+    /// </summary>
+    public static int? CheckHttpPreconditions(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (headers.ContainsKey(HeaderNames.Range) || headers.ContainsKey(HeaderNames.Expect)) return StatusCodes.Status501NotImplemented;
+        if (headers.ContainsKey(HeaderNames.IfMatch) || headers.ContainsKey(HeaderNames.IfNoneMatch) ||
+            headers.ContainsKey(HeaderNames.IfModifiedSince) || headers.ContainsKey(HeaderNames.IfUnmodifiedSince) ||
+            headers.ContainsKey(HeaderNames.IfRange))
+            return StatusCodes.Status412PreconditionFailed;
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) ||
+            !contentType.MediaType.Equals("application/held+xml", StringComparison.OrdinalIgnoreCase))
+            return StatusCodes.Status406NotAcceptable;
+        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            return StatusCodes.Status406NotAcceptable;
+        if (!Accepts(context, "application/held+xml")) return StatusCodes.Status406NotAcceptable;
+        return null;
+    }
+
+    /// <summary>True when the Accept header (absent = anything) allows the media type.</summary>
+    public static bool Accepts(HttpContext context, string mediaType) => Quality(context, mediaType) > 0;
+
+    /// <summary>The q-value the client's Accept header gives a media type (1 when there is no Accept header).</summary>
+    public static double Quality(HttpContext context, string mediaType)
+    {
+        var accept = context.Request.Headers.Accept;
+        if (accept.Count == 0) return 1;
+        if (!MediaTypeHeaderValue.TryParseList(accept, out var values) || values.Count == 0) return 1;
+        var target = new MediaTypeHeaderValue(mediaType);
+        double best = 0;
+        var bestSpecificity = -1;
+        foreach (var value in values)
+        {
+            if (!target.IsSubsetOf(value)) continue;
+            var specificity = value.MatchesAllTypes ? 0 : value.MatchesAllSubTypes ? 1 : 2;
+            if (specificity > bestSpecificity)
+            {
+                bestSpecificity = specificity;
+                best = value.Quality ?? 1;
+            }
+        }
+        return best;
+    }
+
+    public static Task WriteErrorAsync(HttpContext context, HeldError error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        HeldResponseWriter.WriteError(buffer, error);
+        return WriteBodyAsync(context, buffer, HeldContentType);
+    }
+
+    public static Task WriteAnswerAsync(HttpContext context, HeldAnswer answer)
+    {
+        if (answer.HttpStatus != StatusCodes.Status200OK)
+        {
+            context.Response.StatusCode = answer.HttpStatus;
+            if (answer.Challenge is not null) context.Response.Headers.WWWAuthenticate = answer.Challenge;
+            return Task.CompletedTask;
+        }
+        if (answer.Error is { } error) return WriteErrorAsync(context, error);
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        HeldResponseWriter.WriteLocationResponse(buffer, answer.Response!);
+        return WriteBodyAsync(context, buffer, HeldContentType);
+    }
+
+    public static async Task WriteBodyAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string contentType)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        response.ContentLength = buffer.WrittenCount;
+        // Location must not sit in shared caches (RFC 5985 §8).
+        response.Headers.CacheControl = "no-store";
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using LocationServer.Core.Identifiers;
+using LocationServer.Core.Matching;
+using LocationServer.Core.Wiremap;
+using LocationServer.Data;
+using LocationServer.Telemetry;
+using LocationServer.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Held;
+
+/// <summary>What the HTTP layer sends back: a HELD document, or an HTTP-level refusal.</summary>
+internal readonly record struct HeldAnswer(HeldError? Error, LocationResponse? Response, int HttpStatus = 200, string? Challenge = null)
+{
+    public static HeldAnswer Fail(HeldErrorCode code, string message) => new(new HeldError(code, message), null);
+}
+
+/// <summary>
+/// Answers HELD location requests (RFC 5985) from the in-memory wiremap index: resolves the tenant, decides whether
+/// the request is the device asking for itself or a third party (RFC 6155 §4), matches the evidence, falls back to
+/// the nomadic address stored for the device's network, and builds the response with the location types asked for.
+/// </summary>
+internal sealed partial class HeldService(
+    WiremapIndexHolder indexHolder,
+    LocationTokenService tokens,
+    DeviceReportQueue reports,
+    NomadicAddressService nomadic,
+    IOptions<HeldOptions> options,
+    TimeProvider time,
+    LocationServerTelemetry telemetry,
+    ILogger<HeldService> logger)
+{
+    private readonly HeldOptions _options = options.Value;
+
+    public async Task<HeldAnswer> LocateAsync(HttpContext context, HeldRequest request, string? routeTenant, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var answer = await LocateCoreAsync(context, request, routeTenant, cancellationToken).ConfigureAwait(false);
+        var outcome = answer.HttpStatus != 200 ? "http" + answer.HttpStatus : answer.Error is { } e ? e.Code.ToString() : "located";
+        telemetry.HeldDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("outcome", outcome));
+        Activity.Current?.SetTag("held.outcome", outcome);
+        return answer;
+    }
+
+    private async Task<HeldAnswer> LocateCoreAsync(HttpContext context, HeldRequest request, string? routeTenant, CancellationToken cancellationToken)
+    {
+        var index = indexHolder.Current;
+        if (!TryResolveTenant(index, routeTenant, request.CompanyUuid, out var tenant))
+        {
+            Count("unknownTenant", MatchRule.None);
+            return HeldAnswer.Fail(HeldErrorCode.RequestError, "Unknown tenant: check the LIS URL (…/held/{tenant}) or the company UUID.");
+        }
+
+        var source = context.Connection.RemoteIpAddress;
+        if (source is { IsIPv4MappedToIPv6: true }) source = source.MapToIPv4();
+        var device = request.Device;
+        var thirdParty = device is not null && !IsSelfIdentification(device, source);
+        if (thirdParty)
+        {
+            switch (RequesterAuthenticator.Authenticate(context, tenant, out var requester))
+            {
+                case RequesterAuthResult.Unauthenticated:
+                case RequesterAuthResult.BadCredentials:
+                    Count("unauthenticated", MatchRule.None);
+                    return new HeldAnswer(null, null, StatusCodes.Status401Unauthorized, RequesterAuthenticator.Challenge(tenant.Tenant.Id));
+            }
+            Activity.Current?.SetTag("held.requester", requester?.Name);
+            return await LocateThirdPartyAsync(context, request, tenant, device!, cancellationToken).ConfigureAwait(false);
+        }
+
+        var evidence = BuildEvidence(request, source);
+        var deviceKey = NetworkFingerprint.DeviceKey(evidence);
+        var match = tenant.Match(evidence);
+        reports.Enqueue(tenant.Tenant.Id, deviceKey, evidence);
+        if (match.OffPremises)
+        {
+            Count("notLocatable", match.Rule);
+            return HeldAnswer.Fail(HeldErrorCode.NotLocatable, "This network (VPN or remote access) cannot be located by this server; provide your address in your client.");
+        }
+        LocationAnswer? located = match.Found ? LocationAnswer.FromMatch(match) : null;
+        if (located is null)
+        {
+            var fingerprint = NetworkFingerprint.From(evidence);
+            if (request.UserProvidedLocation is { } submitted)
+            {
+                var errors = CivicAddressValidator.Validate(submitted, "/userProvidedLocation");
+                if (errors.Count > 0)
+                {
+                    Count("invalidAddress", MatchRule.Nomadic);
+                    return HeldAnswer.Fail(HeldErrorCode.RequestError, "Address rejected: " + string.Join("; ", errors.Select(x => $"{x.Path}: {x.Message}")));
+                }
+                if (fingerprint is null)
+                    return HeldAnswer.Fail(HeldErrorCode.RequestError, "Cannot tell which network this address is for.");
+                located = await nomadic.SaveAsync(tenant.Tenant.Id, deviceKey, fingerprint, submitted, cancellationToken).ConfigureAwait(false);
+            }
+            else if (fingerprint is not null)
+            {
+                located = await nomadic.FindAsync(tenant.Tenant.Id, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
+            }
+            if (located is null)
+            {
+                nomadic.ReportUnknownNetwork(tenant.Tenant.Id, deviceKey, fingerprint);
+                Count("locationUnknown", MatchRule.None);
+                return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this network; a soft client may submit the address of where it is.");
+            }
+        }
+        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device);
+    }
+
+    private async Task<HeldAnswer> LocateThirdPartyAsync(HttpContext context, HeldRequest request, TenantIndex tenant, DeviceIdentity device, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(device.Uri))
+        {
+            if (!tenant.TryGetDid(device.Uri, out var did))
+            {
+                Count("unknownDid", MatchRule.None);
+                return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this number.");
+            }
+            var answer = new LocationAnswer(did.Location, MatchRule.None, EvidenceField.None, "Manual", "lis", "DID " + did.Number);
+            return Answer(context, request, tenant, answer, "did:" + did.Number, new Evidence(), echo: device);
+        }
+        if (device.Ip is null && device.Mac is null)
+        {
+            Count("badIdentifier", MatchRule.None);
+            return new HeldAnswer(new HeldError(HeldErrorCode.BadIdentifier,
+                "This server locates other devices by ip, mac or uri (sip:/tel: number).",
+                [new("ip", DeviceIdentity.Namespace), new("mac", DeviceIdentity.Namespace), new("uri", DeviceIdentity.Namespace)]), null);
+        }
+        // Identity queries locate the device where the network last saw it; the query itself is no evidence.
+        var probe = new Evidence { SourceAddress = device.Ip, DeviceMac = device.Mac };
+        var deviceKey = NetworkFingerprint.DeviceKey(probe);
+        var last = await reports.GetAsync(tenant.Tenant.Id, deviceKey, cancellationToken).ConfigureAwait(false);
+        var evidence = last ?? probe;
+        var match = tenant.Match(evidence);
+        if (match.OffPremises)
+        {
+            Count("notLocatable", match.Rule);
+            return HeldAnswer.Fail(HeldErrorCode.NotLocatable, "The device is on a network this server cannot locate.");
+        }
+        LocationAnswer? located = match.Found ? LocationAnswer.FromMatch(match) : null;
+        if (located is null && NetworkFingerprint.From(evidence) is { } fingerprint)
+            located = await nomadic.FindAsync(tenant.Tenant.Id, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
+        if (located is null)
+        {
+            Count("locationUnknown", MatchRule.None);
+            return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this device.");
+        }
+        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device);
+    }
+
+    private HeldAnswer Answer(HttpContext context, HeldRequest request, TenantIndex tenant, LocationAnswer located, string deviceKey, Evidence evidence, DeviceIdentity? echo)
+    {
+        var types = request.LocationTypes;
+        var any = types.Count == 0;
+        var hasPoint = located.Location.Point is not null;
+        var wantCivic = any || types.Contains(LocationType.Civic);
+        var wantGeodetic = any || types.Contains(LocationType.Geodetic);
+        var wantUri = any ? _options.UriWhenAny : types.Contains(LocationType.LocationUri);
+        if (!any && request.Exact && wantGeodetic && !hasPoint)
+        {
+            Count("cannotProvideLiType", located.Rule);
+            return HeldAnswer.Fail(HeldErrorCode.CannotProvideLiType, "No geodetic location is known for this device; ask for civic.");
+        }
+        if (!any && !request.Exact && !wantCivic && !(wantGeodetic && hasPoint) && !wantUri)
+        {
+            // exact="false": substitute what we have rather than answer nothing (RFC 5985 §6.2.1).
+            wantCivic = true;
+        }
+
+        var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+        IReadOnlyList<string> uris = [];
+        var expires = now;
+        if (wantUri)
+        {
+            var (token, tokenExpires) = tokens.Issue(tenant.Tenant.Id, deviceKey, evidence);
+            uris = [LocationUri(context, token)];
+            expires = tokenExpires;
+        }
+        PidfLo? presence = null;
+        if (wantCivic || (wantGeodetic && hasPoint))
+            presence = BuildPidfLo(located, now, wantCivic, wantGeodetic && hasPoint, types);
+
+        Count("located", located.Rule);
+        Log.Located(logger, tenant.Tenant.Id, located.Rule, located.Evidence, located.Location.Id);
+        return new HeldAnswer(null, new LocationResponse
+        {
+            LocationUris = uris,
+            UrisExpire = expires,
+            Presence = presence,
+            EchoDevice = echo,
+        });
+    }
+
+    /// <summary>Builds the PIDF-LO for an answer; shared with dereference.</summary>
+    public PidfLo BuildPidfLo(LocationAnswer located, DateTimeOffset now, bool civic, bool geodetic, IReadOnlyList<LocationType> order)
+    {
+        var location = located.Location;
+        return new PidfLo
+        {
+            Entity = "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain,
+            Locations =
+            [
+                new PidfLocation
+                {
+                    TupleId = "loc1",
+                    Civic = civic ? location.Civic : null,
+                    Point = geodetic ? location.Point : null,
+                    Method = located.Method,
+                    Timestamp = now,
+                    RetentionExpiry = now + _options.RetentionPeriod,
+                    Source = located.Source,
+                    LocationTypesOrder = order.Select(t => t.ToString()).ToList(),
+                },
+            ],
+        };
+    }
+
+    /// <summary>The absolute location URI for a token.</summary>
+    public string LocationUri(HttpContext context, string token)
+    {
+        var baseUrl = _options.PublicBaseUrl;
+        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = $"{context.Request.Scheme}://{context.Request.Host}";
+        return baseUrl.TrimEnd('/') + "/loc/" + token;
+    }
+
+    private bool TryResolveTenant(WiremapIndex index, string? routeTenant, string? companyUuid, out TenantIndex tenant)
+    {
+        if (!string.IsNullOrEmpty(routeTenant)) return index.TryGetTenant(routeTenant, out tenant);
+        if (!string.IsNullOrEmpty(companyUuid) && index.TryGetTenant(companyUuid, out tenant)) return true;
+        if (!string.IsNullOrEmpty(_options.DefaultTenant)) return index.TryGetTenant(_options.DefaultTenant, out tenant);
+        tenant = null!;
+        using var tenants = index.Tenants.GetEnumerator();
+        if (!tenants.MoveNext()) return false;
+        var only = tenants.Current;
+        if (tenants.MoveNext()) return false;
+        tenant = only;
+        return true;
+    }
+
+    /// <summary>
+    /// A device naming itself only by the address it sends from (plus, optionally, its MAC) is making an ordinary
+    /// LCP request (RFC 5985 §9.3); anything else is a third-party identity request (RFC 6155 §4.1).
+    /// </summary>
+    private static bool IsSelfIdentification(DeviceIdentity device, IPAddress? source)
+    {
+        if (!string.IsNullOrWhiteSpace(device.Uri)) return false;
+        if (device.Identifiers.Any(i => i.Kind is not (DeviceIdentifierKind.Ip or DeviceIdentifierKind.Mac))) return false;
+        if (device.Ip is null) return device.Mac is not null;
+        var ip = device.Ip.IsIPv4MappedToIPv6 ? device.Ip.MapToIPv4() : device.Ip;
+        return source is not null && ip.Equals(source);
+    }
+
+    private static Evidence BuildEvidence(HeldRequest request, IPAddress? source) => new()
+    {
+        SourceAddress = source,
+        ReportedAddress = request.Device?.Ip is { } ip && !ip.Equals(source) ? ip : null,
+        DeviceMac = request.Device?.Mac,
+        ServingBssid = request.ServingBssid,
+        NeighbourBssids = request.NeighbourBssids,
+        Lldp = request.Lldp,
+        GatewayMac = request.GatewayMac,
+    };
+
+    private void Count(string outcome, MatchRule rule) =>
+        telemetry.HeldRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("rule", rule.ToString()));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "HELD located tenant {Tenant} by {Rule} on {Evidence}: {LocationId}")]
+        public static partial void Located(ILogger logger, string tenant, MatchRule rule, EvidenceField evidence, string locationId);
+    }
+}

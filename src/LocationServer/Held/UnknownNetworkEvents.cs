@@ -1,0 +1,44 @@
+using System.Threading.Channels;
+using LocationServer.Data;
+
+namespace LocationServer.Held;
+
+/// <summary>
+/// Records "unknown network location" events (a device asked from a network with no wiremap entry and no stored
+/// address) off the request path, for the security desk's alerts and for wiremap gap reports.
+/// </summary>
+internal sealed partial class UnknownNetworkEvents(IServiceScopeFactory scopes, TimeProvider time, ILogger<UnknownNetworkEvents> logger) : BackgroundService
+{
+    private readonly Channel<(string Tenant, string DeviceKey, string? Fingerprint, DateTimeOffset Time)> _channel =
+        Channel.CreateBounded<(string, string, string?, DateTimeOffset)>(new BoundedChannelOptions(1_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    /// <summary>Raised for every recorded event (alerting subscribes).</summary>
+    public event Func<string, string, string?, DateTimeOffset, Task>? Recorded;
+
+    public void Enqueue(string tenant, string deviceKey, string? fingerprint) =>
+        _channel.Writer.TryWrite((tenant, deviceKey, fingerprint, time.GetUtcNow()));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var (tenant, deviceKey, fingerprint, at) in _channel.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                using var scope = scopes.CreateScope();
+                var store = scope.ServiceProvider.GetRequiredService<WiremapStore>();
+                await store.AddUnknownNetworkEventAsync(tenant, deviceKey, fingerprint, at, stoppingToken).ConfigureAwait(false);
+                if (Recorded is { } handler) await handler(tenant, deviceKey, fingerprint, at).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.RecordFailed(logger, ex);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Could not record an unknown-network event")]
+        public static partial void RecordFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,50 @@
+using LocationServer.Core.Matching;
+using LocationServer.Data;
+using LocationServer.Held;
+using LocationServer.Tokens;
+using LocationServer.Wiremap;
+
+namespace LocationServer;
+
+/// <summary>Registration of what every feature shares: storage, the index, tokens, time.</summary>
+internal static class ServiceSetup
+{
+    public static IServiceCollection AddLocationServerCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddLocationStorage(configuration);
+        services.AddSingleton<WiremapIndexHolder>();
+        services.AddSingleton<WiremapLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
+        services.AddScoped<WiremapImporter>();
+        services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LocationTokenService>();
+        services.AddSingleton<DeviceReportQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceReportQueue>());
+        services.AddSingleton<UnknownNetworkEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<UnknownNetworkEvents>());
+        services.AddSingleton<NomadicAddressService>();
+        services.AddSingleton<CurrentLocationResolver>();
+        return services;
+    }
+
+    /// <summary>
+    /// The embedded default (SQLite) applies its migrations and seeds the demo tenant into an empty database at start.
+    /// PostgreSQL is never migrated at start: run the <c>migrate</c> command from a deployment job.
+    /// </summary>
+    public static async Task PrepareStorageAsync(this WebApplication app)
+    {
+        var configuration = app.Configuration;
+        var embedded = string.IsNullOrEmpty(configuration.GetConnectionString("Postgres"));
+        if (embedded) await StorageSetup.MigrateAsync(app.Services).ConfigureAwait(false);
+        var seed = configuration.GetValue("Demo:Seed", embedded);
+        if (!seed) return;
+        using var scope = app.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<WiremapStore>();
+        if (await store.GetTenantAsync(DemoWiremap.TenantId, CancellationToken.None).ConfigureAwait(false) is null &&
+            (await store.LoadAllAsync(CancellationToken.None).ConfigureAwait(false)).Tenants.Count == 0)
+        {
+            await store.ReplaceTenantAsync(DemoWiremap.Create(), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using LocationServer.Data;
+
+namespace LocationServer.Wiremap;
+
+/// <summary>The outcome of an import: the new version, or every error found (nothing applied).</summary>
+internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyList<string> Errors, bool StorageUnavailable = false);
+
+/// <summary>
+/// Imports a tenant's wiremap from the JSON format: validated whole (syntax and semantics, with line and column),
+/// written in one transaction, announced to every replica, and loaded into this replica's index before the import
+/// is acknowledged.
+/// </summary>
+internal sealed class WiremapImporter(WiremapStore store, IWiremapChangeBus bus, IServiceProvider services)
+{
+    public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
+    {
+        var read = WiremapJson.Read(json);
+        if (read.Errors.Count > 0 || read.Wiremap is null)
+            return new ImportOutcome(null, 0, [.. read.Errors.Select(e => e.ToString())]);
+        var wiremap = read.Wiremap;
+        if (expectedTenant is not null && !string.Equals(expectedTenant, wiremap.Tenant.Id, StringComparison.Ordinal))
+            return new ImportOutcome(null, 0, [$"/tenant/id: the document is for tenant '{wiremap.Tenant.Id}', not '{expectedTenant}'."]);
+        long version;
+        try
+        {
+            version = await store.ReplaceTenantAsync(wiremap, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return new ImportOutcome(null, 0, ["Storage is unavailable; nothing was changed: " + ex.Message], StorageUnavailable: true);
+        }
+        try
+        {
+            await bus.PublishAsync(version).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Replicas also poll the stored version; the change is durable and reaches them regardless.
+            _ = ex;
+        }
+        if (services.GetService<WiremapLoader>() is { } loader)
+            await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
+        return new ImportOutcome(wiremap.Tenant.Id, version, []);
+    }
+}
