@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Load test of POST /held against the same server's liveness endpoint, in one run, on loopback only.
+# Starts the service (Release) on its embedded default in a temporary directory, or uses BASE_URL if given.
+# Usage: bash tests/load/wrk-held.sh [seconds=10] [connections=64]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+duration=${1:-10}
+connections=${2:-64}
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+if [ -z "${BASE_URL:-}" ]; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  grpc=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  dotnet build "$repo/src/LocationServer" -c Release -v q -nologo >/dev/null
+  (cd "$work" && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$port" Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" \
+    Storage__DataDirectory="$work/data" Storage__SqlitePath="$work/data/ls.db" \
+    dotnet "$repo/src/LocationServer/bin/Release/net10.0/LocationServer.dll" >"$work/server.log" 2>&1) &
+  pid=$!
+  BASE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 100); do curl -sf "$BASE_URL/health/ready" >/dev/null && break; sleep 0.2; done
+fi
+curl -sf "$BASE_URL/health/ready" >/dev/null || { echo "server not ready"; cat "$work/server.log" 2>/dev/null; exit 1; }
+# Warm up both paths (JIT, tiered compilation).
+wrk -t2 -c"$connections" -d3s -s "$repo/tests/load/liveness.lua" "$BASE_URL/health/live" >/dev/null
+wrk -t2 -c"$connections" -d3s -s "$repo/tests/load/held-post.lua" "$BASE_URL/held" >/dev/null
+live=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/tests/load/liveness.lua" "$BASE_URL/health/live" | grep '^RESULT')
+held=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$repo/tests/load/held-post.lua" "$BASE_URL/held" | grep '^RESULT')
+echo "liveness  $live"
+echo "held      $held"
+python3 - "$live" "$held" <<'PY'
+import sys, re
+def rps(s): return float(re.search(r"requests/s=(\d+)", s).group(1))
+print(f"ratio held/liveness = {rps(sys.argv[2]) / rps(sys.argv[1]):.2f} (target >= 0.30)")
+PY
