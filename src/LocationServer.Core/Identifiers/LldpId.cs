@@ -49,7 +49,7 @@ public sealed class LldpId : IEquatable<LldpId>
         {
             return TryCreate(macSubtype, MacOctets(bare), out id);
         }
-        if (text.Length > 2 && text[1] == ':' && text[0] is >= '0' and <= '7')
+        if (text.Length >= 2 && text[1] == ':' && text[0] is >= '0' and <= '7')
         {
             subtype = (byte)(text[0] - '0');
             text = text[2..];
