@@ -13,8 +13,8 @@ internal sealed class PrefixTable<T>
 {
     private static readonly int Width = T.AllBitsSet.GetByteCount() * 8;
 
-    private readonly Dictionary<T, int>?[] _byLength = new Dictionary<T, int>?[Width + 1];
-    private Dictionary<T, int>[] _tables = [];
+    private readonly FlatMap<T>?[] _byLength = new FlatMap<T>?[Width + 1];
+    private FlatMap<T>[] _tables = [];
     private T[] _masks = [];
 
     public int Count { get; private set; }
@@ -24,7 +24,7 @@ internal sealed class PrefixTable<T>
     /// <summary>Adds a left-aligned network; false when the same network and length are already present.</summary>
     public bool TryAdd(T network, int length, int entryIndex)
     {
-        var table = _byLength[length] ??= [];
+        var table = _byLength[length] ??= new();
         if (!table.TryAdd(network & MaskOf(length), entryIndex)) return false;
         Count++;
         return true;
@@ -33,7 +33,7 @@ internal sealed class PrefixTable<T>
     /// <summary>Fixes the probe order (longest length first).</summary>
     public void Freeze()
     {
-        var tables = new List<Dictionary<T, int>>();
+        var tables = new List<FlatMap<T>>();
         var masks = new List<T>();
         for (var length = Width; length >= 0; length--)
         {

@@ -16,12 +16,13 @@ public sealed class TenantIndex
     private Entry[] _entries = [];
     // Entries sharing an LLDP hash key are chained through _next (-1 ends a chain); one chain per key.
     private int[] _next = [];
-    private readonly Dictionary<ulong, int> _bssid = [];
+    private LldpIds[] _lldp = [];
+    private readonly FlatMap<ulong> _bssid = new();
     private readonly PrefixTable<ulong> _bssidPrefix = new();
-    private readonly Dictionary<ulong, int> _chassisPort = [];
-    private readonly Dictionary<ulong, int> _chassis = [];
-    private readonly Dictionary<ulong, int> _deviceMac = [];
-    private readonly Dictionary<ulong, int> _gatewayMac = [];
+    private readonly FlatMap<ulong> _chassisPort = new();
+    private readonly FlatMap<ulong> _chassis = new();
+    private readonly FlatMap<ulong> _deviceMac = new();
+    private readonly FlatMap<ulong> _gatewayMac = new();
     private readonly IpPrefixTable _subnets = new();
     private readonly IpPrefixTable _publicIps = new();
     private readonly Dictionary<string, ResolvedLocation> _locations;
@@ -157,7 +158,7 @@ public sealed class TenantIndex
             if (!matched) continue;
             if (found < 0) found = hit;
             else if (!ReferenceEquals(_entries[found].Location, _entries[hit].Location) ||
-                _entries[found].Element.OffPremises != _entries[hit].Element.OffPremises) return -2;
+                _entries[found].OffPremises != _entries[hit].OffPremises) return -2;
         }
         return found;
     }
@@ -168,20 +169,20 @@ public sealed class TenantIndex
         var wildcard = -1;
         for (var c = head; c >= 0; c = _next[c])
         {
-            ref readonly var e = ref _entries[c];
-            if (!e.Chassis!.Equals(chassis) || (port is not null && !e.Port!.Equals(port))) continue;
+            ref readonly var e = ref _lldp[c];
+            if (!e.Chassis.Equals(chassis) || (port is not null && !e.Port!.Equals(port))) continue;
             if (e.Chassis.Subtype == chassis.Subtype && (port is null || e.Port!.Subtype == port.Subtype)) return c;
             if (wildcard < 0) wildcard = c;
         }
         return wildcard;
     }
 
-    private bool IsOffPremises(int entryIndex) => entryIndex >= 0 && _entries[entryIndex].Element.OffPremises;
+    private bool IsOffPremises(int entryIndex) => entryIndex >= 0 && _entries[entryIndex].OffPremises;
 
     private MatchResult Result(MatchRule rule, EvidenceField field, int entryIndex)
     {
         ref readonly var entry = ref _entries[entryIndex];
-        return new MatchResult(rule, field, entry.Element, entry.Location, entry.Element.OffPremises);
+        return new MatchResult(rule, field, entry.Element, entry.Location, entry.OffPremises);
     }
 
     private static ulong ChassisPortKey(ulong chassis, ulong port) =>
@@ -243,6 +244,7 @@ public sealed class TenantIndex
         var elements = wiremap.Elements;
         var entries = new Entry[elements.Count];
         var next = new int[elements.Count];
+        var lldpIds = new LldpIds[elements.Count];
         var count = 0;
         var skipped = 0;
         for (var i = 0; i < elements.Count; i++)
@@ -257,6 +259,7 @@ public sealed class TenantIndex
             }
             LldpId? chassisId = null, portId = null;
             next[count] = -1;
+            lldpIds[count] = default;
             var ok = element.Kind switch
             {
                 ElementKind.Bssid or ElementKind.BssidPrefix => index.AddBssid(element.Value, count),
@@ -266,10 +269,10 @@ public sealed class TenantIndex
                 ElementKind.PublicIp => IpPrefix.TryParse(element.Value, out var range) && index._publicIps.TryAdd(range, count),
                 ElementKind.Chassis =>
                     LldpId.TryParse(element.Value, isPort: false, out chassisId) &&
-                    AddLldp(index._chassis, chassisId!.Key, chassisId, null, entries, next, count),
+                    AddLldp(index._chassis, chassisId!.Key, chassisId, null, lldpIds, next, count),
                 ElementKind.ChassisPort =>
                     TryParseChassisPort(element.Value, out chassisId, out portId) &&
-                    AddLldp(index._chassisPort, ChassisPortKey(chassisId!.Key, portId!.Key), chassisId, portId, entries, next, count),
+                    AddLldp(index._chassisPort, ChassisPortKey(chassisId!.Key, portId!.Key), chassisId, portId, lldpIds, next, count),
                 _ => false,
             };
             if (!ok)
@@ -277,11 +280,14 @@ public sealed class TenantIndex
                 skipped++;
                 continue;
             }
-            entries[count++] = new Entry(element, target, chassisId, portId);
+            entries[count] = new Entry(element, target, element.OffPremises);
+            if (chassisId is not null) lldpIds[count] = new LldpIds(chassisId, portId);
+            count++;
         }
 
         index._entries = count == entries.Length ? entries : entries[..count];
         index._next = count == next.Length ? next : next[..count];
+        index._lldp = count == lldpIds.Length ? lldpIds : lldpIds[..count];
         index._bssidPrefix.Freeze();
         index._subnets.Freeze();
         index._publicIps.Freeze();
@@ -308,27 +314,31 @@ public sealed class TenantIndex
             (prefix.Bits == 48 ? _bssid.TryAdd(prefix.Value, entryIndex) : _bssidPrefix.TryAdd(prefix.Value << 16, prefix.Bits, entryIndex));
     }
 
-    private static bool AddMac(Dictionary<ulong, int> table, string value, int entryIndex) =>
+    private static bool AddMac(FlatMap<ulong> table, string value, int entryIndex) =>
         MacAddress.TryParse(value, out var mac) && table.TryAdd(mac.Value, entryIndex);
 
-    private static bool AddLldp(Dictionary<ulong, int> table, ulong key, LldpId chassis, LldpId? port, Entry[] entries, int[] next, int entryIndex)
+    private static bool AddLldp(FlatMap<ulong> table, ulong key, LldpId chassis, LldpId? port, LldpIds[] lldp, int[] next, int entryIndex)
     {
-        if (table.TryGetValue(key, out var head))
+        if (!table.TryGetValue(key, out var head)) return table.TryAdd(key, entryIndex);
+        // Append, so that among equally good entries the first in the wiremap wins.
+        for (var c = head; ; c = next[c])
         {
-            for (var c = head; c >= 0; c = next[c])
+            ref readonly var e = ref lldp[c];
+            if (SameId(e.Chassis, chassis) && (port is null || SameId(e.Port!, port))) return false;
+            if (next[c] < 0)
             {
-                ref readonly var e = ref entries[c];
-                if (SameId(e.Chassis!, chassis) && (port is null || SameId(e.Port!, port))) return false;
+                next[c] = entryIndex;
+                return true;
             }
-            next[entryIndex] = head;
         }
-        table[key] = entryIndex;
-        return true;
     }
 
     private static bool SameId(LldpId a, LldpId b) => a.Subtype == b.Subtype && a.Octets.AsSpan().SequenceEqual(b.Octets);
 
-    private readonly record struct Entry(NetworkElement Element, ResolvedLocation? Location, LldpId? Chassis, LldpId? Port);
+    // Kept small: a hit reads one Entry; LLDP IDs live apart because only LLDP rules compare them.
+    private readonly record struct Entry(NetworkElement Element, ResolvedLocation? Location, bool OffPremises);
+
+    private readonly record struct LldpIds(LldpId Chassis, LldpId? Port);
 }
 
 /// <summary>A DID known to the wiremap.</summary>
