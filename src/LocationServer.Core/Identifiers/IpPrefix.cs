@@ -1,25 +1,48 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
 namespace LocationServer.Core.Identifiers;
 
-/// <summary>An IPv4 or IPv6 network prefix ("10.1.0.0/16", "2001:db8::/48"; a bare address is a host prefix).</summary>
+/// <summary>
+/// An IPv4 or IPv6 network prefix ("10.1.0.0/16", "2001:db8::/48"; a bare address is a host prefix). IPv4 values
+/// live in the low 32 bits of <see cref="Network"/>. IPv4-mapped IPv6 prefixes ("::ffff:10.0.0.0/104") are
+/// normalised to IPv4 ("10.0.0.0/8") so they match IPv4 and IPv4-mapped sources alike.
+/// </summary>
 public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
 {
-    /// <summary>Parses CIDR notation or a single address. Host bits must be zero.</summary>
+    /// <summary>
+    /// Parses CIDR notation or a single address. Host bits must be zero ("10.1.2.3/16" is rejected rather than
+    /// guessed at), IPv4 must be a full dotted quad, and zone ids ("%eth0") are not accepted.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, out IpPrefix prefix)
     {
         prefix = default;
         text = text.Trim();
         var slash = text.IndexOf('/');
         var addressText = slash < 0 ? text : text[..slash];
+        if (addressText.IsEmpty || addressText.Contains('%')) return false;
+        var colon = addressText.Contains(':');
+        // IPAddress.TryParse takes "10" and "10.1" as 0.0.0.10 and 10.0.0.1; a wiremap typo must not become a range.
+        if (!colon && addressText.Count('.') != 3) return false;
         if (!IPAddress.TryParse(addressText, out var address)) return false;
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        var isV6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        var mapped = address.IsIPv4MappedToIPv6;
+        var isV6 = address.AddressFamily == AddressFamily.InterNetworkV6 && !mapped;
         var max = isV6 ? 128 : 32;
         var length = max;
-        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], out length) || length < 0 || length > max)) return false;
+        if (slash >= 0)
+        {
+            var lengthText = text[(slash + 1)..];
+            if (lengthText.IsEmpty || lengthText.Length > 3 ||
+                !int.TryParse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture, out length)) return false;
+            if (mapped)
+            {
+                if (length < 96) return false;
+                length -= 96;
+            }
+            if (length > max) return false;
+        }
         var value = ToNumber(address);
         if ((value & ~Mask(isV6, length)) != 0) return false;
         prefix = new IpPrefix(isV6, value, length);
@@ -44,11 +67,11 @@ public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
         return address.AddressFamily == AddressFamily.InterNetwork || address.IsIPv4MappedToIPv6;
     }
 
-    /// <summary>The mask of the leading <paramref name="length"/> bits.</summary>
+    /// <summary>The mask of the leading <paramref name="length"/> bits (IPv4 masks in the low 32 bits).</summary>
     public static UInt128 Mask(bool isV6, int length)
     {
         var max = isV6 ? 128 : 32;
-        if (length == 0) return UInt128.Zero;
+        if (length <= 0) return UInt128.Zero;
         var all = isV6 ? UInt128.MaxValue : uint.MaxValue;
         return (all << (max - length)) & all;
     }
@@ -56,4 +79,22 @@ public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
     /// <summary>True when the address lies inside this prefix.</summary>
     public bool Contains(IPAddress address) =>
         IsV4(address) != IsV6 && (ToNumber(address) & Mask(IsV6, Length)) == Network;
+
+    /// <summary>CIDR text, e.g. "10.1.0.0/16" or "2001:db8::/48".</summary>
+    public override string ToString()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        IPAddress address;
+        if (IsV6)
+        {
+            BinaryPrimitives.WriteUInt128BigEndian(bytes, Network);
+            address = new IPAddress(bytes);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(bytes, (uint)Network);
+            address = new IPAddress(bytes[..4]);
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"{address}/{Length}");
+    }
 }

@@ -4,11 +4,16 @@ namespace LocationServer.Core.Identifiers;
 
 /// <summary>
 /// A 48-bit IEEE MAC address (also a Wi-Fi BSSID or an LLDP MAC chassis ID) held as a number.
-/// Parses colon (00:11:22:33:44:55), dash (00-11-22-33-44-55), Cisco dot (0011.2233.4455) and bare hex.
+/// Parses colon (00:11:22:33:44:55), dash (00-11-22-33-44-55), Cisco dot (0011.2233.4455) and bare hex
+/// (001122334455), in either case. EUI-64 identifiers (16 hex digits, e.g. a FireWire or IEEE 802.15.4 address)
+/// are rejected: they are not Ethernet or Wi-Fi addresses and must not be truncated into one.
 /// </summary>
 public readonly record struct MacAddress(ulong Value)
 {
-    /// <summary>Parses any accepted spelling, case-insensitively; separators must be used consistently.</summary>
+    /// <summary>
+    /// Parses any accepted spelling, case-insensitively. Separators must be used consistently: colon and dash
+    /// separate two-digit groups, dot separates four-digit groups; no leading, trailing or doubled separators.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, out MacAddress mac)
     {
         mac = default;
