@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Routing.Alerts;
+
+/// <summary>
+/// Delivers routing alerts to the tenant's webhooks off the call path. <see cref="TryEnqueue"/> never waits: a full
+/// queue drops the alert (logged). Each target gets the alert JSON by POST with retries and exponential backoff;
+/// with a secret, the request carries <c>X-LocationServer-Timestamp</c> (Unix seconds) and
+/// <c>X-LocationServer-Signature: sha256=HEX</c>, the HMAC-SHA256 over "{timestamp}.{body}". A slow or failing
+/// target only occupies one of the concurrent delivery slots.
+/// </summary>
+internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
+{
+    public const string HttpClientName = "routing-alerts";
+    public const string SignatureHeader = "X-LocationServer-Signature";
+    public const string TimestampHeader = "X-LocationServer-Timestamp";
+    public const string EventHeader = "X-LocationServer-Event";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly Channel<RoutingAlert> _queue;
+    private readonly IHttpClientFactory _http;
+    private readonly IAlertTargetSource _targets;
+    private readonly IAlertDeliveryLog _deliveries;
+    private readonly AlertOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AlertDispatcher> _logger;
+
+    public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _http = http;
+        _targets = targets;
+        _deliveries = deliveries;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _queue = Channel.CreateBounded<RoutingAlert>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    public bool TryEnqueue(RoutingAlert alert) => _queue.Writer.TryWrite(alert);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(_options.MaxConcurrentDeliveries);
+        var inFlight = new HashSet<Task>();
+        try
+        {
+            await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            {
+                IReadOnlyList<AlertTarget> targets;
+                try
+                {
+                    targets = await _targets.GetTargetsAsync(alert.Tenant, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.TargetsFailed(_logger, alert.Id, ex);
+                    continue;
+                }
+                foreach (var target in targets)
+                {
+                    if (!target.Wants(alert.Event)) continue;
+                    await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    var task = DeliverAsync(alert, target, stoppingToken);
+                    lock (inFlight) inFlight.Add(task);
+                    _ = task.ContinueWith(t =>
+                    {
+                        slots.Release();
+                        lock (inFlight) inFlight.Remove(t);
+                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        Task[] pending;
+        lock (inFlight) pending = [.. inFlight];
+        await Task.WhenAll(pending).ConfigureAwait(false);
+    }
+
+    /// <summary>Posts one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
+    internal async Task<bool> DeliverAsync(RoutingAlert alert, AlertTarget target, CancellationToken stoppingToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(alert, Json);
+        var client = _http.CreateClient(HttpClientName);
+        for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        {
+            int? status = null;
+            string? error = null;
+            var retry = true;
+            try
+            {
+                using var request = BuildRequest(alert, target, body);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.AttemptTimeoutMilliseconds));
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                status = (int)response.StatusCode;
+                if (response.IsSuccessStatusCode)
+                {
+                    await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), true, true, status, null)).ConfigureAwait(false);
+                    Log.Delivered(_logger, alert.Id, target.Name, attempt);
+                    return true;
+                }
+                error = "HTTP " + status.Value.ToString(CultureInfo.InvariantCulture);
+                // Client errors other than timeout and throttling will not heal by retrying.
+                retry = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                error = "timeout";
+            }
+            catch (HttpRequestException ex)
+            {
+                error = ex.HttpRequestError.ToString();
+            }
+            var final = !retry || attempt == _options.MaxAttempts;
+            await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), false, final, status, error)).ConfigureAwait(false);
+            if (final)
+            {
+                Log.DeliveryFailed(_logger, alert.Id, target.Name, attempt, error);
+                return false;
+            }
+            try
+            {
+                await Task.Delay(Backoff(attempt), _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Wait after failed attempt <paramref name="attempt"/>: initial × 2^(attempt-1), capped.</summary>
+    internal TimeSpan Backoff(int attempt)
+    {
+        var ms = _options.InitialBackoffMilliseconds * Math.Pow(2, attempt - 1);
+        return TimeSpan.FromMilliseconds(Math.Min(ms, _options.MaxBackoffMilliseconds));
+    }
+
+    /// <summary>The signature value for <paramref name="body"/> sent at <paramref name="timestamp"/>.</summary>
+    internal static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body)
+    {
+        var prefix = Encoding.UTF8.GetBytes(timestamp + ".");
+        var data = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(data, 0);
+        body.CopyTo(data.AsSpan(prefix.Length));
+        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data));
+    }
+
+    private HttpRequestMessage BuildRequest(RoutingAlert alert, AlertTarget target, byte[] body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.TryAddWithoutValidation(EventHeader, JsonNamingPolicy.KebabCaseLower.ConvertName(alert.Event.ToString()));
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
+        if (!string.IsNullOrEmpty(target.Secret))
+        {
+            var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+            request.Headers.TryAddWithoutValidation(TimestampHeader, timestamp);
+            request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(target.Secret, timestamp, body));
+        }
+        return request;
+    }
+
+    private async Task RecordAsync(AlertDelivery delivery)
+    {
+        try
+        {
+            await _deliveries.RecordAsync(delivery, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.DeliveryLogFailed(_logger, delivery.AlertId, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Alert {AlertId} delivered to {Target} on attempt {Attempt}")]
+        public static partial void Delivered(ILogger logger, string alertId, string target, int attempt);
+
+        [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Alert {AlertId} not delivered to {Target} after {Attempts} attempts: {Error}")]
+        public static partial void DeliveryFailed(ILogger logger, string alertId, string target, int attempts, string? error);
+
+        [LoggerMessage(EventId = 2303, Level = LogLevel.Error, Message = "Alert targets for alert {AlertId} could not be read")]
+        public static partial void TargetsFailed(ILogger logger, string alertId, Exception exception);
+
+        [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Delivery of alert {AlertId} could not be logged")]
+        public static partial void DeliveryLogFailed(ILogger logger, string alertId, Exception exception);
+    }
+}

@@ -1,0 +1,400 @@
+using LocationServer.Core.Identifiers;
+using LocationServer.Core.Matching;
+using LocationServer.Core.Routing;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Routing;
+
+/// <summary>A routing question from a call server.</summary>
+internal sealed record EmergencyCallRequest
+{
+    public required string Tenant { get; init; }
+    public required string Dialed { get; init; }
+    public string? CallingNumber { get; init; }
+    public string? LocationReference { get; init; }
+    public string? StationMac { get; init; }
+    public string? StationIp { get; init; }
+    public string? StationIdentity { get; init; }
+    public string? CallId { get; init; }
+}
+
+/// <summary>The routing answer.</summary>
+internal sealed record CallRouting
+{
+    public required RouteDestination Destination { get; init; }
+    public required string RouteUri { get; init; }
+    public required string RouteName { get; init; }
+    public string? PsapBoundaryId { get; init; }
+    public required LocationSourceKind Source { get; init; }
+    public ResolvedLocation? Location { get; init; }
+    public string? Method { get; init; }
+    public string? PidfLo { get; init; }
+    public required string CallbackNumber { get; init; }
+    public required bool CallbackIsElin { get; init; }
+    public required bool TestCall { get; init; }
+    public string? ReadBack { get; init; }
+    public required string CallRecordId { get; init; }
+    public required string Reason { get; init; }
+}
+
+/// <summary>A redeemed location token, or why not.</summary>
+internal sealed record LocationLookup(TokenStatus Status, ResolvedLocation? Location, string? Method, string? PidfLo);
+
+/// <summary>The caller an ELIN stands for, when its window is open.</summary>
+internal sealed record CallbackLookup(ElinAssignment? Assignment);
+
+/// <summary>Why a routing request was refused (mapped to gRPC status codes in one place, <see cref="RoutingGrpcService"/>).</summary>
+internal enum RoutingFailure
+{
+    None,
+    /// <summary>A required argument is missing or malformed (INVALID_ARGUMENT).</summary>
+    InvalidArgument,
+    /// <summary>The tenant is not known (NOT_FOUND).</summary>
+    UnknownTenant,
+}
+
+/// <summary>A value or the reason there is none.</summary>
+internal readonly record struct RoutingOutcome<T>(T? Value, RoutingFailure Failure, string? Detail)
+    where T : class
+{
+    public static RoutingOutcome<T> Ok(T value) => new(value, RoutingFailure.None, null);
+
+    public static RoutingOutcome<T> Fail(RoutingFailure failure, string detail) => new(null, failure, detail);
+}
+
+/// <summary>The kind of service a dialed string asks for.</summary>
+internal enum DialedService
+{
+    NotEmergency,
+    Emergency,
+    Test,
+}
+
+/// <summary>
+/// Routes an emergency (911) or test (933) call. Location, in this order exactly: a valid location token (the
+/// device's current location); else the station MAC/IP from signalling; else the calling number's DID when the
+/// tenant's DID fallback is on or the DID belongs to a device that never speaks HELD; else none. Expired, forged
+/// and foreign-tenant tokens never resolve. The PSAP is the smallest service boundary covering the location's
+/// point; without one the call goes to the relay centre (ECRC). Test calls go to the test service, never a PSAP.
+/// </summary>
+internal sealed partial class CallRouter(
+    WiremapIndexHolder wiremap,
+    PsapBoundaryIndexHolder boundaries,
+    ILocationTokenResolver tokens,
+    IStationLocator stations,
+    IElinAssignmentStore elins,
+    ICallRecordSink callRecords,
+    IAlertSink alerts,
+    IPidfLoRenderer pidfLo,
+    IOptionsMonitor<RoutingOptions> options,
+    TimeProvider time,
+    ILogger<CallRouter> logger)
+{
+    /// <summary>RFC 4119 method for a location found from a DID assignment (administrator-provisioned).</summary>
+    public const string DidMethod = "Manual";
+
+    public async Task<RoutingOutcome<CallRouting>> RouteCallAsync(EmergencyCallRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Tenant)) return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "tenant is required.");
+        if (string.IsNullOrWhiteSpace(request.Dialed)) return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "dialed is required.");
+        var service = ClassifyDialed(request.Dialed);
+        if (service == DialedService.NotEmergency)
+            return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "dialed is not an emergency or test service (911, 933, urn:service:sos, urn:service:test.sos).");
+        if (!wiremap.Current.TryGetTenant(request.Tenant, out var tenant))
+            return RoutingOutcome<CallRouting>.Fail(RoutingFailure.UnknownTenant, "tenant not found.");
+
+        var settings = options.CurrentValue;
+        var now = time.GetUtcNow();
+        var test = service == DialedService.Test;
+        var tenantId = tenant.Tenant.Id;
+
+        var (source, location, method, reason, did) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
+
+        RouteDestination destination;
+        string routeUri, routeName;
+        string? boundaryId = null;
+        if (test)
+        {
+            destination = RouteDestination.TestService;
+            routeUri = settings.TestService.Uri;
+            routeName = settings.TestService.Name;
+        }
+        else if (location?.Point is { } point && boundaries.Current.Find(point, tenantId) is { } psap)
+        {
+            destination = RouteDestination.Psap;
+            routeUri = psap.SipUri;
+            routeName = psap.Name;
+            boundaryId = psap.Id;
+        }
+        else
+        {
+            destination = RouteDestination.RelayCenter;
+            routeUri = settings.RelayCenter.Uri;
+            routeName = settings.RelayCenter.Name;
+            reason += location is null ? "; no location: relay centre" : location.Point is null ? "; no point: relay centre" : "; no PSAP boundary covers the point: relay centre";
+        }
+
+        var recordId = Guid.CreateVersion7(now).ToString("N");
+        var caller = PhoneNumber.Normalize(request.CallingNumber);
+        string callback;
+        var callbackIsElin = false;
+        if (location is { Elins.Count: > 0 })
+        {
+            var active = await elins.ActiveAsync(tenantId, location.Id, now, cancellationToken).ConfigureAwait(false);
+            var choice = ElinAllocator.Choose(location.Elins, active, caller, now)!.Value;
+            callback = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
+            callbackIsElin = true;
+            // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
+            if (!test && caller is not null)
+            {
+                await elins.UpsertAsync(new ElinAssignment(tenantId, location.Id, callback, caller, now, now + settings.CallbackWindow, recordId), cancellationToken).ConfigureAwait(false);
+            }
+            if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned && !test) Log.ElinReused(logger, tenantId, location.Id);
+        }
+        else
+        {
+            callback = PhoneNumber.Normalize(did?.CallbackNumber) ?? PhoneNumber.Normalize(location?.CallbackNumber) ?? caller ?? request.CallingNumber ?? "";
+        }
+
+        var routing = new CallRouting
+        {
+            Destination = destination,
+            RouteUri = routeUri,
+            RouteName = routeName,
+            PsapBoundaryId = boundaryId,
+            Source = source,
+            Location = location,
+            Method = method,
+            PidfLo = location is null ? null : pidfLo.Render(location, method!),
+            CallbackNumber = callback,
+            CallbackIsElin = callbackIsElin,
+            TestCall = test,
+            ReadBack = test ? ReadBack.Compose(callback, location?.Civic) : null,
+            CallRecordId = recordId,
+            Reason = reason,
+        };
+
+        var record = new CallRecord
+        {
+            Id = recordId,
+            Tenant = tenantId,
+            At = now,
+            CallId = Blank(request.CallId),
+            Dialed = request.Dialed,
+            TestCall = test,
+            CallingNumber = caller ?? Blank(request.CallingNumber),
+            LocationReference = Blank(request.LocationReference),
+            StationMac = Blank(request.StationMac),
+            StationIp = Blank(request.StationIp),
+            Source = source,
+            LocationId = location?.Id,
+            Method = method,
+            Reason = reason,
+            Destination = destination,
+            RouteUri = routeUri,
+            RouteName = routeName,
+            PsapBoundaryId = boundaryId,
+            CallbackNumber = callback,
+            CallbackIsElin = callbackIsElin,
+        };
+        try
+        {
+            await callRecords.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The call is routed anyway: refusing to route an emergency call because the audit store is down
+            // would be the worse failure. The error is logged for operations.
+            Log.CallRecordFailed(logger, recordId, ex);
+        }
+
+        EnqueueAlert(tenantId, now, record, location, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
+        Log.CallRouted(logger, recordId, tenantId, source, destination);
+        return RoutingOutcome<CallRouting>.Ok(routing);
+    }
+
+    /// <summary>Finds the caller an ELIN stands for, while its callback window is open.</summary>
+    public async Task<RoutingOutcome<CallbackLookup>> ResolveCallbackAsync(string tenantIdOrUuid, string elin, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(tenantIdOrUuid)) return RoutingOutcome<CallbackLookup>.Fail(RoutingFailure.InvalidArgument, "tenant is required.");
+        var number = PhoneNumber.Normalize(elin);
+        if (number is null) return RoutingOutcome<CallbackLookup>.Fail(RoutingFailure.InvalidArgument, "elin must be a telephone number.");
+        if (!wiremap.Current.TryGetTenant(tenantIdOrUuid, out var tenant))
+            return RoutingOutcome<CallbackLookup>.Fail(RoutingFailure.UnknownTenant, "tenant not found.");
+        var assignment = await elins.FindAsync(tenant.Tenant.Id, number, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return RoutingOutcome<CallbackLookup>.Ok(new CallbackLookup(assignment));
+    }
+
+    /// <summary>Redeems a location token for the device's current location.</summary>
+    public async Task<RoutingOutcome<LocationLookup>> GetLocationAsync(string tenantIdOrUuid, string reference, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(tenantIdOrUuid)) return RoutingOutcome<LocationLookup>.Fail(RoutingFailure.InvalidArgument, "tenant is required.");
+        if (string.IsNullOrWhiteSpace(reference)) return RoutingOutcome<LocationLookup>.Fail(RoutingFailure.InvalidArgument, "location_reference is required.");
+        if (!wiremap.Current.TryGetTenant(tenantIdOrUuid, out var tenant))
+            return RoutingOutcome<LocationLookup>.Fail(RoutingFailure.UnknownTenant, "tenant not found.");
+        var resolution = await ResolveTokenAsync(tenant.Tenant.Id, reference, cancellationToken).ConfigureAwait(false);
+        var lookup = resolution.Status == TokenStatus.Resolved
+            ? new LocationLookup(TokenStatus.Resolved, resolution.Location, resolution.Method, pidfLo.Render(resolution.Location!, resolution.Method!))
+            : new LocationLookup(resolution.Status, null, null, null);
+        return RoutingOutcome<LocationLookup>.Ok(lookup);
+    }
+
+    /// <summary>Classifies dialed digits or a service URN (RFC 5031); an outside-line 9 prefix is tolerated.</summary>
+    public static DialedService ClassifyDialed(string dialed)
+    {
+        var value = dialed.Trim();
+        if (value.StartsWith("urn:service:", StringComparison.OrdinalIgnoreCase))
+        {
+            var service = value["urn:service:".Length..];
+            if (IsUrn(service, "test.sos")) return DialedService.Test;
+            if (IsUrn(service, "sos")) return DialedService.Emergency;
+            return DialedService.NotEmergency;
+        }
+        foreach (var scheme in (ReadOnlySpan<string>)["tel:", "sips:", "sip:"])
+        {
+            if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                value = value[scheme.Length..];
+                break;
+            }
+        }
+        var end = value.IndexOfAny(['@', ';']);
+        if (end >= 0) value = value[..end];
+        return value switch
+        {
+            "911" or "9911" or "112" => DialedService.Emergency,
+            "933" or "9933" => DialedService.Test,
+            _ => DialedService.NotEmergency,
+        };
+    }
+
+    private static bool IsUrn(string service, string name) =>
+        service.Equals(name, StringComparison.OrdinalIgnoreCase) ||
+        (service.Length > name.Length && service.StartsWith(name, StringComparison.OrdinalIgnoreCase) && service[name.Length] == '.');
+
+    private async Task<(LocationSourceKind Source, ResolvedLocation? Location, string? Method, string Reason, DidEntry? Did)> LocateAsync(
+        TenantIndex tenant, EmergencyCallRequest request, CancellationToken cancellationToken)
+    {
+        var reasons = new List<string>(3);
+        var hasDid = !string.IsNullOrWhiteSpace(request.CallingNumber) && tenant.TryGetDid(request.CallingNumber, out _);
+        DidEntry? did = null;
+        if (hasDid) tenant.TryGetDid(request.CallingNumber!, out did);
+
+        if (!string.IsNullOrWhiteSpace(request.LocationReference))
+        {
+            var resolution = await ResolveTokenAsync(tenant.Tenant.Id, request.LocationReference, cancellationToken).ConfigureAwait(false);
+            if (resolution.Status == TokenStatus.Resolved) return (LocationSourceKind.Token, resolution.Location, resolution.Method, "token", did);
+            reasons.Add("token " + TokenStatusText(resolution.Status));
+        }
+        else
+        {
+            reasons.Add("no token");
+        }
+
+        var station = ParseStation(request);
+        if (!station.IsEmpty)
+        {
+            var match = await stations.LocateAsync(tenant, station, cancellationToken).ConfigureAwait(false);
+            if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did);
+            reasons.Add("station not in wiremap");
+        }
+
+        if (did is not null)
+        {
+            if (tenant.Tenant.DidFallback) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID fallback"), did);
+            if (!did.HeldCapable) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID of a device without HELD"), did);
+            reasons.Add("DID fallback off");
+        }
+        else if (!string.IsNullOrWhiteSpace(request.CallingNumber))
+        {
+            reasons.Add("calling number not a known DID");
+        }
+        return (LocationSourceKind.None, null, null, string.Join("; ", reasons), did);
+    }
+
+    private async ValueTask<TokenResolution> ResolveTokenAsync(string tenantId, string reference, CancellationToken cancellationToken)
+    {
+        var resolution = await tokens.ResolveAsync(tenantId, reference.Trim(), cancellationToken).ConfigureAwait(false);
+        if (resolution.Status != TokenStatus.Resolved) return resolution;
+        if (resolution.Location is null) return TokenResolution.Failed(TokenStatus.Unknown);
+        // Defence in depth: whatever the resolver says, a location of another tenant never crosses over.
+        if (!string.Equals(resolution.Location.TenantId, tenantId, StringComparison.OrdinalIgnoreCase)) return TokenResolution.Failed(TokenStatus.ForeignTenant);
+        return resolution with { Method = string.IsNullOrEmpty(resolution.Method) ? "Wiremap" : resolution.Method };
+    }
+
+    private static StationIdentity ParseStation(EmergencyCallRequest request)
+    {
+        _ = StationIdentity.TryParse(request.StationIdentity, out var fromHeader);
+        var mac = fromHeader.Mac;
+        var address = fromHeader.Address;
+        if (!string.IsNullOrWhiteSpace(request.StationMac) && MacAddress.TryParse(request.StationMac, out var explicitMac)) mac = explicitMac;
+        if (!string.IsNullOrWhiteSpace(request.StationIp) && System.Net.IPAddress.TryParse(request.StationIp.Trim().Trim('[', ']'), out var explicitIp)) address = explicitIp;
+        return new StationIdentity(mac, address);
+    }
+
+    /// <summary>The reason token as it appears in call records and GetLocation answers.</summary>
+    public static string TokenStatusText(TokenStatus status) => status switch
+    {
+        TokenStatus.Resolved => "resolved",
+        TokenStatus.Unknown => "unknown",
+        TokenStatus.Expired => "expired",
+        TokenStatus.Forged => "forged",
+        TokenStatus.ForeignTenant => "foreign-tenant",
+        _ => "unknown",
+    };
+
+    private static string Join(List<string> reasons, string last)
+    {
+        reasons.Add(last);
+        return string.Join("; ", reasons);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private void EnqueueAlert(string tenantId, DateTimeOffset now, CallRecord record, ResolvedLocation? location, AlertEvent kind)
+    {
+        try
+        {
+            var alert = new RoutingAlert
+            {
+                Id = Guid.CreateVersion7(now).ToString("N"),
+                Tenant = tenantId,
+                Event = kind,
+                At = now,
+                CallRecordId = record.Id,
+                CallingNumber = record.CallingNumber,
+                CallbackNumber = record.CallbackNumber,
+                LocationId = location?.Id,
+                Address = location?.Display,
+                RouteName = record.RouteName,
+                RouteUri = record.RouteUri,
+                Source = record.Source,
+            };
+            if (!alerts.TryEnqueue(alert)) Log.AlertDropped(logger, record.Id);
+        }
+        catch (Exception ex)
+        {
+            // Alerts never delay or fail routing.
+            Log.AlertEnqueueFailed(logger, record.Id, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Call {CallRecordId} of tenant {Tenant} located by {Source}, routed to {Destination}")]
+        public static partial void CallRouted(ILogger logger, string callRecordId, string tenant, LocationSourceKind source, RouteDestination destination);
+
+        [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Call record {CallRecordId} could not be written; the call was routed anyway")]
+        public static partial void CallRecordFailed(ILogger logger, string callRecordId, Exception exception);
+
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Alert for call {CallRecordId} was dropped: the alert queue is full")]
+        public static partial void AlertDropped(ILogger logger, string callRecordId);
+
+        [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Alert for call {CallRecordId} could not be queued")]
+        public static partial void AlertEnqueueFailed(ILogger logger, string callRecordId, Exception exception);
+
+        [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Every ELIN of location {LocationId} (tenant {Tenant}) was in use; the least recently assigned was reused")]
+        public static partial void ElinReused(ILogger logger, string tenant, string locationId);
+    }
+}

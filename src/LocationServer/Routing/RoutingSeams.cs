@@ -1,0 +1,148 @@
+using LocationServer.Core.Matching;
+using LocationServer.Core.Routing;
+
+namespace LocationServer.Routing;
+
+/// <summary>Whether a location token (RFC 5985 §6.5 location URI) redeemed, and if not, why.</summary>
+internal enum TokenStatus
+{
+    Resolved,
+    /// <summary>No such token (never issued, or purged).</summary>
+    Unknown,
+    /// <summary>The token's lifetime ended.</summary>
+    Expired,
+    /// <summary>The token failed its integrity check.</summary>
+    Forged,
+    /// <summary>The token belongs to another tenant than the one asking.</summary>
+    ForeignTenant,
+}
+
+/// <summary>The outcome of redeeming a location token: the device's current location and RFC 4119 method, or why not.</summary>
+internal readonly record struct TokenResolution(TokenStatus Status, ResolvedLocation? Location, string? Method)
+{
+    public static TokenResolution Resolved(ResolvedLocation location, string method) => new(TokenStatus.Resolved, location, method);
+
+    public static TokenResolution Failed(TokenStatus status) => new(status, null, null);
+}
+
+/// <summary>Redeems location URIs or bare tokens; provided by the HELD side, which issues them.</summary>
+internal interface ILocationTokenResolver
+{
+    /// <summary>
+    /// Resolves <paramref name="reference"/> (a location URI or a bare token) for <paramref name="tenant"/> (the
+    /// tenant's canonical id) to the device's <em>current</em> location (RFC 5985 §6.5, RFC 6753).
+    /// </summary>
+    ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken);
+}
+
+/// <summary>A station located from its signalled MAC/IP.</summary>
+internal sealed record StationMatch(ResolvedLocation Location, string Method, string Rule);
+
+/// <summary>Locates a calling station from the MAC/IP its call server signalled.</summary>
+internal interface IStationLocator
+{
+    ValueTask<StationMatch?> LocateAsync(TenantIndex tenant, StationIdentity station, CancellationToken cancellationToken);
+}
+
+/// <summary>Renders a PIDF-LO (RFC 4119, RFC 5491) for a location; provided by the HELD writer.</summary>
+internal interface IPidfLoRenderer
+{
+    string Render(ResolvedLocation location, string method);
+}
+
+/// <summary>Durable record of every routed call; written before the routing answer is returned.</summary>
+internal interface ICallRecordSink
+{
+    Task WriteAsync(CallRecord record, CancellationToken cancellationToken);
+}
+
+/// <summary>Where alerts are handed off; enqueueing never blocks or throws.</summary>
+internal interface IAlertSink
+{
+    /// <summary>Queues <paramref name="alert"/> for delivery; false when it was dropped (queue full or stopped).</summary>
+    bool TryEnqueue(RoutingAlert alert);
+}
+
+/// <summary>Persistence of ELIN → caller assignments for PSAP callbacks (the ELIN gateway's window).</summary>
+internal interface IElinAssignmentStore
+{
+    /// <summary>Assignments of the location's ELINs still inside their window at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Inserts or replaces the assignment of <see cref="ElinAssignment.Elin"/> within the tenant.</summary>
+    Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken);
+
+    /// <summary>The active assignment of <paramref name="elin"/> (E.164), if any.</summary>
+    Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a call's location came from (proto LocationSource).</summary>
+internal enum LocationSourceKind
+{
+    None,
+    Token,
+    Station,
+    Did,
+}
+
+/// <summary>Where a call is sent (proto RouteKind).</summary>
+internal enum RouteDestination
+{
+    Psap,
+    RelayCenter,
+    TestService,
+}
+
+/// <summary>The durable record of one routed emergency or test call: what was asked, what was found and why, where it went.</summary>
+internal sealed record CallRecord
+{
+    public required string Id { get; init; }
+    public required string Tenant { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public string? CallId { get; init; }
+    public required string Dialed { get; init; }
+    public required bool TestCall { get; init; }
+    public string? CallingNumber { get; init; }
+    public string? LocationReference { get; init; }
+    public string? StationMac { get; init; }
+    public string? StationIp { get; init; }
+    public required LocationSourceKind Source { get; init; }
+    public string? LocationId { get; init; }
+    public string? Method { get; init; }
+    /// <summary>Why this source was used (failed token, station miss, DID switch off).</summary>
+    public required string Reason { get; init; }
+    public required RouteDestination Destination { get; init; }
+    public required string RouteUri { get; init; }
+    public required string RouteName { get; init; }
+    public string? PsapBoundaryId { get; init; }
+    public required string CallbackNumber { get; init; }
+    public required bool CallbackIsElin { get; init; }
+}
+
+/// <summary>Kinds of routing alert a security desk subscribes to.</summary>
+internal enum AlertEvent
+{
+    /// <summary>A 911 call routed to a PSAP (Kari's Law notification).</summary>
+    EmergencyCall,
+    /// <summary>A 933 test call.</summary>
+    TestCall,
+    /// <summary>A 911 call sent to the relay centre because no dispatchable location or PSAP was found.</summary>
+    RelayCenterCall,
+}
+
+/// <summary>One alert about a routed call, as posted (JSON) to the tenant's webhooks.</summary>
+internal sealed record RoutingAlert
+{
+    public required string Id { get; init; }
+    public required string Tenant { get; init; }
+    public required AlertEvent Event { get; init; }
+    public required DateTimeOffset At { get; init; }
+    public required string CallRecordId { get; init; }
+    public string? CallingNumber { get; init; }
+    public string? CallbackNumber { get; init; }
+    public string? LocationId { get; init; }
+    public string? Address { get; init; }
+    public required string RouteName { get; init; }
+    public required string RouteUri { get; init; }
+    public required LocationSourceKind Source { get; init; }
+}
