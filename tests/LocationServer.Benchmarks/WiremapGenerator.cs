@@ -62,8 +62,13 @@ public sealed class WiremapGenerator
         {
             sites[s] = new Site(SiteId(s), "Building " + s.ToString(CultureInfo.InvariantCulture), new CivicAddress
             {
-                Country = "US", A1 = "TX", A3 = "Austin", HNO = (100 + s).ToString(CultureInfo.InvariantCulture),
-                RD = "Congress", STS = "Ave", PC = "78701",
+                Country = "US",
+                A1 = "TX",
+                A3 = "Austin",
+                HNO = (100 + s).ToString(CultureInfo.InvariantCulture),
+                RD = "Congress",
+                STS = "Ave",
+                PC = "78701",
             }, new GeoPoint(30.2672 + (s * 1e-4), -97.7431), CallbackNumber: "+1512555" + (s % 10000).ToString("D4", CultureInfo.InvariantCulture));
         }
         var locations = new DispatchableLocation[LocationCount];

@@ -14,7 +14,8 @@ public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
 {
     /// <summary>
     /// Parses CIDR notation or a single address. Host bits must be zero ("10.1.2.3/16" is rejected rather than
-    /// guessed at), IPv4 must be a full dotted quad, and zone ids ("%eth0") are not accepted.
+    /// guessed at), IPv4 must be a full dotted quad of decimal octets without leading zeros, and zone ids
+    /// ("%eth0") are not accepted.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<char> text, out IpPrefix prefix)
     {
@@ -23,9 +24,17 @@ public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
         var slash = text.IndexOf('/');
         var addressText = slash < 0 ? text : text[..slash];
         if (addressText.IsEmpty || addressText.Contains('%')) return false;
-        var colon = addressText.Contains(':');
-        // IPAddress.TryParse takes "10" and "10.1" as 0.0.0.10 and 10.0.0.1; a wiremap typo must not become a range.
-        if (!colon && addressText.Count('.') != 3) return false;
+        if (!addressText.Contains(':'))
+        {
+            // IPAddress.TryParse takes "10" as 0.0.0.10, "10.1" as 10.0.0.1 and "010" as octal 8; a wiremap typo
+            // must not silently become some other range, so IPv4 is a plain dotted quad of decimal octets.
+            if (!TryParseDottedQuad(addressText, out var v4)) return false;
+            var v4Length = 32;
+            if (slash >= 0 && !TryParseLength(text[(slash + 1)..], 32, out v4Length)) return false;
+            if ((v4 & ~Mask(false, v4Length)) != 0) return false;
+            prefix = new IpPrefix(false, v4, v4Length);
+            return true;
+        }
         if (!IPAddress.TryParse(addressText, out var address)) return false;
         var mapped = address.IsIPv4MappedToIPv6;
         var isV6 = address.AddressFamily == AddressFamily.InterNetworkV6 && !mapped;
@@ -33,19 +42,49 @@ public readonly record struct IpPrefix(bool IsV6, UInt128 Network, int Length)
         var length = max;
         if (slash >= 0)
         {
-            var lengthText = text[(slash + 1)..];
-            if (lengthText.IsEmpty || lengthText.Length > 3 ||
-                !int.TryParse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture, out length)) return false;
+            if (!TryParseLength(text[(slash + 1)..], 128, out length)) return false;
             if (mapped)
             {
                 if (length < 96) return false;
                 length -= 96;
             }
-            if (length > max) return false;
         }
         var value = ToNumber(address);
         if ((value & ~Mask(isV6, length)) != 0) return false;
         prefix = new IpPrefix(isV6, value, length);
+        return true;
+    }
+
+    private static bool TryParseLength(ReadOnlySpan<char> text, int max, out int length)
+    {
+        length = 0;
+        return !text.IsEmpty && text.Length <= 3 &&
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out length) && length <= max;
+    }
+
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> text, out uint value)
+    {
+        value = 0;
+        var octets = 0;
+        var digits = 0;
+        var octet = 0;
+        foreach (var c in text)
+        {
+            if (c == '.')
+            {
+                if (digits == 0 || ++octets > 3) return false;
+                value = (value << 8) | (uint)octet;
+                digits = octet = 0;
+                continue;
+            }
+            if (c is < '0' or > '9' || ++digits > 3) return false;
+            // A leading zero ("010") is ambiguous: some parsers read it as octal.
+            if (digits == 2 && octet == 0) return false;
+            octet = (octet * 10) + (c - '0');
+            if (octet > 255) return false;
+        }
+        if (digits == 0 || octets != 3) return false;
+        value = (value << 8) | (uint)octet;
         return true;
     }
 

@@ -96,8 +96,7 @@ public sealed class TenantIndex
             }
         }
 
-        var lldp = evidence.Lldp;
-        if (lldp.Count > 0)
+        if (evidence.Lldp is { Count: > 0 } lldp)
         {
             if (_chassisPort.Count > 0)
             {

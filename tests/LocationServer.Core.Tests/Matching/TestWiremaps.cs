@@ -10,12 +10,25 @@ internal static class TestWiremaps
 {
     public static readonly CivicAddress HqAddress = new()
     {
-        Country = "US", A1 = "TX", A3 = "Austin", HNO = "100", RD = "Congress", STS = "Ave", PC = "78701", FLR = "1",
+        Country = "US",
+        A1 = "TX",
+        A3 = "Austin",
+        HNO = "100",
+        RD = "Congress",
+        STS = "Ave",
+        PC = "78701",
+        FLR = "1",
     };
 
     public static readonly CivicAddress BranchAddress = new()
     {
-        Country = "US", A1 = "TX", A3 = "Round Rock", HNO = "2", RD = "Main", STS = "St", PC = "78664",
+        Country = "US",
+        A1 = "TX",
+        A3 = "Round Rock",
+        HNO = "2",
+        RD = "Main",
+        STS = "St",
+        PC = "78664",
     };
 
     /// <summary>A tenant with sites "hq" and "branch" and the given locations (all on "hq" unless they say otherwise).</summary>
