@@ -1,0 +1,162 @@
+using System.Buffers;
+using LocationServer.Core.Matching;
+using LocationServer.Core.Routing;
+using LocationServer.Core.Wiremap;
+using LocationServer.Held;
+using LocationServer.Held.Lost;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace LocationServer.Routing;
+
+/// <summary>LoST settings, section <c>Lost</c>.</summary>
+internal sealed class LostOptions
+{
+    public const string Section = "Lost";
+
+    /// <summary>This server's LoST source identifier (mapping@source, path/via). Default <c>lost.locationserver.invalid</c>.</summary>
+    public string Source { get; set; } = "lost.locationserver.invalid";
+
+    /// <summary>How long clients may cache a mapping. Default 1 hour.</summary>
+    public TimeSpan MappingLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Service number in mappings for urn:service:sos. Default "911".</summary>
+    public string ServiceNumber { get; set; } = "911";
+}
+
+/// <summary>
+/// LoST <c>findService</c> (RFC 5222) on <c>POST /lost</c> over the same PSAP boundaries as call routing:
+/// geodetic locations by point-in-polygon (a circle's centre, a polygon's centre), civic locations through the site of
+/// the wiremap with that street address. <c>urn:service:sos</c> and its sub-services map to the PSAP (or, with a
+/// <c>defaultMappingReturned</c> warning, to the relay centre); <c>urn:service:test.sos</c> maps to the test service.
+/// Every answer, errors included, is a 200 with <c>application/lost+xml</c>, and every mapping has a displayName.
+/// </summary>
+internal static class LostEndpoints
+{
+    public const string ContentType = "application/lost+xml;charset=utf-8";
+
+    public static IServiceCollection AddLost(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LostOptions>().Bind(configuration.GetSection(LostOptions.Section));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapLost(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/lost", HandleAsync).WithTags("LoST").ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, IOptions<LostOptions> lostOptions, IOptionsMonitor<RoutingOptions> routingOptions,
+        PsapBoundaryIndexHolder boundaries, WiremapIndexHolder wiremap, TimeProvider time)
+    {
+        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) ||
+            !type.MediaType.Equals("application/lost+xml", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return;
+        }
+        var options = lostOptions.Value;
+        using var body = new MemoryStream();
+        var max = 64 * 1024;
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            body.Write(buffer, 0, read);
+            if (body.Length > max) break;
+        }
+        var parsed = LostReader.Parse(body.ToArray(), max);
+        var output = new ArrayBufferWriter<byte>(1024);
+        if (parsed.Error is { } error)
+        {
+            LostWriter.WriteErrors(output, options.Source, error);
+        }
+        else
+        {
+            var answer = Answer(parsed.Request!, options, routingOptions.CurrentValue, boundaries.Current, wiremap.Current, time.GetUtcNow());
+            if (answer.Error is { } answerError) LostWriter.WriteErrors(output, options.Source, answerError);
+            else LostWriter.WriteFindServiceResponse(output, answer.Response!);
+        }
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = ContentType;
+        context.Response.ContentLength = output.WrittenCount;
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    internal static (FindServiceResponse? Response, LostError? Error) Answer(
+        FindServiceRequest request, LostOptions options, RoutingOptions routing, PsapBoundaryIndex boundaries, WiremapIndex wiremap, DateTimeOffset now)
+    {
+        if (request.Path.Contains(options.Source, StringComparer.OrdinalIgnoreCase))
+            return (null, new LostError(LostErrorKind.Loop, "This query has already passed through this server."));
+        var service = request.Service.Trim().ToLowerInvariant();
+        var isTest = service == "urn:service:test.sos" || service.StartsWith("urn:service:test.sos.", StringComparison.Ordinal);
+        var isSos = service == "urn:service:sos" || service.StartsWith("urn:service:sos.", StringComparison.Ordinal);
+        if (!isTest && !isSos)
+            return (null, new LostError(LostErrorKind.ServiceNotImplemented, $"This server maps urn:service:sos and urn:service:test.sos, not {request.Service}."));
+
+        // The first location in a profile we understand is used (RFC 5222 §8.3.1).
+        var location = request.Locations[0];
+        GeoPoint? point = location.Geometry?.Representative();
+        if (point is null && location.Civic is { } civic) point = FindSitePoint(wiremap, civic);
+
+        var expires = now + options.MappingLifetime;
+        LostMapping mapping;
+        var warnings = new List<(string, string)>();
+        if (isTest)
+        {
+            mapping = Mapping(routing.TestService.Name, routing.TestService.Uri, service, null, "test-service", expires, now, options.Source);
+        }
+        else if (point is { } p && boundaries.Find(p) is { } psap)
+        {
+            mapping = Mapping(psap.Name, psap.SipUri, service, options.ServiceNumber, psap.Id, expires, now, options.Source);
+        }
+        else
+        {
+            mapping = Mapping(routing.RelayCenter.Name, routing.RelayCenter.Uri, service, options.ServiceNumber, "relay-center", expires, now, options.Source);
+            warnings.Add(("defaultMappingReturned", point is null
+                ? "The location could not be placed; the emergency call relay centre is returned."
+                : "No PSAP boundary covers the location; the emergency call relay centre is returned."));
+        }
+        return (new FindServiceResponse
+        {
+            Mappings = [mapping],
+            Warnings = warnings,
+            Source = options.Source,
+            Path = request.Path,
+            LocationUsed = location.Id,
+        }, null);
+    }
+
+    private static LostMapping Mapping(string name, string uri, string service, string? number, string sourceId, DateTimeOffset expires, DateTimeOffset updated, string source) => new()
+    {
+        DisplayName = string.IsNullOrWhiteSpace(name) ? uri : name,
+        Service = service,
+        Uris = [uri],
+        ServiceNumber = number,
+        Expires = expires,
+        LastUpdated = updated,
+        Source = source,
+        SourceId = sourceId,
+    };
+
+    /// <summary>A civic-only location is placed at the point of the wiremap site with the same street address.</summary>
+    private static GeoPoint? FindSitePoint(WiremapIndex wiremap, CivicAddress civic)
+    {
+        foreach (var tenant in wiremap.Tenants)
+        {
+            foreach (var location in tenant.Locations)
+            {
+                if (location.Point is null) continue;
+                var site = location.Civic;
+                if (Same(site.Country, civic.Country) && Same(site.A1, civic.A1) && Same(site.A3, civic.A3) &&
+                    Same(site.RD, civic.RD) && Same(site.HNO, civic.HNO))
+                    return location.Point;
+            }
+        }
+        return null;
+    }
+
+    private static bool Same(string? a, string? b) => string.Equals(a?.Trim(), b?.Trim(), StringComparison.OrdinalIgnoreCase);
+}
