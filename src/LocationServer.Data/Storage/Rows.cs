@@ -1,0 +1,162 @@
+namespace LocationServer.Data.Storage;
+
+// Table rows. Every row of the wiremap carries its tenant; keys are composite (tenant, natural id) so that a
+// tenant's wiremap can be replaced whole without touching anyone else's.
+
+internal sealed class TenantRow
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public Guid? CompanyUuid { get; set; }
+    public bool DidFallback { get; set; }
+    public string? CallbackNumber { get; set; }
+}
+
+internal sealed class SiteRow
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = "";
+    public int Ordinal { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>RFC 5139 civic address as a JSON object keyed by element name.</summary>
+    public string Civic { get; set; } = "{}";
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    public double? Altitude { get; set; }
+    public string? CallbackNumber { get; set; }
+}
+
+internal sealed class LocationRow
+{
+    public string TenantId { get; set; } = "";
+    public string Id { get; set; } = "";
+    public int Ordinal { get; set; }
+    public string SiteId { get; set; } = "";
+    public string? Floor { get; set; }
+    public string? Unit { get; set; }
+    public string? Room { get; set; }
+    public string? Text { get; set; }
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    public double? Altitude { get; set; }
+    /// <summary>JSON array of E.164 numbers, or null.</summary>
+    public string? Elins { get; set; }
+    public string? CallbackNumber { get; set; }
+}
+
+internal sealed class NetworkElementRow
+{
+    public string TenantId { get; set; } = "";
+    public int Ordinal { get; set; }
+    public int Kind { get; set; }
+    public string Value { get; set; } = "";
+    public string NormalizedValue { get; set; } = "";
+    public string? LocationId { get; set; }
+    public string? SiteId { get; set; }
+    public bool OffPremises { get; set; }
+    public string? Description { get; set; }
+}
+
+internal sealed class DidRow
+{
+    public string TenantId { get; set; } = "";
+    /// <summary>E.164, normalised.</summary>
+    public string Number { get; set; } = "";
+    public int Ordinal { get; set; }
+    /// <summary>The number as the administrator wrote it.</summary>
+    public string Value { get; set; } = "";
+    public string LocationId { get; set; } = "";
+    public string? CallbackNumber { get; set; }
+    public bool HeldCapable { get; set; }
+    public string? UserName { get; set; }
+}
+
+internal sealed class RequesterRow
+{
+    public string TenantId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public int Ordinal { get; set; }
+    public string? KeySha256 { get; set; }
+    /// <summary>JSON array of CIDR strings, or null.</summary>
+    public string? SourceCidrs { get; set; }
+}
+
+internal sealed class WiremapVersionRow
+{
+    public int Id { get; set; }
+    public long Version { get; set; }
+}
+
+internal sealed class NomadicAddressRow
+{
+    public string TenantId { get; set; } = "";
+    public string DeviceKey { get; set; } = "";
+    public string NetworkFingerprint { get; set; } = "";
+    public string Civic { get; set; } = "{}";
+    public DateTime CreatedUtc { get; set; }
+    public DateTime UpdatedUtc { get; set; }
+}
+
+internal sealed class CallRecordRow
+{
+    public Guid Id { get; set; }
+    public string TenantId { get; set; } = "";
+    public DateTime TimeUtc { get; set; }
+    public string Dialed { get; set; } = "";
+    public string? CallingNumber { get; set; }
+    public string? TokenHash { get; set; }
+    public string LocationSource { get; set; } = "";
+    public string? LocationId { get; set; }
+    public string? CivicDisplay { get; set; }
+    public string RouteKind { get; set; } = "";
+    public string? RouteUri { get; set; }
+    public string? RouteName { get; set; }
+    public string? CallbackNumber { get; set; }
+    public bool TestCall { get; set; }
+    public string? CallId { get; set; }
+}
+
+internal sealed class ElinAssignmentRow
+{
+    public string TenantId { get; set; } = "";
+    public string Elin { get; set; } = "";
+    public string CallerNumber { get; set; } = "";
+    public string LocationId { get; set; } = "";
+    public DateTime AssignedUtc { get; set; }
+    public DateTime ExpiresUtc { get; set; }
+}
+
+internal sealed class AlertTargetRow
+{
+    public Guid Id { get; set; }
+    public string TenantId { get; set; } = "";
+    public string Url { get; set; } = "";
+    /// <summary>Comma-separated event kinds.</summary>
+    public string Kinds { get; set; } = "";
+    public string? Secret { get; set; }
+}
+
+internal sealed class AlertDeliveryRow
+{
+    public Guid Id { get; set; }
+    public Guid TargetId { get; set; }
+    public string TenantId { get; set; } = "";
+    public string EventKind { get; set; } = "";
+    public string Payload { get; set; } = "{}";
+    public int Attempts { get; set; }
+    public int Status { get; set; }
+    public string? LastError { get; set; }
+    public DateTime CreatedUtc { get; set; }
+    public DateTime? LastAttemptUtc { get; set; }
+    public DateTime NextAttemptUtc { get; set; }
+    public DateTime? DeliveredUtc { get; set; }
+}
+
+internal sealed class UnknownNetworkEventRow
+{
+    public Guid Id { get; set; }
+    public string TenantId { get; set; } = "";
+    public string DeviceKey { get; set; } = "";
+    public string NetworkFingerprint { get; set; } = "";
+    public DateTime TimeUtc { get; set; }
+}

@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace LocationServer.Data.Storage;
+
+public sealed partial class WiremapStore
+{
+    /// <summary>Appends a call record; returns it with its id (assigned when <see cref="CallRecord.Id"/> is empty).</summary>
+    public Task<CallRecord> AddCallRecordAsync(CallRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var stored = record.Id == Guid.Empty ? record with { Id = Guid.CreateVersion7() } : record;
+        return RunAsync(async db =>
+        {
+            db.CallRecords.Add(RowMapping.ToRow(stored));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return stored;
+        }, cancellationToken);
+    }
+
+    /// <summary>A tenant's call records with <paramref name="fromUtc"/> ≤ time &lt; <paramref name="toUtc"/>, newest first, at most <paramref name="limit"/>.</summary>
+    public Task<IReadOnlyList<CallRecord>> ListCallRecordsAsync(string tenantId, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<CallRecord>>(async db =>
+            (await db.CallRecords.AsNoTracking()
+                .Where(x => x.TenantId == tenantId && x.TimeUtc >= fromUtc && x.TimeUtc < toUtc)
+                .OrderByDescending(x => x.TimeUtc).Take(limit)
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
+
+    /// <summary>
+    /// Lends <see cref="ElinAssignment.Elin"/> to a caller, replacing any earlier assignment of that ELIN in the
+    /// tenant. The ELIN and caller number are stored normalised (E.164).
+    /// </summary>
+    public async Task<ElinAssignment> UpsertElinAsync(ElinAssignment assignment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        var elin = NormalizeNumber(assignment.Elin);
+        var caller = NormalizeNumber(assignment.CallerNumber);
+        var errors = new List<Core.Wiremap.ValidationError>();
+        if (elin is null) errors.Add(new("/elin", "is not a telephone number"));
+        if (caller is null) errors.Add(new("/callerNumber", "is not a telephone number"));
+        if (assignment.ExpiresUtc <= assignment.AssignedUtc) errors.Add(new("/expiresUtc", "must be after assignedUtc"));
+        if (errors.Count > 0) throw new StoreValidationException(errors);
+        var stored = assignment with { Elin = elin!, CallerNumber = caller! };
+        return await RunAsync(async db =>
+        {
+            var row = await db.ElinAssignments.SingleOrDefaultAsync(x => x.TenantId == stored.TenantId && x.Elin == stored.Elin, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                row = new ElinAssignmentRow { TenantId = stored.TenantId, Elin = stored.Elin };
+                db.ElinAssignments.Add(row);
+            }
+            row.CallerNumber = stored.CallerNumber;
+            row.LocationId = stored.LocationId;
+            row.AssignedUtc = stored.AssignedUtc;
+            row.ExpiresUtc = stored.ExpiresUtc;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return stored;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The unexpired assignment of an ELIN (any spelling) at <paramref name="nowUtc"/>, or null: whom a PSAP callback to the ELIN reaches.</summary>
+    public Task<ElinAssignment?> FindElinAsync(string tenantId, string elin, DateTime nowUtc, CancellationToken cancellationToken = default)
+    {
+        var normalized = NormalizeNumber(elin);
+        if (normalized is null) return Task.FromResult<ElinAssignment?>(null);
+        return RunAsync(async db =>
+        {
+            var row = await db.ElinAssignments.AsNoTracking()
+                .SingleOrDefaultAsync(x => x.TenantId == tenantId && x.Elin == normalized && x.ExpiresUtc > nowUtc, cancellationToken).ConfigureAwait(false);
+            return row is null ? null : RowMapping.FromRow(row);
+        }, cancellationToken);
+    }
+
+    /// <summary>A location's ELINs that are lent out at <paramref name="nowUtc"/> (to pick a free one).</summary>
+    public Task<IReadOnlyList<ElinAssignment>> ActiveElinsAsync(string tenantId, string locationId, DateTime nowUtc, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<ElinAssignment>>(async db =>
+            (await db.ElinAssignments.AsNoTracking()
+                .Where(x => x.TenantId == tenantId && x.LocationId == locationId && x.ExpiresUtc > nowUtc)
+                .OrderBy(x => x.Elin)
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
+}

@@ -1,0 +1,282 @@
+using LocationServer.Core.Identifiers;
+using LocationServer.Core.Wiremap;
+using LocationServer.Data.Redis;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace LocationServer.Data.Storage;
+
+/// <summary>
+/// Durable storage for wiremaps and the records the routing side keeps. Thread-safe singleton; each call uses
+/// its own short-lived context.
+/// </summary>
+/// <remarks>
+/// Failure contract, the same for every method: when the database cannot be reached or cannot complete the work,
+/// the method throws <see cref="StorageUnavailableException"/> (map to HTTP 503) and nothing was committed;
+/// invalid input throws <see cref="StoreValidationException"/> (map to 400) before anything is written. A write
+/// that returns has been committed.
+/// </remarks>
+public sealed partial class WiremapStore
+{
+    private const int VersionRowId = 1;
+    private readonly IDbContextFactory<LocationDbContext> _factory;
+    private readonly IWiremapChangeBus? _bus;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WiremapStore> _logger;
+
+    internal WiremapStore(IDbContextFactory<LocationDbContext> factory, IWiremapChangeBus? bus, TimeProvider time, ILogger<WiremapStore> logger)
+    {
+        _factory = factory;
+        _bus = bus;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Every tenant's wiremap and the version they form, read consistently: when a change commits during the
+    /// read, the read is repeated, so the result is exactly the state at <c>Version</c>.
+    /// </summary>
+    public Task<(IReadOnlyList<TenantWiremap> Tenants, long Version)> LoadAllAsync(CancellationToken cancellationToken = default) =>
+        RunAsync<(IReadOnlyList<TenantWiremap>, long)>(async db =>
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var before = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
+                var tenants = await db.Tenants.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+                var sites = (await db.Sites.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                var locations = (await db.Locations.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                var elements = (await db.NetworkElements.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                var dids = (await db.Dids.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                var requesters = (await db.Requesters.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                var after = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
+                // Every wiremap change bumps the version in its own transaction, so an unchanged version means
+                // no change committed between the two reads. After many collisions, fall back to one snapshot.
+                if (before != after && attempt < 5) continue;
+                var result = tenants
+                    .OrderBy(t => t.Id, StringComparer.Ordinal)
+                    .Select(t => RowMapping.FromRows(t, sites[t.Id], locations[t.Id], elements[t.Id], dids[t.Id], requesters[t.Id]))
+                    .ToList();
+                return (result, after);
+            }
+        }, cancellationToken);
+
+    /// <summary>The current wiremap version (0 for an empty database). Cheap; also a readiness probe.</summary>
+    public Task<long> GetVersionAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(db => VersionAsync(db, cancellationToken), cancellationToken);
+
+    /// <summary>One tenant's wiremap, or null when the tenant does not exist.</summary>
+    public Task<TenantWiremap?> GetTenantAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken).ConfigureAwait(false);
+            if (tenant is null) return null;
+            return RowMapping.FromRows(
+                tenant,
+                await db.Sites.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
+                await db.Locations.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
+                await db.NetworkElements.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
+                await db.Dids.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
+                await db.Requesters.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false));
+        }, cancellationToken);
+
+    /// <summary>
+    /// Replaces everything of the tenant (creating it if new) with <paramref name="wiremap"/> in one transaction
+    /// that also bumps the version; returns the new version once committed, then announces it on the change bus.
+    /// The wiremap is validated first (<see cref="WiremapValidator"/>): invalid input throws
+    /// <see cref="StoreValidationException"/> and changes nothing. On any failure the old wiremap and version stay.
+    /// </summary>
+    public async Task<long> ReplaceTenantAsync(TenantWiremap wiremap, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(wiremap);
+        var errors = WiremapValidator.Validate(wiremap);
+        if (errors.Count > 0) throw new StoreValidationException(errors);
+        RowMapping.ToRows(wiremap, out var tenant, out var sites, out var locations, out var elements, out var dids, out var requesters);
+        var version = await RunAsync(async db =>
+        {
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // Bump first: the version row's lock serialises all wiremap writers for the whole transaction.
+                var next = await BumpVersionAsync(db, cancellationToken).ConfigureAwait(false);
+                var id = tenant.Id;
+                await DeleteTenantContentAsync(db, id, cancellationToken).ConfigureAwait(false);
+                var existing = await db.Tenants.SingleOrDefaultAsync(t => t.Id == id, cancellationToken).ConfigureAwait(false);
+                if (existing is null) db.Tenants.Add(tenant);
+                else db.Entry(existing).CurrentValues.SetValues(tenant);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                // Parents before children so foreign keys hold at every statement on both providers.
+                db.Sites.AddRange(sites);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                db.Locations.AddRange(locations);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                db.NetworkElements.AddRange(elements);
+                db.Dids.AddRange(dids);
+                db.Requesters.AddRange(requesters);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return next;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        Log.Replaced(_logger, wiremap.Tenant.Id, version, elements.Count);
+        await AnnounceAsync(version).ConfigureAwait(false);
+        return version;
+    }
+
+    /// <summary>Deletes a tenant's wiremap (not its call records); returns the new version, or the current one when the tenant did not exist.</summary>
+    public async Task<long> DeleteTenantAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        var (version, changed) = await RunAsync(async db =>
+        {
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, cancellationToken).ConfigureAwait(false))
+                    return (await VersionAsync(db, cancellationToken).ConfigureAwait(false), false);
+                var next = await BumpVersionAsync(db, cancellationToken).ConfigureAwait(false);
+                await DeleteTenantContentAsync(db, tenantId, cancellationToken).ConfigureAwait(false);
+                await db.Tenants.Where(t => t.Id == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return (next, true);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (changed) await AnnounceAsync(version).ConfigureAwait(false);
+        return version;
+    }
+
+    private static async Task DeleteTenantContentAsync(LocationDbContext db, string tenantId, CancellationToken cancellationToken)
+    {
+        await db.NetworkElements.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await db.Dids.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await db.Requesters.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await db.Locations.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await db.Sites.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<long> BumpVersionAsync(LocationDbContext db, CancellationToken cancellationToken)
+    {
+        var updated = await db.WiremapVersion.Where(v => v.Id == VersionRowId)
+            .ExecuteUpdateAsync(s => s.SetProperty(v => v.Version, v => v.Version + 1), cancellationToken).ConfigureAwait(false);
+        if (updated != 1) throw new InvalidOperationException("The wiremap_version row is missing; was the database migrated?");
+        return await VersionAsync(db, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<long> VersionAsync(LocationDbContext db, CancellationToken cancellationToken) =>
+        db.WiremapVersion.AsNoTracking().Where(v => v.Id == VersionRowId).Select(v => v.Version).SingleAsync(cancellationToken);
+
+    private async Task AnnounceAsync(long version)
+    {
+        if (_bus is null) return;
+        try
+        {
+            await _bus.PublishAsync(version).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException e)
+        {
+            // The change is committed; nodes that miss the announcement pick it up by polling the version.
+            Log.AnnounceFailed(_logger, version, e.Message);
+        }
+    }
+
+    // Nomadic addresses
+
+    /// <summary>
+    /// Saves (inserts or replaces) the address a user entered for a device on a network; the address must pass
+    /// <see cref="CivicAddressValidator"/>. Returns the stored record with its times.
+    /// </summary>
+    public async Task<NomadicAddress> SaveNomadicAsync(NomadicAddress address, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var errors = CivicAddressValidator.Validate(address.Address, "/address");
+        if (errors.Count > 0) throw new StoreValidationException(errors);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var civic = RowMapping.CivicToJson(address.Address);
+        return await RunAsync(async db =>
+        {
+            var row = await db.NomadicAddresses.SingleOrDefaultAsync(
+                x => x.TenantId == address.TenantId && x.DeviceKey == address.DeviceKey && x.NetworkFingerprint == address.NetworkFingerprint,
+                cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                row = new NomadicAddressRow
+                {
+                    TenantId = address.TenantId,
+                    DeviceKey = address.DeviceKey,
+                    NetworkFingerprint = address.NetworkFingerprint,
+                    CreatedUtc = now,
+                };
+                db.NomadicAddresses.Add(row);
+            }
+            row.Civic = civic;
+            row.UpdatedUtc = now;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return address with { CreatedUtc = row.CreatedUtc, UpdatedUtc = now };
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The address entered for this device on this network, or null.</summary>
+    public Task<NomadicAddress?> FindNomadicAsync(string tenantId, string deviceKey, string networkFingerprint, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            var row = await db.NomadicAddresses.AsNoTracking().SingleOrDefaultAsync(
+                x => x.TenantId == tenantId && x.DeviceKey == deviceKey && x.NetworkFingerprint == networkFingerprint,
+                cancellationToken).ConfigureAwait(false);
+            return row is null ? null : new NomadicAddress(row.TenantId, row.DeviceKey, row.NetworkFingerprint, RowMapping.CivicFromJson(row.Civic), row.CreatedUtc, row.UpdatedUtc);
+        }, cancellationToken);
+
+    /// <summary>Records that a device asked from an unknown network; returns the stored event (with its id).</summary>
+    public Task<UnknownNetworkEvent> AddUnknownNetworkEventAsync(UnknownNetworkEvent networkEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(networkEvent);
+        var stored = networkEvent.Id == Guid.Empty ? networkEvent with { Id = Guid.CreateVersion7() } : networkEvent;
+        return RunAsync(async db =>
+        {
+            db.UnknownNetworkEvents.Add(new UnknownNetworkEventRow
+            {
+                Id = stored.Id,
+                TenantId = stored.TenantId,
+                DeviceKey = stored.DeviceKey,
+                NetworkFingerprint = stored.NetworkFingerprint,
+                TimeUtc = stored.TimeUtc,
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return stored;
+        }, cancellationToken);
+    }
+
+    /// <summary>A tenant's unknown-network events at or after <paramref name="fromUtc"/>, newest first.</summary>
+    public Task<IReadOnlyList<UnknownNetworkEvent>> ListUnknownNetworkEventsAsync(string tenantId, DateTime fromUtc, int limit, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<UnknownNetworkEvent>>(async db =>
+            (await db.UnknownNetworkEvents.AsNoTracking()
+                .Where(x => x.TenantId == tenantId && x.TimeUtc >= fromUtc)
+                .OrderByDescending(x => x.TimeUtc).Take(limit)
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var db = await _factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            await using (db.ConfigureAwait(false))
+                return await work(db).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && StorageFailure.IsInfrastructure(e))
+        {
+            Log.Unavailable(_logger, e.GetType().Name, e.Message);
+            throw new StorageUnavailableException("The location database is unavailable: " + e.Message, e);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Wiremap of tenant {Tenant} replaced: version {Version}, {Elements} elements")]
+        public static partial void Replaced(ILogger logger, string tenant, long version, int elements);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not announce wiremap version {Version}: {Reason}")]
+        public static partial void AnnounceFailed(ILogger logger, long version, string reason);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Location database unavailable ({Type}): {Reason}")]
+        public static partial void Unavailable(ILogger logger, string type, string reason);
+    }
+
+    internal static string? NormalizeNumber(string? number) => PhoneNumber.Normalize(number);
+}
