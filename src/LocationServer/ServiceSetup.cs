@@ -1,5 +1,5 @@
 using LocationServer.Core.Matching;
-using LocationServer.Data;
+using LocationServer.Data.Storage;
 using LocationServer.Held;
 using LocationServer.Tokens;
 using LocationServer.Wiremap;
@@ -16,7 +16,7 @@ internal static class ServiceSetup
         services.AddSingleton<WiremapIndexHolder>();
         services.AddSingleton<WiremapLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
-        services.AddScoped<WiremapImporter>();
+        services.AddSingleton<WiremapImporter>();
         services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();
@@ -39,8 +39,7 @@ internal static class ServiceSetup
         if (embedded) await StorageSetup.MigrateAsync(app.Services).ConfigureAwait(false);
         var seed = configuration.GetValue("Demo:Seed", embedded);
         if (!seed) return;
-        using var scope = app.Services.CreateScope();
-        var store = scope.ServiceProvider.GetRequiredService<WiremapStore>();
+        var store = app.Services.GetRequiredService<WiremapStore>();
         if (await store.GetTenantAsync(DemoWiremap.TenantId, CancellationToken.None).ConfigureAwait(false) is null &&
             (await store.LoadAllAsync(CancellationToken.None).ConfigureAwait(false)).Tenants.Count == 0)
         {

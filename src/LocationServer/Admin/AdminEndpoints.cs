@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
-using LocationServer.Data;
+using LocationServer.Data.Storage;
+using LocationServer.Data.Wiremap;
 using LocationServer.Held;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Options;
@@ -54,6 +55,7 @@ internal static class AdminEndpoints
         admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, CancellationToken ct) =>
         {
             var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
+            if (result.StorageUnavailable) return Results.Json(new { errors = result.Errors }, statusCode: StatusCodes.Status503ServiceUnavailable);
             return result.Errors.Count > 0
                 ? Results.BadRequest(new { errors = result.Errors })
                 : Results.Ok(new { tenant = result.TenantId, version = result.Version });

@@ -1,4 +1,5 @@
-using LocationServer.Data;
+using LocationServer.Data.Storage;
+using LocationServer.Data.Wiremap;
 using LocationServer.Wiremap;
 
 namespace LocationServer.Cli;

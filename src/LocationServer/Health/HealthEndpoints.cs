@@ -1,5 +1,5 @@
 using LocationServer.Core.Matching;
-using LocationServer.Data;
+using LocationServer.Data.Storage;
 
 namespace LocationServer.Health;
 
@@ -13,15 +13,14 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health/live", () => Results.Text("live")).WithTags("Health").WithSummary("Liveness: the process serves requests.");
-        app.MapGet("/health/ready", async (WiremapIndexHolder holder, IServiceScopeFactory scopes, CancellationToken ct) =>
+        app.MapGet("/health/ready", async (WiremapIndexHolder holder, WiremapStore store, CancellationToken ct) =>
         {
             var index = holder.Current;
             if (!holder.IsLoaded) return Results.Json(new { status = "starting" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             string storage;
             try
             {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<WiremapStore>().GetVersionAsync(ct).WaitAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+                await store.GetVersionAsync(ct).WaitAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
                 storage = "ok";
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)

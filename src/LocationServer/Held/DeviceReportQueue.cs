@@ -2,7 +2,7 @@ using System.Net;
 using System.Threading.Channels;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
-using LocationServer.Data;
+using LocationServer.Data.Redis;
 using Microsoft.Extensions.Options;
 
 namespace LocationServer.Held;
@@ -40,7 +40,7 @@ internal sealed partial class DeviceReportQueue : BackgroundService
         try
         {
             var report = await _store.GetAsync(tenant, deviceKey).WaitAsync(ReadTimeout, cancellationToken).ConfigureAwait(false);
-            if (report is null || (newerThan is { } t && report.Time < t)) return null;
+            if (report is null || (newerThan is { } t && new DateTimeOffset(report.ReportedUtc, TimeSpan.Zero) < t)) return null;
             return ToEvidence(report);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -65,17 +65,21 @@ internal sealed partial class DeviceReportQueue : BackgroundService
         }
     }
 
-    internal static DeviceReport ToReport(Evidence e, DateTimeOffset now) => new()
+    /// <summary>The report kept for a device: what was seen and measured (the first LLDP neighbour).</summary>
+    internal static DeviceReport ToReport(Evidence e, DateTimeOffset now)
     {
-        SourceIp = e.SourceAddress?.ToString(),
-        ReportedIp = e.ReportedAddress?.ToString(),
-        Mac = e.DeviceMac?.ToDashString(),
-        ServingBssid = e.ServingBssid?.ToDashString(),
-        NeighbourBssids = [.. e.NeighbourBssids.Select(b => b.ToDashString())],
-        Lldp = [.. e.Lldp.Select(n => new LldpReport(n.Chassis.Subtype, Convert.ToHexStringLower(n.Chassis.Octets), n.Port.Subtype, Convert.ToHexStringLower(n.Port.Octets)))],
-        GatewayMac = e.GatewayMac?.ToDashString(),
-        Time = now,
-    };
+        var lldp = e.Lldp.Count > 0 ? e.Lldp[0] : null;
+        return new DeviceReport(
+            e.SourceAddress?.ToString(),
+            e.ReportedAddress?.ToString(),
+            e.DeviceMac?.ToDashString(),
+            e.ServingBssid?.ToDashString(),
+            e.NeighbourBssids.Count == 0 ? null : [.. e.NeighbourBssids.Select(b => b.ToDashString())],
+            lldp is null ? null : new LldpReport(lldp.Chassis.Subtype, Convert.ToHexStringLower(lldp.Chassis.Octets)),
+            lldp is null ? null : new LldpReport(lldp.Port.Subtype, Convert.ToHexStringLower(lldp.Port.Octets)),
+            e.GatewayMac?.ToDashString(),
+            now.UtcDateTime);
+    }
 
     internal static Evidence ToEvidence(DeviceReport r) => new()
     {
@@ -85,16 +89,17 @@ internal sealed partial class DeviceReportQueue : BackgroundService
         ServingBssid = ParseMac(r.ServingBssid),
         GatewayMac = ParseMac(r.GatewayMac),
         NeighbourBssids = [.. (r.NeighbourBssids ?? []).Select(ParseMac).Where(m => m.HasValue).Select(m => m!.Value)],
-        Lldp = [.. (r.Lldp ?? []).Select(ParseLldp).OfType<LldpNeighbour>()],
+        Lldp = ParseLldp(r.LldpChassis, r.LldpPort) is { } neighbour ? [neighbour] : [],
     };
 
     private static IPAddress? ParseIp(string? text) => text is not null && IPAddress.TryParse(text, out var ip) ? ip : null;
 
     private static MacAddress? ParseMac(string? text) => text is not null && MacAddress.TryParse(text, out var mac) ? mac : null;
 
-    private static LldpNeighbour? ParseLldp(LldpReport l) =>
-        LldpId.TryParseHex(l.ChassisSubtype, l.ChassisHex, out var chassis) && LldpId.TryParseHex(l.PortSubtype, l.PortHex, out var port)
-            ? new LldpNeighbour(chassis!, port!)
+    private static LldpNeighbour? ParseLldp(LldpReport? chassis, LldpReport? port) =>
+        chassis is not null && port is not null &&
+        LldpId.TryParseHex(chassis.Subtype, chassis.Hex, out var c) && LldpId.TryParseHex(port.Subtype, port.Hex, out var p)
+            ? new LldpNeighbour(c!, p!)
             : null;
 
     private static partial class Log

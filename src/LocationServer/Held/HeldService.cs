@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
-using LocationServer.Data;
 using LocationServer.Telemetry;
 using LocationServer.Tokens;
 using Microsoft.Extensions.Options;

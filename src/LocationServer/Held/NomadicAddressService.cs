@@ -1,6 +1,6 @@
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
-using LocationServer.Data;
+using LocationServer.Data.Storage;
 
 namespace LocationServer.Held;
 
@@ -15,8 +15,8 @@ internal sealed partial class NomadicAddressService(WiremapStore store, UnknownN
     {
         try
         {
-            var civic = await store.FindNomadicAsync(tenant, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
-            return civic is null ? null : ToAnswer(tenant, fingerprint, civic);
+            var stored = await store.FindNomadicAsync(tenant, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
+            return stored is null ? null : ToAnswer(tenant, fingerprint, stored.Address);
         }
         catch (StorageUnavailableException ex)
         {
@@ -27,7 +27,8 @@ internal sealed partial class NomadicAddressService(WiremapStore store, UnknownN
 
     public async Task<LocationAnswer> SaveAsync(string tenant, string deviceKey, string fingerprint, CivicAddress civic, CancellationToken cancellationToken)
     {
-        await store.SaveNomadicAsync(tenant, deviceKey, fingerprint, civic, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _ = time;
+        await store.SaveNomadicAsync(new NomadicAddress(tenant, deviceKey, fingerprint, civic), cancellationToken).ConfigureAwait(false);
         return ToAnswer(tenant, fingerprint, civic);
     }
 

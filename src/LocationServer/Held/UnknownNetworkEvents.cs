@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using LocationServer.Data;
+using LocationServer.Data.Storage;
 
 namespace LocationServer.Held;
 
@@ -7,7 +7,7 @@ namespace LocationServer.Held;
 /// Records "unknown network location" events (a device asked from a network with no wiremap entry and no stored
 /// address) off the request path, for the security desk's alerts and for wiremap gap reports.
 /// </summary>
-internal sealed partial class UnknownNetworkEvents(IServiceScopeFactory scopes, TimeProvider time, ILogger<UnknownNetworkEvents> logger) : BackgroundService
+internal sealed partial class UnknownNetworkEvents(IServiceProvider services, TimeProvider time, ILogger<UnknownNetworkEvents> logger) : BackgroundService
 {
     private readonly Channel<(string Tenant, string DeviceKey, string? Fingerprint, DateTimeOffset Time)> _channel =
         Channel.CreateBounded<(string, string, string?, DateTimeOffset)>(new BoundedChannelOptions(1_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -24,9 +24,8 @@ internal sealed partial class UnknownNetworkEvents(IServiceScopeFactory scopes, 
         {
             try
             {
-                using var scope = scopes.CreateScope();
-                var store = scope.ServiceProvider.GetRequiredService<WiremapStore>();
-                await store.AddUnknownNetworkEventAsync(tenant, deviceKey, fingerprint, at, stoppingToken).ConfigureAwait(false);
+                var store = services.GetRequiredService<WiremapStore>();
+                await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, deviceKey, fingerprint ?? "unknown", at.UtcDateTime), stoppingToken).ConfigureAwait(false);
                 if (Recorded is { } handler) await handler(tenant, deviceKey, fingerprint, at).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,4 +1,5 @@
-using LocationServer.Data;
+using LocationServer.Data.Storage;
+using LocationServer.Data.Wiremap;
 
 namespace LocationServer.Wiremap;
 
@@ -10,7 +11,7 @@ internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyLi
 /// written in one transaction, announced to every replica, and loaded into this replica's index before the import
 /// is acknowledged.
 /// </summary>
-internal sealed class WiremapImporter(WiremapStore store, IWiremapChangeBus bus, IServiceProvider services)
+internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services)
 {
     public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
     {
@@ -25,19 +26,15 @@ internal sealed class WiremapImporter(WiremapStore store, IWiremapChangeBus bus,
         {
             version = await store.ReplaceTenantAsync(wiremap, cancellationToken).ConfigureAwait(false);
         }
+        catch (StoreValidationException ex)
+        {
+            return new ImportOutcome(null, 0, ex.Errors.Count > 0 ? [.. ex.Errors.Select(e => e.ToString())] : [ex.Message]);
+        }
         catch (StorageUnavailableException ex)
         {
             return new ImportOutcome(null, 0, ["Storage is unavailable; nothing was changed: " + ex.Message], StorageUnavailable: true);
         }
-        try
-        {
-            await bus.PublishAsync(version).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Replicas also poll the stored version; the change is durable and reaches them regardless.
-            _ = ex;
-        }
+        // The store announced the version to the other replicas; this one loads it before acknowledging.
         if (services.GetService<WiremapLoader>() is { } loader)
             await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
         return new ImportOutcome(wiremap.Tenant.Id, version, []);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LocationServer.Core.Matching;
-using LocationServer.Data;
+using LocationServer.Data.Redis;
+using LocationServer.Data.Storage;
 using LocationServer.Telemetry;
 
 namespace LocationServer.Wiremap;
@@ -12,7 +13,7 @@ namespace LocationServer.Wiremap;
 /// off the request path and swapped in whole.
 /// </summary>
 internal sealed partial class WiremapLoader(
-    IServiceScopeFactory scopes,
+    WiremapStore store,
     WiremapIndexHolder holder,
     IWiremapChangeBus bus,
     LocationServerTelemetry telemetry,
@@ -27,8 +28,6 @@ internal sealed partial class WiremapLoader(
         await _reload.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var scope = scopes.CreateScope();
-            var store = scope.ServiceProvider.GetRequiredService<WiremapStore>();
             if (holder.IsLoaded)
             {
                 var version = await store.GetVersionAsync(cancellationToken).ConfigureAwait(false);
@@ -40,7 +39,8 @@ internal sealed partial class WiremapLoader(
             if (holder.Swap(index))
             {
                 telemetry.WiremapReloads.Add(1);
-                Log.Loaded(logger, loadedVersion, index.ElementCount, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Log.Loaded(logger, loadedVersion, index.ElementCount, milliseconds);
             }
         }
         finally
@@ -51,7 +51,7 @@ internal sealed partial class WiremapLoader(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = await bus.SubscribeAsync(_ => _ = Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken)).ConfigureAwait(false);
+        using var subscription = bus.Subscribe(version => { _ = version; _ = Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken); });
         using var timer = new PeriodicTimer(PollInterval);
         do
         {

@@ -112,7 +112,7 @@ public sealed class CapturedClientTests : IClassFixture<LocationServerFactory>
         var (_, derefDoc, _) = await client.PostHeldAsync(Vector("kamailio-5.6.3_held-dereference_POST.xml"), "127.0.0.1", path);
         Assert.Null(derefDoc!.ErrorCode());
         Assert.Equal("3", derefDoc.Civic("FLR"));
-        Assert.Empty(derefDoc.Descendants(HeldClient.Held + "locationUriSet"));
+        Assert.Empty(derefDoc!.Descendants(HeldClient.Held + "locationUriSet"));
 
         using var get = new HttpRequestMessage(HttpMethod.Get, path);
         get.Headers.TryAddWithoutValidation("Accept", "application/pidf+xml,application/held+xml;q=0.5");

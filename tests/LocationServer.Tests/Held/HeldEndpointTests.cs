@@ -29,7 +29,7 @@ public sealed class HeldEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal("Congress", doc.Civic("RD"));
         Assert.Equal("3", doc.Civic("FLR"));
         Assert.Equal("Wiremap", doc.Method());
-        Assert.NotNull(doc.Descendants(HeldClient.Gml + "pos").FirstOrDefault());
+        Assert.NotNull(doc!.Descendants(HeldClient.Gml + "pos").FirstOrDefault());
         Assert.StartsWith("http://localhost/loc/", doc.LocationUri(), StringComparison.Ordinal);
         Assert.DoesNotContain("+00:00", body, StringComparison.Ordinal);
     }
@@ -127,8 +127,8 @@ public sealed class HeldEndpointTests : IClassFixture<LocationServerFactory>
         var body = "<locationRequest xmlns=\"urn:ietf:params:xml:ns:geopriv:held\"><locationType exact=\"true\">civic</locationType></locationRequest>";
         var (_, doc, _) = await client.PostHeldAsync(body, "10.2.0.9");
         Assert.Null(doc!.ErrorCode());
-        Assert.Empty(doc.Descendants(HeldClient.Held + "locationUriSet"));
-        Assert.Empty(doc.Descendants(HeldClient.Gml + "pos"));
+        Assert.Empty(doc!.Descendants(HeldClient.Held + "locationUriSet"));
+        Assert.Empty(doc!.Descendants(HeldClient.Gml + "pos"));
         Assert.Equal("2", doc.Civic("FLR"));
     }
 
@@ -143,7 +143,7 @@ public sealed class HeldEndpointTests : IClassFixture<LocationServerFactory>
         var lifetime = expires - _factory.Time.GetUtcNow();
         Assert.InRange(lifetime, TimeSpan.FromMinutes(29), TimeSpan.FromHours(24));
         Assert.EndsWith("Z", (string)set.Attribute("expires")!, StringComparison.Ordinal);
-        Assert.Empty(doc.Descendants(HeldClient.Pidf + "presence"));
+        Assert.Empty(doc!.Descendants(HeldClient.Pidf + "presence"));
     }
 
     [Fact]

@@ -43,15 +43,15 @@ public static class HeldClient
         return (response, document, text);
     }
 
-    public static string? ErrorCode(this XDocument document) =>
-        document.Root?.Name == Held + "error" ? (string?)document.Root.Attribute("code") : null;
+    public static string? ErrorCode(this XDocument? document) =>
+        document?.Root?.Name == Held + "error" ? (string?)document.Root!.Attribute("code") : null;
 
-    public static string? Civic(this XDocument document, string element) =>
-        document.Descendants(Ca + element).FirstOrDefault()?.Value;
+    public static string? Civic(this XDocument? document, string element) =>
+        document?.Descendants(Ca + element).FirstOrDefault()?.Value;
 
-    public static string? LocationUri(this XDocument document) =>
-        document.Descendants(Held + "locationURI").FirstOrDefault()?.Value.Trim();
+    public static string? LocationUri(this XDocument? document) =>
+        document?.Descendants(Held + "locationURI").FirstOrDefault()?.Value.Trim();
 
-    public static string? Method(this XDocument document) =>
-        document.Descendants(Gp + "method").FirstOrDefault()?.Value;
+    public static string? Method(this XDocument? document) =>
+        document?.Descendants(Gp + "method").FirstOrDefault()?.Value;
 }

@@ -1,0 +1,21 @@
+using LocationServer.Routing.Alerts;
+
+namespace LocationServer.Routing;
+
+/// <summary>Registers the routing service with the seams this host provides.</summary>
+internal static class RoutingSetup
+{
+    public static IServiceCollection AddRoutingService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddEmergencyRouting(configuration);
+        services.AddLost(configuration);
+        services.AddSingleton<ILocationTokenResolver, HeldTokenResolver>();
+        services.AddSingleton<IPidfLoRenderer, HeldPidfLoRenderer>();
+        services.AddSingleton<StoreRoutingSeams>();
+        services.AddSingleton<ICallRecordSink>(sp => sp.GetRequiredService<StoreRoutingSeams>());
+        services.AddSingleton<IElinAssignmentStore>(sp => sp.GetRequiredService<StoreRoutingSeams>());
+        services.AddSingleton<IAlertTargetSource>(sp => sp.GetRequiredService<StoreRoutingSeams>());
+        services.AddSingleton<IAlertDeliveryLog>(sp => sp.GetRequiredService<StoreRoutingSeams>());
+        return services;
+    }
+}
