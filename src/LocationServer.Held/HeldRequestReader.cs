@@ -261,19 +261,17 @@ public static class HeldRequestReader
         var depth = r.Depth;
         while (reader.NextChild(depth))
         {
-            // Measurement types are matched on local name when the namespace is the expected one, the container's
-            // (a default namespace left in scope) or none: clients get the per-type namespaces wrong.
-            var ns = r.NamespaceURI;
-            var lenient = ns.Length == 0 || ns == Ns.Lm;
+            // Measurement types are matched on local name in any namespace: clients leave the container's (or HELD's)
+            // default namespace in scope or omit the per-type namespace (RFC 7105 §5 names are unambiguous here).
             switch (r.LocalName)
             {
-                case "lldp" when lenient || ns == Ns.LmLldp:
+                case "lldp":
                     ReadLldp(reader, state);
                     break;
-                case "wifi" when lenient || ns == Ns.LmWifi:
+                case "wifi":
                     ReadWifi(reader, state);
                     break;
-                case "dhcp-rai" when lenient || ns == Ns.LmDhcp:
+                case "dhcp-rai":
                     ReadDhcpRai(reader, state);
                     break;
                 default:
