@@ -30,8 +30,13 @@ internal static class WireFormat
         ConformanceLevel = ConformanceLevel.Document,
     };
 
+    private static readonly XmlReaderSettings DefaultReaderSettings = CreateReaderSettings(64 * 1024);
+
     /// <summary>Forward-only reader settings: no DTD, no resolver, capped size; comments and PIs dropped.</summary>
-    public static XmlReaderSettings ReaderSettings(int maxCharacters) => new()
+    public static XmlReaderSettings ReaderSettings(int maxCharacters) =>
+        maxCharacters == 64 * 1024 ? DefaultReaderSettings : CreateReaderSettings(maxCharacters);
+
+    private static XmlReaderSettings CreateReaderSettings(int maxCharacters) => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,

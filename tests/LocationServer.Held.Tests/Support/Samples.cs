@@ -9,8 +9,16 @@ internal static class Samples
 
     public static CivicAddress Civic => new()
     {
-        Country = "US", A1 = "TX", A3 = "Austin", RD = "Congress", STS = "Ave", HNO = "100", FLR = "3", ROOM = "301",
-        PC = "78701", NAM = "Example Corp",
+        Country = "US",
+        A1 = "TX",
+        A3 = "Austin",
+        RD = "Congress",
+        STS = "Ave",
+        HNO = "100",
+        FLR = "3",
+        ROOM = "301",
+        PC = "78701",
+        NAM = "Example Corp",
     };
 
     public static PidfLocation Location(CivicAddress? civic = null, GeoPoint? point = null, double? radius = null, string id = "lis1") => new()
