@@ -215,7 +215,7 @@ public sealed class GrpcInteropTests(GrpcTestHost host) : IClassFixture<GrpcTest
     }
 
     /// <summary>grpc-status from the trailers, or from the headers of a trailers-only response.</summary>
-    internal static string? Status(HttpResponseMessage response) => Header(response, "grpc-status") ?? throw new InvalidOperationException(response.ToString() + response.Content.ReadAsStringAsync().Result);
+    internal static string? Status(HttpResponseMessage response) => Header(response, "grpc-status");
 
     internal static string? Header(HttpResponseMessage response, string name) =>
         response.TrailingHeaders.TryGetValues(name, out var trailer) ? trailer.Single()

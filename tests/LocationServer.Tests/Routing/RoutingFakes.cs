@@ -76,7 +76,13 @@ internal sealed class RoutingScenario
 {
     public static readonly CivicAddress Congress = new()
     {
-        Country = "US", A1 = "TX", A3 = "Austin", HNO = "100", RD = "Congress", STS = "Ave", PC = "78701",
+        Country = "US",
+        A1 = "TX",
+        A3 = "Austin",
+        HNO = "100",
+        RD = "Congress",
+        STS = "Ave",
+        PC = "78701",
     };
 
     public static readonly GeoPoint Downtown = new(30.2672, -97.7431);
