@@ -188,6 +188,12 @@ internal static class GrpcUnaryEndpoints
                 return;
             }
 
+            if (response is null)
+            {
+                GrpcLog.NullResponse(log, Path);
+                WriteStatus(context, GrpcStatusCode.Internal, "Internal error");
+                return;
+            }
             await WriteResponseAsync(context, response).ConfigureAwait(false);
         }
 

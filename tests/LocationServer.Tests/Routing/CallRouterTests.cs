@@ -329,3 +329,37 @@ public sealed class CallRouterTests
         Assert.Null((await s.Router.ResolveCallbackAsync("acme", "+15125550900", CancellationToken.None)).Value!.Assignment);
     }
 }
+
+public sealed class CallRouterElinConcurrencyTests
+{
+    [Fact]
+    public async Task RouteCall_ConcurrentCallersSameLocation_DistinctElins()
+    {
+        var s = new RoutingScenario();
+        var calls = Enumerable.Range(0, 2).Select(i => Task.Run(() => s.Router.RouteCallAsync(
+            new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = $"+1512555030{i}", StationIp = "192.168.2.5" }, CancellationToken.None)));
+        var results = await Task.WhenAll(calls);
+        Assert.Equal(["+15125550900", "+15125550901"], results.Select(r => r.Value!.CallbackNumber).Order());
+    }
+
+    [Fact]
+    public async Task RouteCall_ElinStoreDown_StillRoutedWithElin()
+    {
+        var s = new RoutingScenario();
+        var router = new CallRouter(s.Wiremap, s.Boundaries, s.Tokens, new WiremapStationLocator(), new FailingElinStore(), new ElinAllocationGate(), s.Records, s.Alerts,
+            new FakePidfLoRenderer(), new StaticRoutingOptions(s.Options), s.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<CallRouter>.Instance);
+        var outcome = await router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550155" }, CancellationToken.None);
+        Assert.Equal(RouteDestination.Psap, outcome.Value!.Destination);
+        Assert.True(outcome.Value.CallbackIsElin);
+        Assert.Equal("+15125550900", outcome.Value.CallbackNumber);
+    }
+
+    private sealed class FailingElinStore : IElinAssignmentStore
+    {
+        public Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken) => throw new IOException("down");
+
+        public Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken) => throw new IOException("down");
+
+        public Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken) => throw new IOException("down");
+    }
+}

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
@@ -31,7 +30,7 @@ internal sealed class FakeCallRecordSink : ICallRecordSink
     public Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
         if (Fail) throw new IOException("store down");
-        Records.Add(record);
+        lock (Records) Records.Add(record);
         return Task.CompletedTask;
     }
 }
@@ -42,7 +41,7 @@ internal sealed class FakeAlertSink : IAlertSink
 
     public bool TryEnqueue(RoutingAlert alert)
     {
-        Alerts.Add(alert);
+        lock (Alerts) Alerts.Add(alert);
         return true;
     }
 }
@@ -135,8 +134,8 @@ internal sealed class RoutingScenario
             TestService = new RouteTarget { Uri = "sip:933@test.example", Name = "933 Test Service" },
             CallbackWindowMinutes = 60,
         };
-        Router = new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), Elins, Records, Alerts, new FakePidfLoRenderer(),
-            new StaticOptionsMonitor(Options), Time, NullLogger<CallRouter>.Instance);
+        Router = new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), Elins, new ElinAllocationGate(), Records, Alerts, new FakePidfLoRenderer(),
+            new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
     }
 
     public WiremapIndexHolder Wiremap { get; } = new();
@@ -152,20 +151,6 @@ internal sealed class RoutingScenario
     public CallRouter Router { get; }
 
     public ResolvedLocation Location(string id) => Acme.FindLocation(id)!;
-
-    private sealed class StaticOptionsMonitor(RoutingOptions value) : IOptionsMonitor<RoutingOptions>
-    {
-        public RoutingOptions CurrentValue => value;
-
-        public RoutingOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<RoutingOptions, string?> listener) => null;
-    }
-}
-
-internal static class PhoneNumbers
-{
-    public static string E164(string text) => PhoneNumber.Normalize(text)!;
 }
 
 /// <summary>A clock the test moves by hand (only wall-clock reads; timers run on the system clock).</summary>
@@ -176,4 +161,13 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
     public override DateTimeOffset GetUtcNow() => _now;
 
     public void Advance(TimeSpan by) => _now += by;
+}
+
+internal sealed class StaticRoutingOptions(RoutingOptions value) : IOptionsMonitor<RoutingOptions>
+{
+    public RoutingOptions CurrentValue => value;
+
+    public RoutingOptions Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<RoutingOptions, string?> listener) => null;
 }
