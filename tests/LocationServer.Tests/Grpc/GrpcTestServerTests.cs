@@ -39,4 +39,22 @@ public sealed class GrpcTestServerTests
         Assert.Equal("ok", PingResponse.Parser.ParseFrom(body.AsSpan(5).ToArray()).Status);
         Assert.Equal("0", Assert.Single(response.TrailingHeaders.GetValues("grpc-status")));
     }
+
+    [Fact]
+    public async Task TestServer_Http11Request_UpgradeRequired()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseTestServer();
+        await using var app = builder.Build();
+        app.MapGrpcUnary<PingRequest, PingResponse>("locationserver.routing.v1.RoutingService", "Ping", (_, _) => ValueTask.FromResult(new PingResponse()));
+        await app.StartAsync();
+
+        using var client = app.GetTestClient();
+        using var content = new ByteArrayContent(GrpcInteropTests.Frame(new PingRequest()));
+        content.Headers.ContentType = new("application/grpc");
+        using var response = await client.PostAsync(new Uri("/locationserver.routing.v1.RoutingService/Ping", UriKind.Relative), content);
+        Assert.Equal(HttpStatusCode.UpgradeRequired, response.StatusCode);
+        Assert.Equal("13", GrpcInteropTests.Status(response));
+    }
 }
