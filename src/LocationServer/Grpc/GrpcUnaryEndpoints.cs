@@ -181,7 +181,14 @@ internal static class GrpcUnaryEndpoints
                 WriteStatus(context, ex.Status, ex.Message);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException ex)
+            {
+                // Cancelled by something of the handler's own, neither the deadline nor the client.
+                GrpcLog.HandlerFailed(log, Path, ex);
+                WriteStatus(context, GrpcStatusCode.Cancelled, "Cancelled");
+                return;
+            }
+            catch (Exception ex)
             {
                 GrpcLog.HandlerFailed(log, Path, ex);
                 WriteStatus(context, GrpcStatusCode.Internal, "Internal error");

@@ -115,6 +115,14 @@ public sealed class GrpcInteropTests(GrpcTestHost host) : IClassFixture<GrpcTest
     }
 
     [Fact]
+    public async Task HttpClient_HandlerCancelsItself_Cancelled()
+    {
+        using var client = Http2Client();
+        using var response = await PostAsync(client, $"/{GrpcTestHost.Service}/OwnCancel", Frame(new PingRequest()));
+        Assert.Equal("1", Status(response));
+    }
+
+    [Fact]
     public async Task HttpClient_CompressedFlag_Unimplemented()
     {
         using var client = Http2Client();

@@ -48,6 +48,7 @@ public sealed class GrpcTestHost : IAsyncLifetime
             return new PingResponse { Status = "late" };
         });
         _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "Boom", (_, _) => throw new InvalidOperationException("secret internals"));
+        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "OwnCancel", (_, _) => throw new OperationCanceledException());
         _app.MapGrpcUnimplemented();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
