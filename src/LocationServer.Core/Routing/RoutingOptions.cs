@@ -33,6 +33,12 @@ public sealed class RoutingOptions
     /// <summary>Address the gRPC listener binds to. Default "127.0.0.1" (loopback: expose deliberately).</summary>
     public string GrpcAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Path of a PSAP boundary file loaded at start: GeoJSON FeatureCollection, or lines "id|name|sip-uri|WKT".
+    /// Default: none (no boundaries; 911 calls go to the relay centre until boundaries are loaded).
+    /// </summary>
+    public string? PsapBoundaryFile { get; set; }
+
     /// <summary>The callback window as a span.</summary>
     public TimeSpan CallbackWindow => TimeSpan.FromMinutes(CallbackWindowMinutes);
 

@@ -22,4 +22,7 @@ internal static partial class GrpcLog
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Warning, Message = "gRPC call {Method} carried an unparsable grpc-timeout; ignored")]
     public static partial void InvalidTimeout(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Error, Message = "gRPC handler {Method} returned no response message; answered INTERNAL")]
+    public static partial void NullResponse(ILogger logger, string method);
 }

@@ -97,6 +97,9 @@ internal static class GrpcUnaryEndpoints
     {
         private static readonly MessageParser<TRequest> Parser = new(static () => new TRequest());
 
+        private TimeProvider? _time;
+        private ILogger? _log;
+
         public string Path { get; } = path;
 
         public async Task InvokeAsync(HttpContext context)
@@ -117,9 +120,9 @@ internal static class GrpcUnaryEndpoints
                 return;
             }
 
-            var services = context.RequestServices;
-            var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-            var log = GrpcLog.For(services);
+            // Resolved once: the root provider's singletons do not change per request.
+            var time = _time ??= context.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+            var log = _log ??= GrpcLog.For(context.RequestServices);
             TimeSpan? timeout = null;
             if (request.Headers.TryGetValue("grpc-timeout", out var timeoutHeader))
             {
@@ -128,10 +131,8 @@ internal static class GrpcUnaryEndpoints
             }
 
             using var deadline = timeout is { } t ? new CancellationTokenSource(Clamp(t), time) : null;
-            using var call = deadline is null
-                ? CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted)
-                : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
-            var token = call.Token;
+            using var call = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+            var token = call?.Token ?? context.RequestAborted;
             var callContext = new ServerCallContextLite(context, Path, timeout is { } d ? time.GetUtcNow() + d : null, token);
 
             TResponse response;
@@ -180,13 +181,26 @@ internal static class GrpcUnaryEndpoints
                 WriteStatus(context, ex.Status, ex.Message);
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException ex)
+            {
+                // Cancelled by something of the handler's own, neither the deadline nor the client.
+                GrpcLog.HandlerFailed(log, Path, ex);
+                WriteStatus(context, GrpcStatusCode.Cancelled, "Cancelled");
+                return;
+            }
+            catch (Exception ex)
             {
                 GrpcLog.HandlerFailed(log, Path, ex);
                 WriteStatus(context, GrpcStatusCode.Internal, "Internal error");
                 return;
             }
 
+            if (response is null)
+            {
+                GrpcLog.NullResponse(log, Path);
+                WriteStatus(context, GrpcStatusCode.Internal, "Internal error");
+                return;
+            }
             await WriteResponseAsync(context, response).ConfigureAwait(false);
         }
 

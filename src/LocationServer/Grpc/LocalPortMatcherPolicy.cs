@@ -11,7 +11,8 @@ internal sealed record LocalPortMetadata(int Port);
 /// <summary>
 /// Restricts endpoints carrying <see cref="LocalPortMetadata"/> to connections on that local port. Unlike
 /// <c>RequireHost("*:8081")</c>, which trusts the client's Host/:authority header (and breaks behind a port-mapping
-/// proxy), this looks at the socket the request arrived on.
+/// proxy), this looks at the socket the request arrived on. Requests without an IP socket (TestServer, Unix domain
+/// sockets) are not restricted.
 /// </summary>
 internal sealed class LocalPortMatcherPolicy : MatcherPolicy, IEndpointSelectorPolicy
 {
@@ -32,6 +33,9 @@ internal sealed class LocalPortMatcherPolicy : MatcherPolicy, IEndpointSelectorP
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         ArgumentNullException.ThrowIfNull(candidates);
+        // No IP socket (the in-memory TestServer, a Unix domain socket): there is no port to tell listeners
+        // apart, and such a transport is local by construction.
+        if (httpContext.Connection.LocalIpAddress is null) return Task.CompletedTask;
         var port = httpContext.Connection.LocalPort;
         for (var i = 0; i < candidates.Count; i++)
         {

@@ -62,6 +62,26 @@ internal readonly record struct RoutingOutcome<T>(T? Value, RoutingFailure Failu
     public static RoutingOutcome<T> Fail(RoutingFailure failure, string detail) => new(null, failure, detail);
 }
 
+/// <summary>Serialises ELIN allocation per location within this instance (one semaphore per location with ELINs).</summary>
+internal sealed class ElinAllocationGate
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> EnterAsync(string key, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private SemaphoreSlim? _gate = gate;
+
+        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
+    }
+}
+
 /// <summary>The kind of service a dialed string asks for.</summary>
 internal enum DialedService
 {
@@ -83,6 +103,7 @@ internal sealed partial class CallRouter(
     ILocationTokenResolver tokens,
     IStationLocator stations,
     IElinAssignmentStore elins,
+    ElinAllocationGate elinGate,
     ICallRecordSink callRecords,
     IAlertSink alerts,
     IPidfLoRenderer pidfLo,
@@ -141,16 +162,8 @@ internal sealed partial class CallRouter(
         var callbackIsElin = false;
         if (location is { Elins.Count: > 0 })
         {
-            var active = await elins.ActiveAsync(tenantId, location.Id, now, cancellationToken).ConfigureAwait(false);
-            var choice = ElinAllocator.Choose(location.Elins, active, caller, now)!.Value;
-            callback = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
+            callback = await AllocateElinAsync(tenantId, location, caller, test, now, settings.CallbackWindow, recordId, cancellationToken).ConfigureAwait(false);
             callbackIsElin = true;
-            // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
-            if (!test && caller is not null)
-            {
-                await elins.UpsertAsync(new ElinAssignment(tenantId, location.Id, callback, caller, now, now + settings.CallbackWindow, recordId), cancellationToken).ConfigureAwait(false);
-            }
-            if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned && !test) Log.ElinReused(logger, tenantId, location.Id);
         }
         else
         {
@@ -212,6 +225,39 @@ internal sealed partial class CallRouter(
         EnqueueAlert(tenantId, now, record, location, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
         return RoutingOutcome<CallRouting>.Ok(routing);
+    }
+
+    private async Task<string> AllocateElinAsync(
+        string tenantId, ResolvedLocation location, string? caller, bool test, DateTimeOffset now, TimeSpan window, string recordId, CancellationToken cancellationToken)
+    {
+        // Read, choose and write under one gate per location, so concurrent callers in this instance never pick
+        // the same free ELIN.
+        using var gate = await elinGate.EnterAsync(tenantId + "\n" + location.Id, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ElinAssignment> active;
+        try
+        {
+            active = await elins.ActiveAsync(tenantId, location.Id, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The call still gets the location's ELIN; only the spread over several ELINs is lost.
+            Log.ElinStoreFailed(logger, tenantId, location.Id, ex);
+            active = [];
+        }
+        var choice = ElinAllocator.Choose(location.Elins, active, caller, now)!.Value;
+        var elin = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
+        // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
+        if (test || caller is null) return elin;
+        if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned) Log.ElinReused(logger, tenantId, location.Id);
+        try
+        {
+            await elins.UpsertAsync(new ElinAssignment(tenantId, location.Id, elin, caller, now, now + window, recordId), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ElinStoreFailed(logger, tenantId, location.Id, ex);
+        }
+        return elin;
     }
 
     /// <summary>Finds the caller an ELIN stands for, while its callback window is open.</summary>
@@ -393,6 +439,9 @@ internal sealed partial class CallRouter(
 
         [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Alert for call {CallRecordId} could not be queued")]
         public static partial void AlertEnqueueFailed(ILogger logger, string callRecordId, Exception exception);
+
+        [LoggerMessage(EventId = 2206, Level = LogLevel.Error, Message = "ELIN assignments of location {LocationId} (tenant {Tenant}) could not be read or written; the call was routed anyway")]
+        public static partial void ElinStoreFailed(ILogger logger, string tenant, string locationId, Exception exception);
 
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Every ELIN of location {LocationId} (tenant {Tenant}) was in use; the least recently assigned was reused")]
         public static partial void ElinReused(ILogger logger, string tenant, string locationId);

@@ -63,8 +63,11 @@ internal static class RoutingGrpcExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PsapBoundaryIndexHolder>();
         services.TryAddSingleton<IStationLocator, WiremapStationLocator>();
-        services.TryAddSingleton<CallRouter>();
-        services.TryAddSingleton<RoutingGrpcService>();
+        services.TryAddSingleton<ElinAllocationGate>();
+        // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).
+        services.TryAddScoped<CallRouter>();
+        services.TryAddScoped<RoutingGrpcService>();
+        services.AddHostedService<PsapBoundaryFileLoader>();
         services.AddHttpClient(AlertDispatcher.HttpClientName);
         services.TryAddSingleton<AlertDispatcher>();
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertDispatcher>());
@@ -82,15 +85,17 @@ internal static class RoutingGrpcExtensions
         if (!app.Services.GetServices<Microsoft.AspNetCore.Routing.MatcherPolicy>().OfType<LocalPortMatcherPolicy>().Any())
             throw new InvalidOperationException("Call builder.ConfigureRoutingListener() before MapRoutingGrpc(): the gRPC endpoints must stay on their own listener.");
         var port = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value.GrpcPort;
-        var service = app.Services.GetRequiredService<RoutingGrpcService>();
         const string name = RoutingGrpcService.ServiceName;
-        app.MapGrpcUnary<RouteCallRequest, RouteCallResponse>(name, "RouteCall", service.RouteCall).RequireLocalPort(port);
-        app.MapGrpcUnary<ResolveCallbackRequest, ResolveCallbackResponse>(name, "ResolveCallback", service.ResolveCallback).RequireLocalPort(port);
-        app.MapGrpcUnary<GetLocationRequest, GetLocationResponse>(name, "GetLocation", service.GetLocation).RequireLocalPort(port);
+        app.MapGrpcUnary<RouteCallRequest, RouteCallResponse>(name, "RouteCall", static (r, c) => Service(c).RouteCall(r, c)).RequireLocalPort(port);
+        app.MapGrpcUnary<ResolveCallbackRequest, ResolveCallbackResponse>(name, "ResolveCallback", static (r, c) => Service(c).ResolveCallback(r, c)).RequireLocalPort(port);
+        app.MapGrpcUnary<GetLocationRequest, GetLocationResponse>(name, "GetLocation", static (r, c) => Service(c).GetLocation(r, c)).RequireLocalPort(port);
         app.MapGrpcUnary<PingRequest, PingResponse>(name, "Ping", RoutingGrpcService.Ping).RequireLocalPort(port);
         app.MapGrpcUnimplemented().RequireLocalPort(port);
         return app;
     }
+
+    private static RoutingGrpcService Service(ServerCallContextLite context) =>
+        context.HttpContext.RequestServices.GetRequiredService<RoutingGrpcService>();
 
     private static List<string> ServerUrls(ConfigurationManager configuration)
     {

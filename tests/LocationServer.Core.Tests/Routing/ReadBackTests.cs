@@ -7,7 +7,14 @@ public sealed class ReadBackTests
 {
     private static readonly CivicAddress Congress = new()
     {
-        Country = "US", A1 = "TX", A3 = "Austin", HNO = "100", RD = "Congress", STS = "Ave", PC = "78701", FLR = "3",
+        Country = "US",
+        A1 = "TX",
+        A3 = "Austin",
+        HNO = "100",
+        RD = "Congress",
+        STS = "Ave",
+        PC = "78701",
+        FLR = "3",
     };
 
     [Fact]

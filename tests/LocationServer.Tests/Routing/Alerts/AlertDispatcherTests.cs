@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using LocationServer.Routing;
+using LocationServer.Routing.Alerts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Tests.Routing.Alerts;
+
+/// <summary>The alert dispatcher against a real webhook receiver (Kestrel on a random loopback port).</summary>
+public sealed class AlertDispatcherTests : IAsyncLifetime
+{
+    private const string Secret = "s3cret";
+    private readonly ConcurrentQueue<(string Path, string Body, Dictionary<string, string> Headers)> _received = new();
+    private readonly ConcurrentDictionary<string, int> _hits = new();
+    private readonly TaskCompletionSource _hookHit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebApplication? _receiver;
+    private Uri _base = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _receiver = builder.Build();
+        _receiver.MapPost("/{name}", async (string name, HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            var hit = _hits.AddOrUpdate(name, 1, (_, n) => n + 1);
+            _received.Enqueue((name, body, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            switch (name)
+            {
+                case "hook":
+                    _hookHit.TrySetResult();
+                    return Results.Ok();
+                case "flaky":
+                    return hit < 3 ? Results.StatusCode(503) : Results.NoContent();
+                case "gone":
+                    return Results.StatusCode(410);
+                case "slow":
+                    await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
+                    return Results.Ok();
+                default:
+                    return Results.StatusCode(500);
+            }
+        });
+        await _receiver.StartAsync();
+        _base = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_receiver is not null) await _receiver.DisposeAsync();
+    }
+
+    private static RoutingAlert Alert(string id = "a1") => new()
+    {
+        Id = id,
+        Tenant = "acme",
+        Event = AlertEvent.EmergencyCall,
+        At = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero),
+        CallRecordId = "rec-1",
+        CallingNumber = "+15125550100",
+        CallbackNumber = "+15125550100",
+        LocationId = "hq-3",
+        Address = "100 Congress Ave, Floor 3, Austin, TX 78701, US",
+        RouteName = "Austin 9-1-1",
+        RouteUri = "sip:austin@esinet.example",
+        Source = LocationSourceKind.Token,
+    };
+
+    private (AlertDispatcher Dispatcher, DeliveryLog Log) Create(IReadOnlyList<AlertTarget> targets, int maxAttempts = 3, int capacity = 16, int attemptTimeoutMs = 2000)
+    {
+        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        var log = new DeliveryLog();
+        var options = Options.Create(new AlertOptions
+        {
+            QueueCapacity = capacity,
+            MaxAttempts = maxAttempts,
+            InitialBackoffMilliseconds = 10,
+            MaxBackoffMilliseconds = 40,
+            AttemptTimeoutMilliseconds = attemptTimeoutMs,
+        });
+        var dispatcher = new AlertDispatcher(services.GetRequiredService<IHttpClientFactory>(), new Targets(targets), log, options, TimeProvider.System, NullLogger<AlertDispatcher>.Instance);
+        return (dispatcher, log);
+    }
+
+    private AlertTarget Target(string name, string? secret = null, IReadOnlySet<AlertEvent>? events = null) => new(name, new Uri(_base, "/" + name), secret, events);
+
+    [Fact]
+    public async Task Deliver_SignedTarget_PostsJsonWithVerifiableSignature()
+    {
+        var (dispatcher, log) = Create([Target("hook", Secret)]);
+        Assert.True(await dispatcher.DeliverAsync(Alert(), Target("hook", Secret), CancellationToken.None));
+        var (_, body, headers) = Assert.Single(_received);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("emergency-call", json.RootElement.GetProperty("event").GetString());
+        Assert.Equal("rec-1", json.RootElement.GetProperty("callRecordId").GetString());
+        Assert.Equal("token", json.RootElement.GetProperty("source").GetString());
+        Assert.Equal("emergency-call", headers[AlertDispatcher.EventHeader]);
+        var timestamp = headers[AlertDispatcher.TimestampHeader];
+        Assert.Equal(AlertDispatcher.Sign(Secret, timestamp, System.Text.Encoding.UTF8.GetBytes(body)), headers[AlertDispatcher.SignatureHeader]);
+        Assert.StartsWith("sha256=", headers[AlertDispatcher.SignatureHeader], StringComparison.Ordinal);
+        var delivery = Assert.Single(log.Deliveries);
+        Assert.True(delivery.Succeeded);
+        Assert.Equal(1, delivery.Attempt);
+    }
+
+    [Fact]
+    public async Task Deliver_NoSecret_NoSignatureHeader()
+    {
+        var (dispatcher, _) = Create([]);
+        Assert.True(await dispatcher.DeliverAsync(Alert(), Target("hook"), CancellationToken.None));
+        Assert.False(Assert.Single(_received).Headers.ContainsKey(AlertDispatcher.SignatureHeader));
+    }
+
+    [Fact]
+    public async Task Deliver_TransientFailures_RetriedUntilSuccess()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 4);
+        Assert.True(await dispatcher.DeliverAsync(Alert(), Target("flaky"), CancellationToken.None));
+        Assert.Equal(3, _hits["flaky"]);
+        Assert.Equal([false, false, true], log.Deliveries.Select(d => d.Succeeded));
+        Assert.Equal([503, 503, 204], log.Deliveries.Select(d => d.HttpStatus));
+    }
+
+    [Fact]
+    public async Task Deliver_AlwaysFailing_GivesUpAfterMaxAttempts()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 3);
+        Assert.False(await dispatcher.DeliverAsync(Alert(), Target("broken"), CancellationToken.None));
+        Assert.Equal(3, _hits["broken"]);
+        Assert.Equal([false, false, true], log.Deliveries.Select(d => d.Final));
+    }
+
+    [Fact]
+    public async Task Deliver_PermanentClientError_NotRetried()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 5);
+        Assert.False(await dispatcher.DeliverAsync(Alert(), Target("gone"), CancellationToken.None));
+        Assert.Equal(1, _hits["gone"]);
+        Assert.True(Assert.Single(log.Deliveries).Final);
+    }
+
+    [Fact]
+    public async Task Deliver_UnreachableTarget_LoggedAsConnectionError()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 2);
+        var dead = new AlertTarget("dead", new Uri("http://127.0.0.1:1/hook"));
+        Assert.False(await dispatcher.DeliverAsync(Alert(), dead, CancellationToken.None));
+        Assert.Equal(2, log.Deliveries.Count);
+        Assert.All(log.Deliveries, d => Assert.Null(d.HttpStatus));
+        Assert.All(log.Deliveries, d => Assert.False(string.IsNullOrEmpty(d.Error)));
+    }
+
+    [Fact]
+    public async Task Dispatcher_SlowAndFailingTargets_DoNotDelayOthers()
+    {
+        var (dispatcher, _) = Create([Target("slow"), Target("broken"), Target("hook", Secret)], attemptTimeoutMs: 10_000);
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            var started = DateTimeOffset.UtcNow;
+            Assert.True(dispatcher.TryEnqueue(Alert()));
+            await _hookHit.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await dispatcher.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Dispatcher_TargetNotSubscribedToEvent_Skipped()
+    {
+        var testOnly = new HashSet<AlertEvent> { AlertEvent.TestCall };
+        var (dispatcher, _) = Create([Target("broken", events: testOnly), Target("hook")]);
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            dispatcher.TryEnqueue(Alert());
+            await _hookHit.Task.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.False(_hits.ContainsKey("broken"));
+        }
+        finally
+        {
+            await dispatcher.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public void TryEnqueue_QueueFull_ReturnsFalseWithoutBlocking()
+    {
+        var (dispatcher, _) = Create([], capacity: 1);
+        Assert.True(dispatcher.TryEnqueue(Alert("a1")));
+        Assert.False(dispatcher.TryEnqueue(Alert("a2")));
+    }
+
+    [Fact]
+    public void Backoff_Exponential_Capped()
+    {
+        var (dispatcher, _) = Create([]);
+        Assert.Equal([10, 20, 40, 40], Enumerable.Range(1, 4).Select(a => (int)dispatcher.Backoff(a).TotalMilliseconds));
+    }
+
+    private sealed class Targets(IReadOnlyList<AlertTarget> targets) : IAlertTargetSource
+    {
+        public ValueTask<IReadOnlyList<AlertTarget>> GetTargetsAsync(string tenant, CancellationToken cancellationToken) => ValueTask.FromResult(targets);
+    }
+
+    private sealed class DeliveryLog : IAlertDeliveryLog
+    {
+        private readonly ConcurrentQueue<AlertDelivery> _deliveries = new();
+
+        public IReadOnlyList<AlertDelivery> Deliveries => [.. _deliveries];
+
+        public Task RecordAsync(AlertDelivery delivery, CancellationToken cancellationToken)
+        {
+            _deliveries.Enqueue(delivery);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using LocationServer.Core.Matching;
+using LocationServer.Core.Routing;
+using LocationServer.Core.Wiremap;
+using LocationServer.Routing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Tests.Routing;
+
+internal sealed class FakeTokenResolver : ILocationTokenResolver
+{
+    public Dictionary<string, TokenResolution> Tokens { get; } = [];
+
+    public List<(string Tenant, string Reference)> Calls { get; } = [];
+
+    public ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken)
+    {
+        Calls.Add((tenant, reference));
+        return ValueTask.FromResult(Tokens.TryGetValue(reference, out var r) ? r : TokenResolution.Failed(TokenStatus.Unknown));
+    }
+}
+
+internal sealed class FakeCallRecordSink : ICallRecordSink
+{
+    public List<CallRecord> Records { get; } = [];
+
+    public bool Fail { get; set; }
+
+    public Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
+    {
+        if (Fail) throw new IOException("store down");
+        lock (Records) Records.Add(record);
+        return Task.CompletedTask;
+    }
+}
+
+internal sealed class FakeAlertSink : IAlertSink
+{
+    public List<RoutingAlert> Alerts { get; } = [];
+
+    public bool TryEnqueue(RoutingAlert alert)
+    {
+        lock (Alerts) Alerts.Add(alert);
+        return true;
+    }
+}
+
+internal sealed class FakePidfLoRenderer : IPidfLoRenderer
+{
+    public string Render(ResolvedLocation location, string method) => $"<presence entity=\"{location.Id}\" method=\"{method}\"/>";
+}
+
+internal sealed class InMemoryElinAssignmentStore : IElinAssignmentStore
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Elin), ElinAssignment> _byElin = new();
+
+    public Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ElinAssignment>>([.. _byElin.Values.Where(a => a.Tenant == tenant && a.LocationId == locationId && a.IsActive(now))]);
+
+    public Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken)
+    {
+        _byElin[(assignment.Tenant, assignment.Elin)] = assignment;
+        return Task.CompletedTask;
+    }
+
+    public Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(_byElin.TryGetValue((tenant, elin), out var a) && a.IsActive(now) ? a : null);
+
+    public int Count => _byElin.Count;
+}
+
+/// <summary>A two-tenant wiremap, PSAP boundaries around Austin and a router wired to fakes.</summary>
+internal sealed class RoutingScenario
+{
+    public static readonly CivicAddress Congress = new()
+    {
+        Country = "US",
+        A1 = "TX",
+        A3 = "Austin",
+        HNO = "100",
+        RD = "Congress",
+        STS = "Ave",
+        PC = "78701",
+    };
+
+    public static readonly GeoPoint Downtown = new(30.2672, -97.7431);
+
+    public RoutingScenario(bool acmeDidFallback = false)
+    {
+        var acme = new TenantWiremap(
+            new Tenant("acme", "Acme", Guid.Parse("6f1c1e1a-7d2b-4c55-9a43-2b7c1f0e9d11"), DidFallback: acmeDidFallback),
+            [
+                new Site("hq", "HQ", Congress, Downtown),
+                new Site("remote", "Remote office", new CivicAddress { Country = "US", A1 = "TX", A3 = "Marfa", HNO = "1", RD = "Main", STS = "St", PC = "79843" }),
+                new Site("far", "Far office", new CivicAddress { Country = "US", A1 = "NY", A3 = "New York", HNO = "1", RD = "Broadway" }, new GeoPoint(40.7, -74.0)),
+            ],
+            [
+                new DispatchableLocation("hq-3", "hq", Floor: "3"),
+                new DispatchableLocation("hq-2", "hq", Floor: "2", Elins: ["+15125550900", "+15125550901"]),
+                new DispatchableLocation("hq-4", "hq", Floor: "4", CallbackNumber: "+15125550444"),
+                new DispatchableLocation("remote-1", "remote", Room: "1"),
+                new DispatchableLocation("far-1", "far", Floor: "1"),
+            ],
+            [
+                new NetworkElement(ElementKind.DeviceMac, "00:04:f2:15:c2:85", LocationId: "hq-3"),
+                new NetworkElement(ElementKind.Subnet, "192.168.2.0/24", LocationId: "hq-2"),
+                new NetworkElement(ElementKind.Subnet, "10.99.0.0/16", OffPremises: true),
+                new NetworkElement(ElementKind.PublicIp, "203.0.113.0/24", SiteId: "hq"),
+            ],
+            [
+                new DidAssignment("+15125550100", "hq-3"),
+                new DidAssignment("+15125550111", "remote-1", HeldCapable: false),
+                new DidAssignment("+15125550122", "hq-4", CallbackNumber: "+15125550177"),
+                new DidAssignment("+15125550133", "hq-4"),
+                new DidAssignment("+15125550144", "far-1", HeldCapable: false),
+                new DidAssignment("+15125550155", "hq-2", HeldCapable: false),
+            ],
+            []);
+        var other = new TenantWiremap(new Tenant("other", "Other"), [new Site("o", "O", Congress, Downtown)], [new DispatchableLocation("o-1", "o")], [], [], []);
+        Wiremap.Swap(WiremapIndex.Build([acme, other], 1));
+        Acme = Wiremap.Current.TryGetTenant("acme", out var a) ? a : throw new InvalidOperationException();
+        Other = Wiremap.Current.TryGetTenant("other", out var o) ? o : throw new InvalidOperationException();
+
+        var county = PsapBoundaryImport.FromWkt("travis", null, "Travis County 9-1-1", "sip:travis@esinet.example",
+            "POLYGON((-98.2 30.0, -97.3 30.0, -97.3 30.6, -98.2 30.6, -98.2 30.0))");
+        var city = PsapBoundaryImport.FromWkt("austin", null, "Austin 9-1-1", "sip:austin@esinet.example",
+            "POLYGON((-97.8 30.2, -97.7 30.2, -97.7 30.3, -97.8 30.3, -97.8 30.2))");
+        Boundaries.Swap(PsapBoundaryIndex.Build([.. county.Boundaries, .. city.Boundaries], 1));
+
+        Options = new RoutingOptions
+        {
+            RelayCenter = new RouteTarget { Uri = "sip:ecrc@relay.example", Name = "Emergency Call Relay Center" },
+            TestService = new RouteTarget { Uri = "sip:933@test.example", Name = "933 Test Service" },
+            CallbackWindowMinutes = 60,
+        };
+        Router = new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), Elins, new ElinAllocationGate(), Records, Alerts, new FakePidfLoRenderer(),
+            new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
+    }
+
+    public WiremapIndexHolder Wiremap { get; } = new();
+    public PsapBoundaryIndexHolder Boundaries { get; } = new();
+    public FakeTokenResolver Tokens { get; } = new();
+    public InMemoryElinAssignmentStore Elins { get; } = new();
+    public FakeCallRecordSink Records { get; } = new();
+    public FakeAlertSink Alerts { get; } = new();
+    public ManualClock Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    public RoutingOptions Options { get; }
+    public TenantIndex Acme { get; }
+    public TenantIndex Other { get; }
+    public CallRouter Router { get; }
+
+    public ResolvedLocation Location(string id) => Acme.FindLocation(id)!;
+}
+
+/// <summary>A clock the test moves by hand (only wall-clock reads; timers run on the system clock).</summary>
+internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+internal sealed class StaticRoutingOptions(RoutingOptions value) : IOptionsMonitor<RoutingOptions>
+{
+    public RoutingOptions CurrentValue => value;
+
+    public RoutingOptions Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<RoutingOptions, string?> listener) => null;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load of the routing gRPC listener with h2load (Debian nghttp2-client): Ping (the cheapest method, the same-run
+# ceiling) and RouteCall with the same connection/stream settings, then the ratio RouteCall/Ping.
+#
+# Usage: tests/load/h2load-routing.sh [HOST:PORT] [SECONDS]
+#   HOST:PORT  a running server's gRPC listener, loopback only (default 127.0.0.1:8081)
+#   SECONDS    measured duration per method (default 10), after a 2 s warm-up
+# Environment: TENANT (acme), DIALED (911), CALLING (+15125550100), STATION_MAC (empty), LOCATION_REFERENCE (empty),
+#              CONNECTIONS (4), STREAMS (16), THREADS (1)
+set -euo pipefail
+
+target="${1:-127.0.0.1:8081}"
+duration="${2:-10}"
+connections="${CONNECTIONS:-4}"
+streams="${STREAMS:-16}"
+threads="${THREADS:-1}"
+host="${target%:*}"
+case "$host" in
+  127.*|localhost|'[::1]') ;;
+  *) echo "refusing to load $target: loopback targets only" >&2; exit 2 ;;
+esac
+command -v h2load >/dev/null || { echo "h2load is missing: apt-get install -y nghttp2-client" >&2; exit 2; }
+
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Framed request bodies (5-byte gRPC prefix + protobuf), written without code generation.
+python3 - "$work" <<'PY'
+import os, struct, sys
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+def field(number, text):
+    data = text.encode()
+    return varint((number << 3) | 2) + varint(len(data)) + data if data else b""
+
+def frame(message):
+    return b"\x00" + struct.pack(">I", len(message)) + message
+
+env = os.environ
+route = (field(1, env.get("TENANT", "acme")) + field(2, env.get("DIALED", "911")) +
+         field(3, env.get("CALLING", "+15125550100")) + field(4, env.get("LOCATION_REFERENCE", "")) +
+         field(5, env.get("STATION_MAC", "")) + field(8, "load-test"))
+with open(os.path.join(sys.argv[1], "ping.bin"), "wb") as f:
+    f.write(frame(b""))
+with open(os.path.join(sys.argv[1], "routecall.bin"), "wb") as f:
+    f.write(frame(route))
+with open(os.path.join(sys.argv[1], "routecall.hex"), "w") as f:
+    f.write(route.hex())
+PY
+
+service="locationserver.routing.v1.RoutingService"
+
+# h2load sees only HTTP status 200; check the gRPC status of one call of each method first.
+preflight() {
+  local method="$1" hex="$2" result
+  if ! result="$(/usr/bin/python3 "$here/../clients/grpc_client.py" "$target" "/$service/$method" "$hex" 5)"; then
+    echo "preflight of $method failed (is python3-grpcio installed? is the server on $target?)" >&2
+    exit 1
+  fi
+  case "$result" in
+    *'"code": 0'*) ;;
+    *) echo "preflight of $method answered $result" >&2; exit 1 ;;
+  esac
+}
+preflight Ping ""
+preflight RouteCall "$(cat "$work/routecall.hex")"
+
+run() {
+  local method="$1" body="$2" log="$work/$1.log" out
+  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 \
+    -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
+    --log-file="$log" "http://$target/$service/$method")"
+  local rps
+  rps="$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")"
+  local failed
+  failed="$(sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' <<<"$out")"
+  # The log holds one line per request: start time, HTTP status, elapsed microseconds.
+  local pct
+  pct="$(awk '{print $3}' "$log" | sort -n | awk '{a[NR]=$1} END {
+      if (NR == 0) { print "n/a n/a n/a"; exit }
+      printf "%.2f %.2f %.2f", a[int(NR*0.50)+(NR*0.50>int(NR*0.50))]/1000, a[int(NR*0.90)+(NR*0.90>int(NR*0.90))]/1000, a[int(NR*0.99)+(NR*0.99>int(NR*0.99))]/1000 }')"
+  read -r p50 p90 p99 <<<"$pct"
+  printf '%-10s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s\n' "$method" "$rps" "$p50" "$p90" "$p99" "${failed:-?}"
+  echo "$rps" >"$work/$method.rps"
+}
+
+echo "target $target, ${connections} connections x ${streams} streams, ${duration}s per method"
+run Ping "$work/ping.bin"
+run RouteCall "$work/routecall.bin"
+awk -v r="$(cat "$work/RouteCall.rps")" -v p="$(cat "$work/Ping.rps")" 'BEGIN { if (p > 0) printf "RouteCall/Ping throughput ratio: %.2f\n", r / p }'
