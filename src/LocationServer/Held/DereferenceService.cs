@@ -1,3 +1,4 @@
+using LocationServer.Held.Pidf;
 using System.Buffers;
 using LocationServer.Core.Matching;
 using LocationServer.Telemetry;
@@ -36,11 +37,11 @@ internal sealed class DereferenceService(
         var buffer = new ArrayBufferWriter<byte>(2048);
         if (pidf > heldQuality)
         {
-            PidfLoWriter.WriteDocument(buffer, presence);
+            PidfLoWriter.WriteDocument(presence, buffer);
             await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.PidfContentType).ConfigureAwait(false);
             return;
         }
-        HeldResponseWriter.WriteLocationResponse(buffer, new LocationResponse { Presence = presence });
+        HeldResponseWriter.WriteLocationResponse(new LocationResponse { Presence = presence }, buffer);
         await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
     }
 
@@ -90,7 +91,7 @@ internal sealed class DereferenceService(
         if (!civic && !geodetic) civic = true;
         var presence = Presence(result.Answer, types, civic, geodetic);
         var buffer = new ArrayBufferWriter<byte>(2048);
-        HeldResponseWriter.WriteLocationResponse(buffer, new LocationResponse { Presence = presence });
+        HeldResponseWriter.WriteLocationResponse(new LocationResponse { Presence = presence }, buffer);
         await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
     }
 

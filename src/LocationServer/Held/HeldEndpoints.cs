@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Http.Headers;
 using Microsoft.Net.Http.Headers;
 using MediaTypeHeaderValue = Microsoft.Net.Http.Headers.MediaTypeHeaderValue;
 
@@ -129,7 +128,7 @@ internal static class HeldEndpoints
     public static Task WriteErrorAsync(HttpContext context, HeldError error)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        HeldResponseWriter.WriteError(buffer, error);
+        HeldResponseWriter.WriteError(error, buffer);
         return WriteBodyAsync(context, buffer, HeldContentType);
     }
 
@@ -143,7 +142,7 @@ internal static class HeldEndpoints
         }
         if (answer.Error is { } error) return WriteErrorAsync(context, error);
         var buffer = new ArrayBufferWriter<byte>(2048);
-        HeldResponseWriter.WriteLocationResponse(buffer, answer.Response!);
+        HeldResponseWriter.WriteLocationResponse(answer.Response!, buffer);
         return WriteBodyAsync(context, buffer, HeldContentType);
     }
 

@@ -1,3 +1,4 @@
+using LocationServer.Held.Pidf;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
@@ -31,6 +32,7 @@ internal sealed partial class HeldService(
     LocationServerTelemetry telemetry,
     ILogger<HeldService> logger)
 {
+    private const string IdNamespace = "urn:ietf:params:xml:ns:geopriv:held:id";
     private readonly HeldOptions _options = options.Value;
 
     public async Task<HeldAnswer> LocateAsync(HttpContext context, HeldRequest request, string? routeTenant, CancellationToken cancellationToken)
@@ -125,7 +127,7 @@ internal sealed partial class HeldService(
             Count("badIdentifier", MatchRule.None);
             return new HeldAnswer(new HeldError(HeldErrorCode.BadIdentifier,
                 "This server locates other devices by ip, mac or uri (sip:/tel: number).",
-                [new("ip", DeviceIdentity.Namespace), new("mac", DeviceIdentity.Namespace), new("uri", DeviceIdentity.Namespace)]), null);
+                [new("ip", IdNamespace), new("mac", IdNamespace), new("uri", IdNamespace)]), null);
         }
         // Identity queries locate the device where the network last saw it; the query itself is no evidence.
         var probe = new Evidence { SourceAddress = device.Ip, DeviceMac = device.Mac };
@@ -196,10 +198,8 @@ internal sealed partial class HeldService(
     public PidfLo BuildPidfLo(LocationAnswer located, DateTimeOffset now, bool civic, bool geodetic, IReadOnlyList<LocationType> order)
     {
         var location = located.Location;
-        return new PidfLo
-        {
-            Entity = "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain,
-            Locations =
+        return new PidfLo(
+            "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain,
             [
                 new PidfLocation
                 {
@@ -210,10 +210,9 @@ internal sealed partial class HeldService(
                     Timestamp = now,
                     RetentionExpiry = now + _options.RetentionPeriod,
                     Source = located.Source,
-                    LocationTypesOrder = order.Select(t => t.ToString()).ToList(),
+                    LocationTypesOrder = order,
                 },
-            ],
-        };
+            ]);
     }
 
     /// <summary>The absolute location URI for a token.</summary>

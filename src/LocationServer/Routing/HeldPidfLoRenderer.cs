@@ -1,3 +1,4 @@
+using LocationServer.Held.Pidf;
 using LocationServer.Core.Matching;
 using LocationServer.Held;
 
@@ -10,6 +11,8 @@ internal sealed class HeldPidfLoRenderer(HeldService held, TimeProvider time) : 
     {
         var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var answer = new LocationAnswer(location, MatchRule.None, EvidenceField.None, method, "lis", null);
-        return PidfLoWriter.Render(held.BuildPidfLo(answer, now, civic: true, geodetic: location.Point is not null, [LocationType.Civic, LocationType.Geodetic]));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        PidfLoWriter.WriteDocument(held.BuildPidfLo(answer, now, civic: true, geodetic: location.Point is not null, [LocationType.Civic, LocationType.Geodetic]), buffer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

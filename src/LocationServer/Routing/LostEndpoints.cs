@@ -57,26 +57,17 @@ internal static class LostEndpoints
             return;
         }
         var options = lostOptions.Value;
-        using var body = new MemoryStream();
-        var max = 64 * 1024;
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            body.Write(buffer, 0, read);
-            if (body.Length > max) break;
-        }
-        var parsed = LostReader.Parse(body.ToArray(), max);
+        var parsed = await LostRequestReader.ParseAsync(context.Request.Body, 64 * 1024, context.RequestAborted).ConfigureAwait(false);
         var output = new ArrayBufferWriter<byte>(1024);
-        if (parsed.Error is { } error)
+        if (!parsed.IsSuccess)
         {
-            LostWriter.WriteErrors(output, options.Source, error);
+            WriteError(output, options.Source, parsed.Error);
         }
         else
         {
-            var answer = Answer(parsed.Request!, options, routingOptions.CurrentValue, boundaries.Current, wiremap.Current, time.GetUtcNow());
-            if (answer.Error is { } answerError) LostWriter.WriteErrors(output, options.Source, answerError);
-            else LostWriter.WriteFindServiceResponse(output, answer.Response!);
+            var answer = Answer(parsed.Request, options, routingOptions.CurrentValue, boundaries.Current, wiremap.Current, time.GetUtcNow());
+            if (answer.Error is { } answerError) WriteError(output, options.Source, answerError);
+            else LostResponseWriter.WriteFindServiceResponse(answer.Response!, output);
         }
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = ContentType;
@@ -85,12 +76,30 @@ internal static class LostEndpoints
         await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
+    private static void WriteError(ArrayBufferWriter<byte> output, string source, LostError error) =>
+        LostResponseWriter.WriteErrors(source, error.Kind, error.Message, output, error.UnsupportedProfiles);
+
+    /// <summary>A representative point: the point, the circle's centre, or the average of the polygon's vertices.</summary>
+    private static GeoPoint Representative(LostGeometry geometry)
+    {
+        var points = geometry.Points;
+        if (geometry.Kind != LostGeometryKind.Polygon || points.Count < 2) return points[0];
+        var count = points[0] == points[^1] ? points.Count - 1 : points.Count;
+        double lat = 0, lon = 0;
+        for (var i = 0; i < count; i++)
+        {
+            lat += points[i].Latitude;
+            lon += points[i].Longitude;
+        }
+        return new GeoPoint(lat / count, lon / count);
+    }
+
     internal static (FindServiceResponse? Response, LostError? Error) Answer(
         FindServiceRequest request, LostOptions options, RoutingOptions routing, PsapBoundaryIndex boundaries, WiremapIndex wiremap, DateTimeOffset now)
     {
         if (request.Path.Contains(options.Source, StringComparer.OrdinalIgnoreCase))
             return (null, new LostError(LostErrorKind.Loop, "This query has already passed through this server."));
-        var service = request.Service.Trim().ToLowerInvariant();
+        var service = (request.Service ?? "").Trim().ToLowerInvariant();
         var isTest = service == "urn:service:test.sos" || service.StartsWith("urn:service:test.sos.", StringComparison.Ordinal);
         var isSos = service == "urn:service:sos" || service.StartsWith("urn:service:sos.", StringComparison.Ordinal);
         if (!isTest && !isSos)
@@ -98,12 +107,12 @@ internal static class LostEndpoints
 
         // The first location in a profile we understand is used (RFC 5222 §8.3.1).
         var location = request.Locations[0];
-        GeoPoint? point = location.Geometry?.Representative();
+        GeoPoint? point = location.Geometry is { } geometry ? Representative(geometry) : null;
         if (point is null && location.Civic is { } civic) point = FindSitePoint(wiremap, civic);
 
         var expires = now + options.MappingLifetime;
         LostMapping mapping;
-        var warnings = new List<(string, string)>();
+        var warnings = new List<LostWarning>();
         if (isTest)
         {
             mapping = Mapping(routing.TestService.Name, routing.TestService.Uri, service, null, "test-service", expires, now, options.Source);
@@ -115,7 +124,7 @@ internal static class LostEndpoints
         else
         {
             mapping = Mapping(routing.RelayCenter.Name, routing.RelayCenter.Uri, service, options.ServiceNumber, "relay-center", expires, now, options.Source);
-            warnings.Add(("defaultMappingReturned", point is null
+            warnings.Add(new LostWarning(LostWarningKind.DefaultMappingReturned, point is null
                 ? "The location could not be placed; the emergency call relay centre is returned."
                 : "No PSAP boundary covers the location; the emergency call relay centre is returned."));
         }
@@ -124,14 +133,14 @@ internal static class LostEndpoints
             Mappings = [mapping],
             Warnings = warnings,
             Source = options.Source,
-            Path = request.Path,
+            RequestPath = request.Path,
             LocationUsed = location.Id,
         }, null);
     }
 
     private static LostMapping Mapping(string name, string uri, string service, string? number, string sourceId, DateTimeOffset expires, DateTimeOffset updated, string source) => new()
     {
-        DisplayName = string.IsNullOrWhiteSpace(name) ? uri : name,
+        DisplayNames = [new LostDisplayName(string.IsNullOrWhiteSpace(name) ? uri : name)],
         Service = service,
         Uris = [uri],
         ServiceNumber = number,

@@ -23,6 +23,8 @@ internal sealed partial class PsapBoundaryFileLoader(
             if (holder.Current.Count == 0) Log.NoBoundaries(logger);
             return;
         }
+        // A relative path that is not under the working directory is looked up beside the binary (the demo file).
+        if (!Path.IsPathRooted(path) && !File.Exists(path)) path = Path.Combine(AppContext.BaseDirectory, path);
         var text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
         var result = Load(text);
         if (!result.IsValid)
