@@ -139,7 +139,8 @@ internal sealed class Initial : Migration
                 version = table.Column<long>(nullable: false),
             },
             constraints: table => table.PrimaryKey("pk_wiremap_version", x => x.id));
-        migrationBuilder.InsertData("wiremap_version", ["id", "version"], [1, 0L]);
+        // Plain SQL: without a model snapshot InsertData cannot type the columns, and this statement is the same on both providers.
+        migrationBuilder.Sql("INSERT INTO wiremap_version (id, version) VALUES (1, 0);");
 
         migrationBuilder.CreateTable(
             name: "nomadic_addresses",

@@ -1,0 +1,329 @@
+using System.Data.Common;
+using LocationServer.Core.Wiremap;
+using LocationServer.Data.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace LocationServer.Data.Tests.Storage;
+
+/// <summary>The store's contract, run against each provider.</summary>
+public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFixture<TFixture>
+    where TFixture : DatabaseFixture
+{
+    protected TFixture Database { get; } = database;
+
+    private static string NewTenant() => "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task Migrate_FreshDatabase_CreatesEveryColumnTheModelReads()
+    {
+        // Reading every entity type selects every mapped column, so a column missing from the hand-written
+        // migration fails here.
+        await using var db = await Database.CreateFactory().CreateDbContextAsync();
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            var query = (IQueryable<object>)typeof(DbContext).GetMethod(nameof(DbContext.Set), Type.EmptyTypes)!
+                .MakeGenericMethod(entity.ClrType).Invoke(db, null)!;
+            await query.Take(1).ToListAsync();
+        }
+        Assert.Contains("20261122000001_Initial", await db.Database.GetAppliedMigrationsAsync());
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task Migrate_RunTwice_IsIdempotent()
+    {
+        var before = await Database.CreateStore().GetVersionAsync();
+        await StorageSetup.MigrateAsync(Database.CreateFactory(), Database.Settings, CancellationToken.None);
+        Assert.Equal(before, await Database.CreateStore().GetVersionAsync());
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_ThenLoad_RoundTripsEveryField()
+    {
+        var store = Database.CreateStore();
+        var wiremap = Samples.Wiremap(NewTenant());
+        var version = await store.ReplaceTenantAsync(wiremap);
+
+        var (tenants, loadedVersion) = await store.LoadAllAsync();
+        var loaded = Assert.Single(tenants, t => t.Tenant.Id == wiremap.Tenant.Id);
+        Assert.Equal(version, loadedVersion);
+        Assert.Equal(Samples.Canonical(wiremap), Samples.Canonical(loaded));
+        Assert.Equal(wiremap.Tenant, loaded.Tenant);
+        Assert.Equal(wiremap.Sites[0].Address, loaded.Sites[0].Address);
+        Assert.Equal(wiremap.Locations[0].Point, loaded.Locations[0].Point);
+
+        var single = await store.GetTenantAsync(wiremap.Tenant.Id);
+        Assert.NotNull(single);
+        Assert.Equal(Samples.Canonical(wiremap), Samples.Canonical(single));
+        Assert.Null(await store.GetTenantAsync("no-such-tenant"));
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_EachCommit_BumpsVersionByOne()
+    {
+        var store = Database.CreateStore();
+        var before = await store.GetVersionAsync();
+        var first = await store.ReplaceTenantAsync(Samples.Wiremap(NewTenant()));
+        var second = await store.ReplaceTenantAsync(Samples.Wiremap(NewTenant()));
+        Assert.Equal(before + 1, first);
+        Assert.Equal(before + 2, second);
+        Assert.Equal(second, await store.GetVersionAsync());
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_Twice_LeavesOnlyTheSecondContent()
+    {
+        var store = Database.CreateStore();
+        var id = NewTenant();
+        await store.ReplaceTenantAsync(Samples.Wiremap(id));
+        var smaller = Samples.Wiremap(id) with
+        {
+            Tenant = new Tenant(id, "Renamed"),
+            Sites = [Samples.Wiremap(id).Sites[1]],
+            Locations = [Samples.Wiremap(id).Locations[2]],
+            Elements = [new NetworkElement(ElementKind.Bssid, "00:11:22:33:44:55", LocationId: "tor-1")],
+            Dids = [],
+            Requesters = [],
+        };
+        await store.ReplaceTenantAsync(smaller);
+        var loaded = await store.GetTenantAsync(id);
+        Assert.Equal(Samples.Canonical(smaller), Samples.Canonical(loaded!));
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_OtherTenants_AreUntouched()
+    {
+        var store = Database.CreateStore();
+        var a = Samples.Wiremap(NewTenant());
+        var b = Samples.Wiremap(NewTenant());
+        await store.ReplaceTenantAsync(a);
+        await store.ReplaceTenantAsync(b);
+        await store.ReplaceTenantAsync(a with { Elements = [] });
+        Assert.Equal(Samples.Canonical(b), Samples.Canonical((await store.GetTenantAsync(b.Tenant.Id))!));
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_FailureMidTransaction_KeepsOldWiremapAndVersion()
+    {
+        var id = NewTenant();
+        var original = Samples.Wiremap(id);
+        await Database.CreateStore().ReplaceTenantAsync(original);
+        var versionBefore = await Database.CreateStore().GetVersionAsync();
+
+        // The connection "drops" while the elements are written: after the version bump, the deletes and the
+        // site and location inserts have already run inside the transaction.
+        var failing = Database.CreateStore(new FailOnCommand("network_elements", "INSERT"));
+        var replacement = original with { Tenant = original.Tenant with { Name = "Half applied" }, Elements = [original.Elements[0]] };
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => failing.ReplaceTenantAsync(replacement));
+        Assert.Contains(Chain(error), e => e is TimeoutException && e.Message.StartsWith("injected", StringComparison.Ordinal));
+
+        var store = Database.CreateStore();
+        Assert.Equal(versionBefore, await store.GetVersionAsync());
+        Assert.Equal(Samples.Canonical(original), Samples.Canonical((await store.GetTenantAsync(id))!));
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_InvalidWiremap_ThrowsValidationAndWritesNothing()
+    {
+        var store = Database.CreateStore();
+        var before = await store.GetVersionAsync();
+        var invalid = Samples.Wiremap(NewTenant()) with { Elements = [new NetworkElement(ElementKind.Bssid, "not-a-mac", LocationId: "aus-3")] };
+        var error = await Assert.ThrowsAsync<StoreValidationException>(() => store.ReplaceTenantAsync(invalid));
+        Assert.Contains(error.Errors, e => e.Path == "/elements/0/value");
+        Assert.Equal(before, await store.GetVersionAsync());
+        Assert.Null(await store.GetTenantAsync(invalid.Tenant.Id));
+    }
+
+    [Fact]
+    public async Task ReplaceTenant_Concurrent_GetDistinctConsecutiveVersions()
+    {
+        var store = Database.CreateStore();
+        var before = await store.GetVersionAsync();
+        var versions = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => store.ReplaceTenantAsync(Samples.Wiremap(NewTenant())))));
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => before + i), versions.Order());
+    }
+
+    [Fact]
+    public async Task DeleteTenant_Existing_RemovesItAndBumpsVersion()
+    {
+        var store = Database.CreateStore();
+        var wiremap = Samples.Wiremap(NewTenant());
+        var version = await store.ReplaceTenantAsync(wiremap);
+        Assert.Equal(version + 1, await store.DeleteTenantAsync(wiremap.Tenant.Id));
+        Assert.Null(await store.GetTenantAsync(wiremap.Tenant.Id));
+        Assert.Equal(version + 1, await store.DeleteTenantAsync(wiremap.Tenant.Id));
+    }
+
+    [Fact]
+    public async Task CallRecords_AfterStoreRecreated_AreListedNewestFirstWithinRange()
+    {
+        var tenant = NewTenant();
+        var t0 = new DateTime(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        for (var i = 0; i < 5; i++)
+            await store.AddCallRecordAsync(Call(tenant, t0.AddMinutes(i), i == 4));
+        await store.AddCallRecordAsync(Call(NewTenant(), t0, false));
+
+        // A new store over new contexts and new connections: nothing is served from memory.
+        ClearPools();
+        var reopened = Database.CreateStore();
+        var list = await reopened.ListCallRecordsAsync(tenant, t0.AddMinutes(1), t0.AddMinutes(4), 10);
+        Assert.Equal([t0.AddMinutes(3), t0.AddMinutes(2), t0.AddMinutes(1)], list.Select(c => c.TimeUtc));
+        Assert.All(list, c => Assert.Equal(DateTimeKind.Utc, c.TimeUtc.Kind));
+        var all = await reopened.ListCallRecordsAsync(tenant, t0, t0.AddHours(1), 2);
+        Assert.Equal(2, all.Count);
+        var latest = all[0];
+        Assert.True(latest.TestCall);
+        Assert.Equal("933", latest.Dialed);
+        Assert.Equal("sip:psap@example.net", latest.RouteUri);
+        Assert.Equal("100 Congress Ave, Austin, TX 78701, US", latest.CivicDisplay);
+        Assert.NotEqual(Guid.Empty, latest.Id);
+    }
+
+    [Fact]
+    public async Task Elins_AfterStoreRecreated_FindOnlyUnexpiredAssignments()
+    {
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        await store.UpsertElinAsync(new ElinAssignment(tenant, "512-555-0190", "+15125550123", "aus-3-301", now, now.AddHours(2)));
+        await store.UpsertElinAsync(new ElinAssignment(tenant, "+15125550191", "+15125550124", "aus-3-301", now.AddHours(-3), now.AddHours(-1)));
+
+        ClearPools();
+        var reopened = Database.CreateStore();
+        var found = await reopened.FindElinAsync(tenant, "tel:+1-512-555-0190", now.AddHours(1));
+        Assert.NotNull(found);
+        Assert.Equal("+15125550190", found.Elin);
+        Assert.Equal("+15125550123", found.CallerNumber);
+        Assert.Null(await reopened.FindElinAsync(tenant, "+15125550190", now.AddHours(2)));
+        Assert.Null(await reopened.FindElinAsync(tenant, "+15125550191", now));
+        Assert.Null(await reopened.FindElinAsync(NewTenant(), "+15125550190", now));
+        var active = await reopened.ActiveElinsAsync(tenant, "aus-3-301", now);
+        Assert.Equal(["+15125550190"], active.Select(a => a.Elin));
+
+        // Re-lending an ELIN replaces the earlier caller.
+        await reopened.UpsertElinAsync(new ElinAssignment(tenant, "+15125550191", "+15125550125", "aus-3-301", now, now.AddHours(1)));
+        Assert.Equal("+15125550125", (await reopened.FindElinAsync(tenant, "+15125550191", now))!.CallerNumber);
+        Assert.Equal(2, (await reopened.ActiveElinsAsync(tenant, "aus-3-301", now)).Count);
+    }
+
+    [Fact]
+    public async Task Nomadic_SaveThenUpdate_KeepsCreatedAndReplacesAddress()
+    {
+        var tenant = NewTenant();
+        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var store = Database.CreateStore(time: time);
+        await store.SaveNomadicAsync(new NomadicAddress(tenant, "dev-1", "net-a", Samples.Austin));
+        time.Now = time.Now.AddDays(1);
+        await store.SaveNomadicAsync(new NomadicAddress(tenant, "dev-1", "net-a", Samples.Toronto));
+
+        var found = await Database.CreateStore().FindNomadicAsync(tenant, "dev-1", "net-a");
+        Assert.NotNull(found);
+        Assert.Equal(Samples.Toronto, found.Address);
+        Assert.Equal(new DateTime(2026, 11, 22, 8, 0, 0, DateTimeKind.Utc), found.CreatedUtc);
+        Assert.Equal(new DateTime(2026, 11, 23, 8, 0, 0, DateTimeKind.Utc), found.UpdatedUtc);
+        Assert.Null(await store.FindNomadicAsync(tenant, "dev-1", "net-b"));
+        Assert.Null(await store.FindNomadicAsync(tenant, "dev-2", "net-a"));
+    }
+
+    [Fact]
+    public async Task Nomadic_InvalidAddress_IsRejected()
+    {
+        var store = Database.CreateStore();
+        var error = await Assert.ThrowsAsync<StoreValidationException>(() =>
+            store.SaveNomadicAsync(new NomadicAddress(NewTenant(), "dev", "net", Samples.Austin with { A1 = "US-TX" })));
+        Assert.Contains(error.Errors, e => e.Path == "/address/A1");
+    }
+
+    [Fact]
+    public async Task UnknownNetworkEvents_Added_AreListedNewestFirst()
+    {
+        var tenant = NewTenant();
+        var t0 = new DateTime(2026, 11, 22, 9, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, "dev-1", "net-a", t0));
+        await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, "dev-2", "net-b", t0.AddMinutes(5)));
+        var list = await store.ListUnknownNetworkEventsAsync(tenant, t0, 10);
+        Assert.Equal(["dev-2", "dev-1"], list.Select(e => e.DeviceKey));
+        Assert.Single(await store.ListUnknownNetworkEventsAsync(tenant, t0.AddMinutes(1), 10));
+    }
+
+    [Fact]
+    public async Task Alerts_TargetsAndDeliveries_RoundTripAndSelectDue()
+    {
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 11, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        var target = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "https://desk.example.com/hook", ["call911", "call933"], "s3cret"));
+        Assert.NotEqual(Guid.Empty, target.Id);
+        var listed = Assert.Single(await store.ListAlertTargetsAsync(tenant));
+        Assert.Equal(["call911", "call933"], listed.Kinds);
+        Assert.Equal("s3cret", listed.Secret);
+
+        var due = await store.AddAlertDeliveryAsync(new AlertDelivery(Guid.Empty, target.Id, tenant, "call911", "{\"n\":1}", 0, AlertDeliveryStatus.Pending, null, now, null, now, null));
+        await store.AddAlertDeliveryAsync(new AlertDelivery(Guid.Empty, target.Id, tenant, "call933", "{}", 0, AlertDeliveryStatus.Pending, null, now, null, now.AddMinutes(5), null));
+        Assert.Contains(await store.DueAlertDeliveriesAsync(now, 100), d => d.Id == due.Id);
+        Assert.DoesNotContain(await store.DueAlertDeliveriesAsync(now, 100), d => d.EventKind == "call933" && d.TenantId == tenant);
+
+        Assert.True(await store.UpdateAlertDeliveryAsync(due with { Attempts = 1, Status = AlertDeliveryStatus.Delivered, LastAttemptUtc = now, DeliveredUtc = now }));
+        Assert.DoesNotContain(await store.DueAlertDeliveriesAsync(now.AddHours(1), 100), d => d.Id == due.Id);
+        var history = await store.ListAlertDeliveriesAsync(target.Id, 10);
+        Assert.Equal(2, history.Count);
+        var delivered = Assert.Single(history, d => d.Id == due.Id);
+        Assert.Equal(AlertDeliveryStatus.Delivered, delivered.Status);
+        Assert.Equal("{\"n\":1}", delivered.PayloadJson);
+
+        Assert.True(await store.DeleteAlertTargetAsync(target.Id));
+        Assert.Empty(await store.ListAlertTargetsAsync(tenant));
+        Assert.Empty(await store.ListAlertDeliveriesAsync(target.Id, 10));
+        Assert.False(await store.DeleteAlertTargetAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task AlertTarget_NotAUrl_IsRejected()
+    {
+        await Assert.ThrowsAsync<StoreValidationException>(() =>
+            Database.CreateStore().SaveAlertTargetAsync(new AlertTarget(Guid.Empty, "acme", "desk.example.com", ["call911"], null)));
+    }
+
+    protected abstract void ClearPools();
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException) yield return x;
+    }
+
+    internal static CallRecord Call(string tenant, DateTime time, bool test) => new(
+        Guid.Empty, tenant, time, test ? "933" : "911", "+15125550123", "ab12", "token", "aus-3-301",
+        "100 Congress Ave, Austin, TX 78701, US", test ? "test" : "psap", "sip:psap@example.net", "Austin PSAP", "+15125550100", test, "call-" + time.Ticks);
+
+    /// <summary>Makes one kind of statement fail like a dropped connection.</summary>
+    private sealed class FailOnCommand(string table, string verb) : DbCommandInterceptor
+    {
+        private void Check(DbCommand command)
+        {
+            var sql = command.CommandText;
+            if (sql.Contains(verb, StringComparison.OrdinalIgnoreCase) && sql.Contains(table, StringComparison.OrdinalIgnoreCase))
+                throw new TimeoutException("injected: connection lost");
+        }
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        {
+            Check(command);
+            return result;
+        }
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            Check(command);
+            return ValueTask.FromResult(result);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            Check(command);
+            return ValueTask.FromResult(result);
+        }
+    }
+}
