@@ -50,9 +50,9 @@ public sealed class NomadicTests : IClassFixture<LocationServerFactory>
     {
         var client = _factory.CreateClient();
         await client.WaitReadyAsync();
-        var bad = HomeAddress.Replace("<country>US</country>", "<country>us</country>", StringComparison.Ordinal);
+        var bad = HomeAddress.Replace("<HNO>42</HNO>", "", StringComparison.Ordinal);
         var (_, doc, body) = await client.PostHeldAsync(SoftClient("f0-9f-c2-00-00-02", bad), "203.0.113.30");
         Assert.Equal("requestError", doc!.ErrorCode());
-        Assert.Contains("country", body, StringComparison.Ordinal);
+        Assert.Contains("HNO", body, StringComparison.Ordinal);
     }
 }
