@@ -16,7 +16,7 @@ public sealed class GrpcTestServerTests
     [Fact]
     public async Task TestServer_PortRestrictedEndpoint_ReachableWithTrailers()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Routing.MatcherPolicy, LocalPortMatcherPolicy>());
@@ -43,7 +43,7 @@ public sealed class GrpcTestServerTests
     [Fact]
     public async Task TestServer_Http11Request_UpgradeRequired()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
         await using var app = builder.Build();

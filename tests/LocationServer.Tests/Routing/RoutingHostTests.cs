@@ -32,7 +32,7 @@ public sealed class RoutingHostTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _grpcPort = FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
