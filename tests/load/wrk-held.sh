@@ -16,8 +16,8 @@ if [ -z "${BASE_URL:-}" ]; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   grpc=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   dotnet build "$repo/src/LocationServer" -c Release -v q -nologo >/dev/null
-  (cd "$work" && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$port" Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$grpc" \
+  (cd "$repo/src/LocationServer/bin/Release/net10.0" && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    Kestrel__Endpoints__Http__Url="http://127.0.0.1:$port" Routing__GrpcPort="$grpc" \
     Storage__DataDirectory="$work/data" Storage__SqlitePath="$work/data/ls.db" \
     dotnet "$repo/src/LocationServer/bin/Release/net10.0/LocationServer.dll" >"$work/server.log" 2>&1) &
   pid=$!
