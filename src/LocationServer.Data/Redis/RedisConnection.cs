@@ -5,10 +5,11 @@ using StackExchange.Redis;
 namespace LocationServer.Data.Redis;
 
 /// <summary>
-/// Owns the StackExchange.Redis 1.2.6 multiplexer behind the Redis seams. 1.2.6 reconnects on its own in most
-/// cases; as a guard, a watchdog rebuilds the multiplexer (and re-subscribes every channel) when it has been
-/// disconnected for longer than <see cref="RebuildAfter"/>. Operations while Redis is down fail fast with
-/// <see cref="StorageUnavailableException"/>.
+/// Owns the StackExchange.Redis 1.2.6 multiplexer behind the Redis seams. Two workarounds for 1.2.6 live here:
+/// connecting and subscribing only through its async APIs (its synchronous Connect blocks a thread-pool thread
+/// on work that needs the thread pool, which took from seconds to minutes on a busy 2-core host), and a watchdog
+/// that rebuilds the multiplexer (re-subscribing every channel) when it stays disconnected longer than
+/// <see cref="RebuildAfter"/>. Operations while Redis is down fail fast with <see cref="StorageUnavailableException"/>.
 /// </summary>
 internal sealed partial class RedisConnection : IDisposable
 {
@@ -17,9 +18,10 @@ internal sealed partial class RedisConnection : IDisposable
     private readonly Lock _gate = new();
     private readonly List<(RedisChannel Channel, Action<RedisChannel, RedisValue> Handler)> _subscriptions = [];
     private readonly Timer _watchdog;
-    private ConnectionMultiplexer? _multiplexer;
+    private Task<ConnectionMultiplexer>? _multiplexer;
     private bool _subscribed;
     private DateTime? _disconnectedSince;
+    private int _watching;
     private bool _disposed;
 
     public RedisConnection(string configuration, ILogger<RedisConnection> logger)
@@ -30,13 +32,13 @@ internal sealed partial class RedisConnection : IDisposable
         if (!configuration.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase)) _options.SyncTimeout = 2000;
         if (!configuration.Contains("keepAlive", StringComparison.OrdinalIgnoreCase)) _options.KeepAlive = 5;
         _logger = logger;
-        _watchdog = new Timer(_ => Watch(), null, WatchInterval, WatchInterval);
+        _watchdog = new Timer(_ => _ = WatchAsync(), null, WatchInterval, WatchInterval);
     }
 
     /// <summary>How long the multiplexer may stay disconnected before it is replaced. Default 3 s.</summary>
     public TimeSpan RebuildAfter { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How often the watchdog looks. 500 ms.</summary>
+    /// <summary>How often the watchdog looks: 500 ms.</summary>
     public static TimeSpan WatchInterval { get; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Number of times the multiplexer was rebuilt (diagnostics and tests).</summary>
@@ -48,7 +50,8 @@ internal sealed partial class RedisConnection : IDisposable
         ArgumentNullException.ThrowIfNull(command);
         try
         {
-            return await command(Multiplexer().GetDatabase()).ConfigureAwait(false);
+            var multiplexer = await MultiplexerAsync().ConfigureAwait(false);
+            return await command(multiplexer.GetDatabase()).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException or TimeoutException)
         {
@@ -56,93 +59,114 @@ internal sealed partial class RedisConnection : IDisposable
         }
     }
 
-    /// <summary>Registers a channel handler that survives reconnects and rebuilds.</summary>
+    /// <summary>Registers a channel handler that survives reconnects and rebuilds (subscribed in the background).</summary>
     public void AddSubscription(RedisChannel channel, Action<RedisChannel, RedisValue> handler)
     {
-        ConnectionMultiplexer multiplexer;
         lock (_gate)
         {
             _subscriptions.Add((channel, handler));
-            multiplexer = MultiplexerLocked();
+            _subscribed = false;
         }
-        TrySubscribe(multiplexer, [(channel, handler)]);
+        _ = SubscribeAllAsync();
     }
 
-    private ConnectionMultiplexer Multiplexer()
+    private Task<ConnectionMultiplexer> MultiplexerAsync()
     {
-        lock (_gate) return MultiplexerLocked();
-    }
-
-    private ConnectionMultiplexer MultiplexerLocked()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_multiplexer is null)
+        lock (_gate)
         {
-            _multiplexer = ConnectionMultiplexer.Connect(_options);
-            _subscribed = _subscriptions.Count == 0;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _multiplexer ??= ConnectionMultiplexer.ConnectAsync(_options);
         }
-        return _multiplexer;
     }
 
-    private void TrySubscribe(ConnectionMultiplexer multiplexer, IReadOnlyList<(RedisChannel Channel, Action<RedisChannel, RedisValue> Handler)> subscriptions)
+    private async Task SubscribeAllAsync()
     {
+        Task<ConnectionMultiplexer> current;
+        List<(RedisChannel Channel, Action<RedisChannel, RedisValue> Handler)> subscriptions;
         try
         {
-            var subscriber = multiplexer.GetSubscriber();
-            foreach (var (channel, handler) in subscriptions) subscriber.Subscribe(channel, handler);
-            lock (_gate) if (ReferenceEquals(multiplexer, _multiplexer)) _subscribed = true;
+            current = MultiplexerAsync();
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        lock (_gate) subscriptions = [.. _subscriptions];
+        try
+        {
+            var multiplexer = await current.ConfigureAwait(false);
+            var subscriber = multiplexer.GetSubscriber();
+            // Unsubscribe first so a repeated subscribe never registers a handler twice.
+            foreach (var channel in subscriptions.Select(s => s.Channel).Distinct())
+                await subscriber.UnsubscribeAsync(channel).ConfigureAwait(false);
+            foreach (var (channel, handler) in subscriptions)
+                await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
+            lock (_gate) if (ReferenceEquals(current, _multiplexer)) _subscribed = true;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             // The watchdog retries once the server answers again.
             Log.SubscribeFailed(_logger, e.Message);
-            lock (_gate) if (ReferenceEquals(multiplexer, _multiplexer)) _subscribed = false;
         }
     }
 
-    private void Watch()
+    private async Task WatchAsync()
     {
-        ConnectionMultiplexer? resubscribe = null;
-        ConnectionMultiplexer? retired = null;
-        List<(RedisChannel, Action<RedisChannel, RedisValue>)> subscriptions;
-        lock (_gate)
+        if (Interlocked.Exchange(ref _watching, 1) == 1) return;
+        try
         {
-            if (_disposed || _multiplexer is null) return;
-            subscriptions = [.. _subscriptions];
-            if (_multiplexer.IsConnected)
+            Task<ConnectionMultiplexer>? current;
+            lock (_gate) current = _disposed ? null : _multiplexer;
+            if (current is null || !current.IsCompleted) return;
+            var multiplexer = await current.ConfigureAwait(false);
+            bool resubscribe;
+            ConnectionMultiplexer? retired = null;
+            lock (_gate)
             {
-                _disconnectedSince = null;
-                if (!_subscribed) resubscribe = _multiplexer;
-            }
-            else
-            {
-                var now = DateTime.UtcNow;
-                _disconnectedSince ??= now;
-                if (now - _disconnectedSince.Value >= RebuildAfter)
+                if (_disposed || !ReferenceEquals(current, _multiplexer)) return;
+                if (multiplexer.IsConnected)
                 {
-                    // Replace the multiplexer rather than trusting 1.2.6's reconnect loop indefinitely.
-                    retired = _multiplexer;
-                    _multiplexer = ConnectionMultiplexer.Connect(_options);
-                    _subscribed = subscriptions.Count == 0;
                     _disconnectedSince = null;
-                    Rebuilds++;
-                    if (_multiplexer.IsConnected && !_subscribed) resubscribe = _multiplexer;
+                    resubscribe = !_subscribed && _subscriptions.Count > 0;
+                }
+                else
+                {
+                    var now = DateTime.UtcNow;
+                    _disconnectedSince ??= now;
+                    resubscribe = false;
+                    if (now - _disconnectedSince.Value >= RebuildAfter)
+                    {
+                        // Replace the multiplexer rather than trusting 1.2.6's reconnect loop indefinitely.
+                        retired = multiplexer;
+                        _multiplexer = null;
+                        _subscribed = false;
+                        _disconnectedSince = null;
+                        Rebuilds++;
+                        resubscribe = _subscriptions.Count > 0;
+                    }
                 }
             }
+            if (retired is not null)
+            {
+                Log.Rebuilt(_logger);
+                await retired.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+                retired.Dispose();
+            }
+            if (resubscribe) await SubscribeAllAsync().ConfigureAwait(false);
         }
-        if (retired is not null)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
-            Log.Rebuilt(_logger);
-            try { retired.Close(allowCommandsToComplete: false); }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException) { }
-            retired.Dispose();
+            Log.SubscribeFailed(_logger, e.Message);
         }
-        if (resubscribe is not null && subscriptions.Count > 0) TrySubscribe(resubscribe, subscriptions);
+        finally
+        {
+            Volatile.Write(ref _watching, 0);
+        }
     }
 
     public void Dispose()
     {
-        ConnectionMultiplexer? multiplexer;
+        Task<ConnectionMultiplexer>? multiplexer;
         lock (_gate)
         {
             if (_disposed) return;
@@ -151,7 +175,8 @@ internal sealed partial class RedisConnection : IDisposable
             _multiplexer = null;
         }
         _watchdog.Dispose();
-        multiplexer?.Dispose();
+        if (multiplexer is { IsCompletedSuccessfully: true }) multiplexer.Result.Dispose();
+        else multiplexer?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
     private static partial class Log

@@ -51,8 +51,8 @@ public sealed class StorageSetupTests
                 Assert.True(File.Exists(path));
                 var store = services.GetRequiredService<WiremapStore>();
                 Assert.Equal(1, await store.ReplaceTenantAsync(Samples.Wiremap()));
-                Assert.IsType<Redis.InProcessDeviceStateStore>(services.GetRequiredService<Redis.IDeviceStateStore>());
-                Assert.IsType<Redis.InProcessWiremapChangeBus>(services.GetRequiredService<Redis.IWiremapChangeBus>());
+                Assert.IsType<LocationServer.Data.Redis.InProcessDeviceStateStore>(services.GetRequiredService<LocationServer.Data.Redis.IDeviceStateStore>());
+                Assert.IsType<LocationServer.Data.Redis.InProcessWiremapChangeBus>(services.GetRequiredService<LocationServer.Data.Redis.IWiremapChangeBus>());
             }
             SqliteConnection.ClearAllPools();
 

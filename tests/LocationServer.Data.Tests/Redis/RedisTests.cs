@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using LocationServer.Data.Redis;
+using LocationServer.Data.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace LocationServer.Data.Tests.Redis;
+
+[Collection(RedisCollection.Name)]
+public sealed class RedisTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly List<RedisConnection> _connections = [];
+
+    private RedisConnection Connect(TimeSpan? rebuildAfter = null)
+    {
+        var connection = new RedisConnection(TestServers.Redis, NullLogger<RedisConnection>.Instance) { RebuildAfter = rebuildAfter ?? TimeSpan.FromSeconds(3) };
+        _connections.Add(connection);
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        var started = DateTime.UtcNow;
+        foreach (var connection in _connections) connection.Dispose();
+        output.WriteLine($"disposed in {DateTime.UtcNow - started}");
+    }
+
+    private static DeviceReport Report(string mac) => new(
+        "198.51.100.7", "10.1.3.44", mac, "00:11:22:33:44:55", ["00:11:22:33:44:66", "00:11:22:33:44:67"],
+        new LldpReport(4, "00aabbccddee"), new LldpReport(5, "4769312f302f37"), "00:de:ad:be:ef:01",
+        new DateTime(2026, 11, 22, 7, 0, 0, DateTimeKind.Utc));
+
+    private static string Tenant() => "t" + Guid.NewGuid().ToString("N")[..10];
+
+    [Fact]
+    public async Task DeviceState_SetThenGetFromAnotherNode_RoundTrips()
+    {
+        var tenant = Tenant();
+        await new RedisDeviceStateStore(Connect()).SetAsync(tenant, "dev-1", Report("00:04:f2:15:c2:85"), TimeSpan.FromMinutes(1));
+        var read = await new RedisDeviceStateStore(Connect()).GetAsync(tenant, "dev-1");
+        Assert.NotNull(read);
+        var expected = Report("00:04:f2:15:c2:85");
+        Assert.Equal(expected with { NeighbourBssids = null }, read with { NeighbourBssids = null });
+        Assert.Equal(expected.NeighbourBssids, read.NeighbourBssids);
+        Assert.Equal(DateTimeKind.Utc, read.ReportedUtc.Kind);
+        Assert.Null(await new RedisDeviceStateStore(Connect()).GetAsync(tenant, "dev-2"));
+        Assert.Null(await new RedisDeviceStateStore(Connect()).GetAsync(Tenant(), "dev-1"));
+    }
+
+    [Fact]
+    public async Task DeviceState_AfterTtl_IsGone()
+    {
+        var store = new RedisDeviceStateStore(Connect());
+        var tenant = Tenant();
+        await store.SetAsync(tenant, "dev-1", Report("00:04:f2:15:c2:85"), TimeSpan.FromMilliseconds(300));
+        Assert.NotNull(await store.GetAsync(tenant, "dev-1"));
+        await Task.Delay(700);
+        Assert.Null(await store.GetAsync(tenant, "dev-1"));
+    }
+
+    [Fact]
+    public async Task ChangeBus_PublishOnOneNode_ReachesSubscriberOnAnother()
+    {
+        var received = new BlockingCollection<long>();
+        var subscriber = new RedisWiremapChangeBus(Connect());
+        using var subscription = subscriber.Subscribe(received.Add);
+        var publisher = new RedisWiremapChangeBus(Connect());
+        var version = Random.Shared.NextInt64(1_000_000, 2_000_000);
+
+        // The subscription is established asynchronously; publish until it is heard.
+        var heard = await TestServers.EventuallyAsync(async () =>
+        {
+            await publisher.PublishAsync(version);
+            return received.TryTake(out var v, 500) ? v : throw new TimeoutException("not yet");
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal(version, heard);
+    }
+
+    [Fact]
+    public async Task RedisRestart_StoreAndSubscriptionRecoverWithinSeconds()
+    {
+        var restart = TestServers.RedisRestart;
+        var began = DateTime.UtcNow;
+        var received = new BlockingCollection<long>();
+        var subscriberConnection = Connect();
+        var subscriber = new RedisWiremapChangeBus(subscriberConnection);
+        using var subscription = subscriber.Subscribe(received.Add);
+        var connection = Connect();
+        output.WriteLine($"connected in {DateTime.UtcNow - began}");
+        var store = new RedisDeviceStateStore(connection);
+        var publisher = new RedisWiremapChangeBus(connection);
+        var tenant = Tenant();
+        var subscribed = DateTime.UtcNow;
+        await store.SetAsync(tenant, "dev-1", Report("00:04:f2:15:c2:85"), TimeSpan.FromMinutes(1));
+        await TestServers.EventuallyAsync(async () =>
+        {
+            await publisher.PublishAsync(1);
+            return received.TryTake(out var v, 500) ? v : throw new TimeoutException("not subscribed yet");
+        }, TimeSpan.FromSeconds(10));
+
+        var stopping = DateTime.UtcNow;
+        await TestServers.RunShellAsync(restart);
+        var restarted = DateTime.UtcNow;
+        output.WriteLine($"subscribed after {stopping - subscribed}; restart command took {restarted - stopping}");
+
+        // The restarted server is empty (no persistence): writes must work again, on the same objects.
+        await TestServers.EventuallyAsync(() => store.SetAsync(tenant, "dev-2", Report("00:04:f2:15:c2:86"), TimeSpan.FromMinutes(1)).ContinueWith(t => t.IsCompletedSuccessfully ? 0 : throw t.Exception!.InnerException!, TaskScheduler.Default), TimeSpan.FromSeconds(15));
+        Assert.Equal("00:04:f2:15:c2:86", (await store.GetAsync(tenant, "dev-2"))?.Mac);
+
+        var version = 100L;
+        var heard = await TestServers.EventuallyAsync(async () =>
+        {
+            await publisher.PublishAsync(++version);
+            return received.TryTake(out var v, 300) ? v : throw new TimeoutException("subscription not restored yet");
+        }, TimeSpan.FromSeconds(15));
+        Assert.True(heard > 100);
+        Assert.True(DateTime.UtcNow - restarted < TimeSpan.FromSeconds(15), $"recovery took {DateTime.UtcNow - restarted}");
+        output.WriteLine($"recovered in {DateTime.UtcNow - restarted}; multiplexer rebuilds: {connection.Rebuilds}/{subscriberConnection.Rebuilds}");
+    }
+
+    [Fact]
+    public async Task RedisDown_Operations_ThrowStorageUnavailableFast()
+    {
+        // A port nothing listens on.
+        using var connection = new RedisConnection("127.0.0.1:1,connectTimeout=500", NullLogger<RedisConnection>.Instance);
+        var store = new RedisDeviceStateStore(connection);
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.GetAsync("t", "d"));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => new RedisWiremapChangeBus(connection).PublishAsync(1));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void AddLocationStorage_RedisConnectionString_SelectsRedisImplementations()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = TestServers.Redis,
+            ["Storage:SqlitePath"] = Path.Combine(Path.GetTempPath(), "unused.db"),
+        }).Build();
+        using var services = new ServiceCollection().AddLocationStorage(configuration).BuildServiceProvider();
+        Assert.IsType<RedisDeviceStateStore>(services.GetRequiredService<IDeviceStateStore>());
+        Assert.IsType<RedisWiremapChangeBus>(services.GetRequiredService<IWiremapChangeBus>());
+    }
+}
+
+public sealed class InProcessSeamTests
+{
+    [Fact]
+    public async Task InProcessDeviceState_SetGetAndExpire_FollowTheClock()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
+        var store = new InProcessDeviceStateStore(time);
+        var report = new DeviceReport("198.51.100.7", null, "00:04:f2:15:c2:85", null, null, null, null, null, time.Now.UtcDateTime);
+        await store.SetAsync("acme", "dev-1", report, TimeSpan.FromMinutes(5));
+        Assert.Same(report, await store.GetAsync("acme", "dev-1"));
+        Assert.Null(await store.GetAsync("other", "dev-1"));
+        time.Now = time.Now.AddMinutes(5);
+        Assert.Null(await store.GetAsync("acme", "dev-1"));
+    }
+
+    [Fact]
+    public async Task InProcessBus_Publish_DeliversIncreasingVersionsUntilDisposed()
+    {
+        var bus = new InProcessWiremapChangeBus();
+        var seen = new List<long>();
+        var subscription = bus.Subscribe(seen.Add);
+        await bus.PublishAsync(3);
+        await bus.PublishAsync(2);
+        await bus.PublishAsync(3);
+        await bus.PublishAsync(5);
+        subscription.Dispose();
+        await bus.PublishAsync(6);
+        Assert.Equal([3, 5], seen);
+    }
+
+    [Fact]
+    public async Task WiremapStore_AfterCommit_AnnouncesVersionOnBus()
+    {
+        var database = new SqliteDatabaseFixture();
+        await database.InitializeAsync();
+        try
+        {
+            var bus = new InProcessWiremapChangeBus();
+            var seen = new List<long>();
+            using var subscription = bus.Subscribe(seen.Add);
+            var store = new WiremapStore(database.CreateFactory(), bus, TimeProvider.System, NullLogger<WiremapStore>.Instance);
+            var version = await store.ReplaceTenantAsync(Samples.Wiremap());
+            Assert.Equal([version], seen);
+            await Assert.ThrowsAsync<StoreValidationException>(() => store.ReplaceTenantAsync(Samples.Wiremap() with { Tenant = new("BAD", "x") }));
+            Assert.Equal([version], seen);
+        }
+        finally
+        {
+            await database.DisposeAsync();
+        }
+    }
+}
