@@ -15,7 +15,17 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
 {
     public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
     {
-        var read = WiremapJson.Read(json);
+        // Request bodies are read asynchronously (Kestrel forbids synchronous I/O); the cap bounds memory.
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int count;
+        while ((count = await json.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + count > WiremapJson.MaxDocumentBytes)
+                return new ImportOutcome(null, 0, [$"The document is larger than {WiremapJson.MaxDocumentBytes} bytes."]);
+            buffer.Write(chunk, 0, count);
+        }
+        var read = WiremapJson.Read(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         if (read.Errors.Count > 0 || read.Wiremap is null)
             return new ImportOutcome(null, 0, [.. read.Errors.Select(e => e.ToString())]);
         var wiremap = read.Wiremap;

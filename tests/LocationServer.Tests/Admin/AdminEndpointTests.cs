@@ -1,0 +1,110 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LocationServer.Tests.Infrastructure;
+
+namespace LocationServer.Tests.Admin;
+
+public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
+{
+    private readonly LocationServerFactory _factory;
+
+    public AdminEndpointTests(LocationServerFactory factory) => _factory = factory;
+
+    private async Task<HttpClient> ClientAsync()
+    {
+        var client = _factory.CreateClient();
+        await client.WaitReadyAsync();
+        return client;
+    }
+
+    private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Import_InvalidElement_RejectedWholeWithLineAndNothingApplied()
+    {
+        var client = await ClientAsync();
+        var export = await client.GetStringAsync("/admin/tenants/demo/wiremap");
+        // Break one MAC and rename the street: neither may be applied.
+        var broken = export.Replace("00:11:22:33:44:55", "not-a-mac", StringComparison.Ordinal)
+                           .Replace("\"Congress\"", "\"Renamed\"", StringComparison.Ordinal);
+        Assert.NotEqual(export, broken);
+        using var response = await client.PutAsync("/admin/tenants/demo/wiremap", Json(broken));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("line ", body, StringComparison.Ordinal);
+        Assert.Contains("/elements/", body, StringComparison.Ordinal);
+
+        var (_, doc, _) = await client.PostHeldAsync(HeldClient.EmptyRequest, "10.1.3.44");
+        Assert.Equal("Congress", doc.Civic("RD"));
+    }
+
+    [Fact]
+    public async Task Import_SyntaxError_ReportsLine()
+    {
+        var client = await ClientAsync();
+        using var response = await client.PutAsync("/admin/tenants/demo/wiremap", Json("{\n  \"tenant\": {\n    \"id\": \"demo\",,\n"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("line 3", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_ValidChange_AnsweredAtOnceAndExportRoundTrips()
+    {
+        using var factory = new LocationServerFactory();
+        var client = factory.CreateClient();
+        await client.WaitReadyAsync();
+        var export = await client.GetStringAsync("/admin/tenants/demo/wiremap");
+        var changed = export.Replace("\"Congress\"", "\"Colorado\"", StringComparison.Ordinal);
+        using var response = await client.PutAsync("/admin/tenants/demo/wiremap", Json(changed));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var version = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("version").GetInt64();
+        Assert.True(version >= 2);
+
+        // Acknowledged means live on this replica.
+        var (_, doc, _) = await client.PostHeldAsync(HeldClient.EmptyRequest, "10.1.3.44");
+        Assert.Equal("Colorado", doc.Civic("RD"));
+        Assert.Equal(changed, await client.GetStringAsync("/admin/tenants/demo/wiremap"));
+    }
+
+    [Fact]
+    public async Task Import_TenantMismatch_Rejected()
+    {
+        var client = await ClientAsync();
+        var export = await client.GetStringAsync("/admin/tenants/demo/wiremap");
+        using var response = await client.PutAsync("/admin/tenants/other/wiremap", Json(export));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Explain_BssidAndSubnet_ReportsBssidRuleAndElement()
+    {
+        var client = await ClientAsync();
+        var json = await client.GetStringAsync("/admin/tenants/demo/explain?ip=10.1.3.44&bssid=00-11-22-33-44-55");
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("Bssid", root.GetProperty("rule").GetString());
+        Assert.Equal("ServingBssid", root.GetProperty("evidence").GetString());
+        Assert.Equal("AP-HQ-3-01", root.GetProperty("element").GetProperty("description").GetString());
+        Assert.Equal("hq-3-301", root.GetProperty("location").GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Admin_FromNonLoopbackWithoutKey_Unauthorized()
+    {
+        var client = await ClientAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/tenants");
+        request.Headers.Add(LocationServerFactory.RemoteIpHeader, "192.0.2.9");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_ReadyAfterLoad_ReportsWiremapVersion()
+    {
+        var client = await ClientAsync();
+        var root = JsonDocument.Parse(await client.GetStringAsync("/health/ready")).RootElement;
+        Assert.Equal("ready", root.GetProperty("status").GetString());
+        Assert.True(root.GetProperty("wiremap").GetProperty("elements").GetInt32() > 0);
+        Assert.Equal("live", await client.GetStringAsync("/health/live"));
+    }
+}
