@@ -174,6 +174,29 @@ public sealed class LostEndpointTests : IClassFixture<LocationServerFactory>
     }
 
     [Fact]
+    public async Task FindService_OnlyUnknownLocationProfile_LocationProfileUnrecognized()
+    {
+        const string body = "<findService xmlns=\"urn:ietf:params:xml:ns:lost1\"><location id=\"u1\" profile=\"geodetic-3d\">" +
+            "<gml:Point xmlns:gml=\"http://www.opengis.net/gml\" srsName=\"urn:ogc:def:crs:EPSG::4979\"><gml:pos>30.2672 -97.7431 150</gml:pos></gml:Point>" +
+            "</location><service>urn:service:sos</service></findService>";
+        var document = await FindServiceAsync(body);
+        Assert.Equal(L + "errors", document.Root!.Name);
+        Assert.Single(document.Root.Elements(L + "locationProfileUnrecognized"));
+    }
+
+    [Fact]
+    public async Task FindService_PolygonAroundDowntownAustin_MapsToAustinPsap()
+    {
+        const string body = "<findService xmlns=\"urn:ietf:params:xml:ns:lost1\"><location id=\"poly\" profile=\"geodetic-2d\">" +
+            "<gml:Polygon xmlns:gml=\"http://www.opengis.net/gml\" srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:exterior><gml:LinearRing>" +
+            "<gml:pos>30.266 -97.744</gml:pos><gml:pos>30.268 -97.744</gml:pos><gml:pos>30.268 -97.742</gml:pos><gml:pos>30.266 -97.742</gml:pos><gml:pos>30.266 -97.744</gml:pos>" +
+            "</gml:LinearRing></gml:exterior></gml:Polygon></location><service>urn:service:sos</service></findService>";
+        var document = await FindServiceAsync(body);
+        Assert.Equal(AustinPsap, Uri(SingleMapping(document)));
+        Assert.Equal("poly", LocationUsed(document));
+    }
+
+    [Fact]
     public async Task FindService_PathAlreadyHoldsOurSource_Loop()
     {
         var document = await FindServiceAsync(Point(30.2672, -97.7431, path: $"<path><via source=\"resolver.example\"/><via source=\"{Source}\"/></path>"));
