@@ -26,6 +26,7 @@ app.MapHealth();
 app.MapHeld();
 app.MapAdmin();
 app.MapLost();
+app.MapCallRecords();
 app.MapRoutingGrpc();
 await app.RunAsync().ConfigureAwait(false);
 return 0;

@@ -96,7 +96,7 @@ internal static class AdminEndpoints
         return app;
     }
 
-    private static bool IsAuthorized(HttpContext context, AdminOptions options)
+    internal static bool IsAuthorized(HttpContext context, AdminOptions options)
     {
         if (string.IsNullOrEmpty(options.ApiKey)) return RequesterAuthenticator.IsLoopback(context.Connection.RemoteIpAddress);
         var header = context.Request.Headers.Authorization.ToString();

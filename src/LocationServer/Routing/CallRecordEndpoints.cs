@@ -1,0 +1,68 @@
+using System.Globalization;
+using LocationServer.Admin;
+using LocationServer.Data.Storage;
+using LocationServer.Core.Matching;
+using Microsoft.Extensions.Options;
+
+namespace LocationServer.Routing;
+
+/// <summary>
+/// Call records query for administrators: <c>GET /admin/tenants/{tenant}/calls?from=&amp;to=&amp;limit=</c>, under the
+/// same authorization as the other admin endpoints (loopback, or <c>Bearer Admin:ApiKey</c> when a key is set).
+/// </summary>
+internal static class CallRecordEndpoints
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(24);
+
+    public static IEndpointRouteBuilder MapCallRecords(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
+        {
+            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
+            return AdminEndpoints.IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
+        });
+
+        admin.MapGet("/tenants/{tenant}/calls", async (string tenant, string? from, string? to, int? limit,
+            WiremapIndexHolder holder, WiremapStore store, TimeProvider time, CancellationToken ct) =>
+        {
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            var now = time.GetUtcNow();
+            if (!TryParseTime(to, now, out var toUtc)) return Results.BadRequest(new { error = "to is not an ISO 8601 date-time." });
+            if (!TryParseTime(from, toUtc - DefaultWindow, out var fromUtc)) return Results.BadRequest(new { error = "from is not an ISO 8601 date-time." });
+            if (fromUtc > toUtc) return Results.BadRequest(new { error = "from is after to." });
+            if (limit is < 1) return Results.BadRequest(new { error = "limit must be at least 1." });
+            var take = Math.Min(limit ?? DefaultLimit, MaxLimit);
+            var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, take, ct).ConfigureAwait(false);
+            return Results.Ok(records.Select(r => new
+            {
+                id = r.Id,
+                time = DateTime.SpecifyKind(r.TimeUtc, DateTimeKind.Utc),
+                callId = r.CallId,
+                dialed = r.Dialed,
+                testCall = r.TestCall,
+                callingNumber = r.CallingNumber,
+                locationSource = r.LocationSource,
+                locationId = r.LocationId,
+                civicDisplay = r.CivicDisplay,
+                routeKind = r.RouteKind,
+                routeUri = r.RouteUri,
+                routeName = r.RouteName,
+                callbackNumber = r.CallbackNumber,
+            }));
+        }).WithSummary("List a tenant's call records, newest first (default: the last 24 hours, 100 records; at most 1000).");
+
+        return app;
+    }
+
+    private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            value = fallback;
+            return true;
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+}
