@@ -202,6 +202,7 @@ internal sealed partial class CallRouter(
             StationIp = Blank(request.StationIp),
             Source = source,
             LocationId = location?.Id,
+            Address = location?.Display,
             Method = method,
             Reason = reason,
             Destination = destination,

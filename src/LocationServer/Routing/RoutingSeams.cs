@@ -108,6 +108,8 @@ internal sealed record CallRecord
     public string? StationIp { get; init; }
     public required LocationSourceKind Source { get; init; }
     public string? LocationId { get; init; }
+    /// <summary>The location's address as one line, as it was at call time.</summary>
+    public string? Address { get; init; }
     public string? Method { get; init; }
     /// <summary>Why this source was used (failed token, station miss, DID switch off).</summary>
     public required string Reason { get; init; }

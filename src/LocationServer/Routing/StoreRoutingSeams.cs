@@ -27,7 +27,7 @@ internal sealed class StoreRoutingSeams(WiremapStore store) : ICallRecordSink, I
             tokenHash,
             record.Source.ToString().ToLowerInvariant(),
             record.LocationId,
-            record.Reason,
+            record.Address,
             record.Destination switch { RouteDestination.Psap => "psap", RouteDestination.TestService => "test", _ => "ecrc" },
             record.RouteUri,
             record.RouteName,

@@ -154,6 +154,7 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
         Assert.Equal("+15125550100", alice.GetProperty("callingNumber").GetString());
         Assert.Equal("token", alice.GetProperty("locationSource").GetString());
         Assert.Equal("hq-3-301", alice.GetProperty("locationId").GetString());
+        Assert.StartsWith("100 Congress Ave", alice.GetProperty("civicDisplay").GetString(), StringComparison.Ordinal);
         Assert.Equal("psap", alice.GetProperty("routeKind").GetString());
         Assert.Equal(AustinPsap, alice.GetProperty("routeUri").GetString());
         Assert.Contains(alice.GetProperty("callbackNumber").GetString(), Elins);
