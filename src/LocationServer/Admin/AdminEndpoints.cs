@@ -93,8 +93,40 @@ internal static class AdminEndpoints
             });
         }).WithSummary("Show which wiremap rule and element the given evidence matches, and the resulting location.");
 
+        admin.MapGet("/tenants/{tenant}/alert-targets", async (string tenant, WiremapStore store, CancellationToken ct) =>
+            Results.Ok((await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false))
+                .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
+            .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
+
+        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, CancellationToken ct) =>
+        {
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            try
+            {
+                var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", body.Kinds ?? [], body.Secret), ct).ConfigureAwait(false);
+                return Results.Ok(new { id = saved.Id, url = saved.Url, kinds = saved.Kinds });
+            }
+            catch (StoreValidationException ex)
+            {
+                return Results.BadRequest(new { errors = ex.Errors.Select(e => e.ToString()) });
+            }
+            catch (StorageUnavailableException ex)
+            {
+                return Results.Json(new { errors = new[] { ex.Message } }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).WithSummary("Add a webhook for EmergencyCall, TestCall and RelayCenterCall alerts (kinds empty = all).");
+
+        admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, CancellationToken ct) =>
+        {
+            var owned = (await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false)).Any(t => t.Id == id);
+            return owned && await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Results.NotFound();
+        }).WithSummary("Remove a webhook and its delivery log.");
+
         return app;
     }
+
+    /// <summary>A webhook to add: URL, the alert kinds it wants, and an optional HMAC secret.</summary>
+    internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret);
 
     internal static bool IsAuthorized(HttpContext context, AdminOptions options)
     {

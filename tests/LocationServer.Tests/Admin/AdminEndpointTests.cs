@@ -107,4 +107,22 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.True(root.GetProperty("wiremap").GetProperty("elements").GetInt32() > 0);
         Assert.Equal("live", await client.GetStringAsync("/health/live"));
     }
+
+    [Fact]
+    public async Task AlertTargets_AddListDelete_SecretNeverReturned()
+    {
+        var client = await ClientAsync();
+        using var added = await client.PostAsync("/admin/tenants/demo/alert-targets",
+            Json("{\"url\":\"https://desk.example/hook\",\"kinds\":[\"EmergencyCall\"],\"secret\":\"s3cret\"}"));
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        var id = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        var list = await client.GetStringAsync("/admin/tenants/demo/alert-targets");
+        Assert.Contains("https://desk.example/hook", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", list, StringComparison.Ordinal);
+        using var bad = await client.PostAsync("/admin/tenants/demo/alert-targets", Json("{\"url\":\"not a url\"}"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        using var deleted = await client.DeleteAsync($"/admin/tenants/demo/alert-targets/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.DoesNotContain("desk.example", await client.GetStringAsync("/admin/tenants/demo/alert-targets"), StringComparison.Ordinal);
+    }
 }
