@@ -43,8 +43,8 @@ internal static class Samples
         [
             new NetworkElement(ElementKind.Bssid, "00:11:22:33:44:55", LocationId: "aus-3-301", Description: "AP 3-301"),
             new NetworkElement(ElementKind.BssidPrefix, "00:11:22:33:44:6*", LocationId: "aus-3"),
-            new NetworkElement(ElementKind.ChassisPort, "00:aa:bb:cc:dd:ee|Gi1/0/7", LocationId: "aus-3-301"),
-            new NetworkElement(ElementKind.Chassis, "00:aa:bb:cc:dd:ef", LocationId: "aus-3"),
+            new NetworkElement(ElementKind.ChassisPort, "4:00:aa:bb:cc:dd:ee|Gi1/0/7", LocationId: "aus-3-301"),
+            new NetworkElement(ElementKind.Chassis, "4:00:aa:bb:cc:dd:ef", LocationId: "aus-3"),
             new NetworkElement(ElementKind.DeviceMac, "0004.f215.c285", LocationId: "tor-1"),
             new NetworkElement(ElementKind.Subnet, "10.1.3.0/24", LocationId: "aus-3"),
             new NetworkElement(ElementKind.Subnet, "2001:db8:1::/48", SiteId: "tor"),

@@ -39,24 +39,35 @@ public sealed partial class WiremapStore
     public Task<(IReadOnlyList<TenantWiremap> Tenants, long Version)> LoadAllAsync(CancellationToken cancellationToken = default) =>
         RunAsync<(IReadOnlyList<TenantWiremap>, long)>(async db =>
         {
+            // Every wiremap change bumps the version in its own transaction, so an unchanged version around the
+            // reads means no change committed in between. After repeated collisions, read inside one
+            // serializable transaction instead (it may wait for writers, hence not the first choice).
             for (var attempt = 0; ; attempt++)
             {
-                var before = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
-                var tenants = await db.Tenants.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
-                var sites = (await db.Sites.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
-                var locations = (await db.Locations.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
-                var elements = (await db.NetworkElements.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
-                var dids = (await db.Dids.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
-                var requesters = (await db.Requesters.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
-                var after = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
-                // Every wiremap change bumps the version in its own transaction, so an unchanged version means
-                // no change committed between the two reads. After many collisions, fall back to one snapshot.
-                if (before != after && attempt < 5) continue;
-                var result = tenants
-                    .OrderBy(t => t.Id, StringComparer.Ordinal)
-                    .Select(t => RowMapping.FromRows(t, sites[t.Id], locations[t.Id], elements[t.Id], dids[t.Id], requesters[t.Id]))
-                    .ToList();
-                return (result, after);
+                var snapshot = attempt >= 3
+                    ? await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false)
+                    : null;
+                try
+                {
+                    var before = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
+                    var tenants = await db.Tenants.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+                    var sites = (await db.Sites.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var locations = (await db.Locations.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var elements = (await db.NetworkElements.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var dids = (await db.Dids.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var requesters = (await db.Requesters.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var after = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
+                    if (before != after && snapshot is null) continue;
+                    var result = tenants
+                        .OrderBy(t => t.Id, StringComparer.Ordinal)
+                        .Select(t => RowMapping.FromRows(t, sites[t.Id], locations[t.Id], elements[t.Id], dids[t.Id], requesters[t.Id]))
+                        .ToList();
+                    return (result, after);
+                }
+                finally
+                {
+                    if (snapshot is not null) await snapshot.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }, cancellationToken);
 

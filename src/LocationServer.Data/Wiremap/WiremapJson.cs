@@ -306,25 +306,25 @@ public static class WiremapJson
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
-                {
-                    var properties = new List<(string, Node)>();
-                    var names = new HashSet<string>(StringComparer.Ordinal);
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
-                        var nameOffset = (int)reader.TokenStartIndex + baseOffset;
-                        var name = reader.GetString()!;
-                        if (!names.Add(name)) throw new DuplicatePropertyException(name, nameOffset);
-                        reader.Read();
-                        properties.Add((name, Parse(ref reader, baseOffset)));
+                        var properties = new List<(string, Node)>();
+                        var names = new HashSet<string>(StringComparer.Ordinal);
+                        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                        {
+                            var nameOffset = (int)reader.TokenStartIndex + baseOffset;
+                            var name = reader.GetString()!;
+                            if (!names.Add(name)) throw new DuplicatePropertyException(name, nameOffset);
+                            reader.Read();
+                            properties.Add((name, Parse(ref reader, baseOffset)));
+                        }
+                        return new Node { Kind = JsonValueKind.Object, Offset = offset, Properties = properties };
                     }
-                    return new Node { Kind = JsonValueKind.Object, Offset = offset, Properties = properties };
-                }
                 case JsonTokenType.StartArray:
-                {
-                    var items = new List<Node>();
-                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(Parse(ref reader, baseOffset));
-                    return new Node { Kind = JsonValueKind.Array, Offset = offset, Items = items };
-                }
+                    {
+                        var items = new List<Node>();
+                        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(Parse(ref reader, baseOffset));
+                        return new Node { Kind = JsonValueKind.Array, Offset = offset, Items = items };
+                    }
                 case JsonTokenType.String:
                     return new Node { Kind = JsonValueKind.String, Offset = offset, Text = reader.GetString() };
                 case JsonTokenType.Number:

@@ -145,6 +145,32 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task LoadAll_DuringConcurrentReplaces_NeverSeesAHalfWrittenTenant()
+    {
+        var store = Database.CreateStore();
+        var id = NewTenant();
+        var full = Samples.Wiremap(id);
+        var reduced = full with { Locations = [full.Locations[1]], Elements = [full.Elements[1]], Dids = [], Requesters = [full.Requesters[1]] };
+        var allowed = new[] { Samples.Canonical(full), Samples.Canonical(reduced) };
+        await store.ReplaceTenantAsync(full);
+
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++) await store.ReplaceTenantAsync(i % 2 == 0 ? reduced : full);
+        });
+        var loads = 0;
+        while (!writer.IsCompleted || loads < 5)
+        {
+            var (tenants, version) = await store.LoadAllAsync();
+            var seen = Assert.Single(tenants, t => t.Tenant.Id == id);
+            Assert.Contains(Samples.Canonical(seen), allowed);
+            Assert.True(version > 0);
+            loads++;
+        }
+        await writer;
+    }
+
+    [Fact]
     public async Task DeleteTenant_Existing_RemovesItAndBumpsVersion()
     {
         var store = Database.CreateStore();
