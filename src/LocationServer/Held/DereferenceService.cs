@@ -52,7 +52,7 @@ internal sealed class DereferenceService(
             context.Response.StatusCode = status;
             return;
         }
-        var parsed = await HeldEndpoints.ReadRequestAsync(context, held).ConfigureAwait(false);
+        var parsed = await HeldEndpoints.ReadRequestAsync(context).ConfigureAwait(false);
         if (parsed.Error is { } parseError)
         {
             await HeldEndpoints.WriteErrorAsync(context, parseError).ConfigureAwait(false);

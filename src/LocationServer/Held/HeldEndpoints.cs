@@ -40,7 +40,7 @@ internal static class HeldEndpoints
             context.Response.StatusCode = status;
             return;
         }
-        var parsed = await ReadRequestAsync(context, service).ConfigureAwait(false);
+        var parsed = await ReadRequestAsync(context).ConfigureAwait(false);
         if (parsed.Error is { } parseError)
         {
             await WriteErrorAsync(context, parseError).ConfigureAwait(false);
@@ -51,32 +51,12 @@ internal static class HeldEndpoints
     }
 
     /// <summary>Reads and parses the body under the size cap; never throws for bad input.</summary>
-    public static async Task<HeldParseResult> ReadRequestAsync(HttpContext context, HeldService service)
+    public static async Task<HeldParseResult> ReadRequestAsync(HttpContext context)
     {
-        _ = service;
         var max = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<HeldOptions>>().Value.MaxRequestBytes;
         if (context.Request.ContentLength > max)
             return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, $"The request is larger than {max} bytes."));
-        var buffer = new ArrayBufferWriter<byte>(Math.Min(max, 4096));
-        var body = context.Request.Body;
-        while (true)
-        {
-            var memory = buffer.GetMemory(4096);
-            int read;
-            try
-            {
-                read = await body.ReadAsync(memory, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (BadHttpRequestException)
-            {
-                return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, "The request body could not be read."));
-            }
-            if (read == 0) break;
-            buffer.Advance(read);
-            if (buffer.WrittenCount > max)
-                return HeldParseResult.Failure(new HeldError(HeldErrorCode.XmlError, $"The request is larger than {max} bytes."));
-        }
-        return HeldRequestReader.Parse(buffer.WrittenSpan, max);
+        return await HeldRequestReader.ParseAsync(context.Request.Body, max, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -250,10 +250,13 @@ internal sealed partial class HeldService(
         return source is not null && ip.Equals(source);
     }
 
+    /// <summary>
+    /// The evidence of a device asking for itself: the source address, its MAC if it named one, and what it
+    /// measured. (A device naming another address than the one it sends from is a third-party request.)
+    /// </summary>
     private static Evidence BuildEvidence(HeldRequest request, IPAddress? source) => new()
     {
         SourceAddress = source,
-        ReportedAddress = request.Device?.Ip is { } ip && !ip.Equals(source) ? ip : null,
         DeviceMac = request.Device?.Mac,
         ServingBssid = request.ServingBssid,
         NeighbourBssids = request.NeighbourBssids,
