@@ -26,46 +26,46 @@ internal static class CliCommands
                 await output.WriteLineAsync("Database migrated.").ConfigureAwait(false);
                 return 0;
             case "validate" when args.Length == 2:
-            {
-                await using var file = File.OpenRead(args[1]);
-                var read = WiremapJson.Read(file);
-                foreach (var e in read.Errors) await error.WriteLineAsync($"{args[1]}: {e}").ConfigureAwait(false);
-                if (read.Errors.Count == 0) await output.WriteLineAsync($"{args[1]}: valid wiremap for tenant '{read.Wiremap!.Tenant.Id}'.").ConfigureAwait(false);
-                return read.Errors.Count == 0 ? 0 : 1;
-            }
+                {
+                    await using var file = File.OpenRead(args[1]);
+                    var read = WiremapJson.Read(file);
+                    foreach (var e in read.Errors) await error.WriteLineAsync($"{args[1]}: {e}").ConfigureAwait(false);
+                    if (read.Errors.Count == 0) await output.WriteLineAsync($"{args[1]}: valid wiremap for tenant '{read.Wiremap!.Tenant.Id}'.").ConfigureAwait(false);
+                    return read.Errors.Count == 0 ? 0 : 1;
+                }
             case "import" when args.Length == 2:
-            {
-                await PrepareForCommandAsync(app).ConfigureAwait(false);
-                await using var file = File.OpenRead(args[1]);
-                using var scope = app.Services.CreateScope();
-                var importer = scope.ServiceProvider.GetRequiredService<WiremapImporter>();
-                var result = await importer.ImportAsync(file, null, CancellationToken.None).ConfigureAwait(false);
-                foreach (var e in result.Errors) await error.WriteLineAsync($"{args[1]}: {e}").ConfigureAwait(false);
-                if (result.Errors.Count == 0) await output.WriteLineAsync($"Imported tenant '{result.TenantId}' as wiremap version {result.Version}.").ConfigureAwait(false);
-                return result.Errors.Count == 0 ? 0 : 1;
-            }
+                {
+                    await PrepareForCommandAsync(app).ConfigureAwait(false);
+                    await using var file = File.OpenRead(args[1]);
+                    using var scope = app.Services.CreateScope();
+                    var importer = scope.ServiceProvider.GetRequiredService<WiremapImporter>();
+                    var result = await importer.ImportAsync(file, null, CancellationToken.None).ConfigureAwait(false);
+                    foreach (var e in result.Errors) await error.WriteLineAsync($"{args[1]}: {e}").ConfigureAwait(false);
+                    if (result.Errors.Count == 0) await output.WriteLineAsync($"Imported tenant '{result.TenantId}' as wiremap version {result.Version}.").ConfigureAwait(false);
+                    return result.Errors.Count == 0 ? 0 : 1;
+                }
             case "export" when args.Length is 2 or 3:
-            {
-                await PrepareForCommandAsync(app).ConfigureAwait(false);
-                using var scope = app.Services.CreateScope();
-                var wiremap = await scope.ServiceProvider.GetRequiredService<WiremapStore>().GetTenantAsync(args[1], CancellationToken.None).ConfigureAwait(false);
-                if (wiremap is null)
                 {
-                    await error.WriteLineAsync($"Unknown tenant '{args[1]}'.").ConfigureAwait(false);
-                    return 1;
+                    await PrepareForCommandAsync(app).ConfigureAwait(false);
+                    using var scope = app.Services.CreateScope();
+                    var wiremap = await scope.ServiceProvider.GetRequiredService<WiremapStore>().GetTenantAsync(args[1], CancellationToken.None).ConfigureAwait(false);
+                    if (wiremap is null)
+                    {
+                        await error.WriteLineAsync($"Unknown tenant '{args[1]}'.").ConfigureAwait(false);
+                        return 1;
+                    }
+                    if (args.Length == 3)
+                    {
+                        await using var file = File.Create(args[2]);
+                        WiremapJson.Write(file, wiremap);
+                    }
+                    else
+                    {
+                        await using var stdout = Console.OpenStandardOutput();
+                        WiremapJson.Write(stdout, wiremap);
+                    }
+                    return 0;
                 }
-                if (args.Length == 3)
-                {
-                    await using var file = File.Create(args[2]);
-                    WiremapJson.Write(file, wiremap);
-                }
-                else
-                {
-                    await using var stdout = Console.OpenStandardOutput();
-                    WiremapJson.Write(stdout, wiremap);
-                }
-                return 0;
-            }
             default:
                 await error.WriteLineAsync("usage: LocationServer [migrate | validate FILE | import FILE | export TENANT [FILE]]").ConfigureAwait(false);
                 return 2;

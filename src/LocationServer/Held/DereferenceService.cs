@@ -1,6 +1,6 @@
-using LocationServer.Held.Pidf;
 using System.Buffers;
 using LocationServer.Core.Matching;
+using LocationServer.Held.Pidf;
 using LocationServer.Telemetry;
 using LocationServer.Tokens;
 

@@ -1,10 +1,10 @@
-using LocationServer.Held.Pidf;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
+using LocationServer.Held.Pidf;
 using LocationServer.Telemetry;
 using LocationServer.Tokens;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using LocationServer.Admin;
-using LocationServer.Data.Storage;
 using LocationServer.Core.Matching;
+using LocationServer.Data.Storage;
 using Microsoft.Extensions.Options;
 
 namespace LocationServer.Routing;

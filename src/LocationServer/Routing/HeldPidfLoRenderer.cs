@@ -1,6 +1,6 @@
-using LocationServer.Held.Pidf;
 using LocationServer.Core.Matching;
 using LocationServer.Held;
+using LocationServer.Held.Pidf;
 
 namespace LocationServer.Routing;
 

@@ -3,11 +3,11 @@ using System.Text;
 using LocationServer.Core.Routing;
 using LocationServer.Data.Storage;
 using LocationServer.Routing.Alerts;
+using AlertTarget = LocationServer.Routing.Alerts.AlertTarget;
+using ElinAssignment = LocationServer.Core.Routing.ElinAssignment;
 using StoredAlertDelivery = LocationServer.Data.Storage.AlertDelivery;
 using StoredCallRecord = LocationServer.Data.Storage.CallRecord;
 using StoredElin = LocationServer.Data.Storage.ElinAssignment;
-using ElinAssignment = LocationServer.Core.Routing.ElinAssignment;
-using AlertTarget = LocationServer.Routing.Alerts.AlertTarget;
 
 namespace LocationServer.Routing;
 

@@ -20,15 +20,37 @@ internal static class DemoWiremap
     {
         var hq = new CivicAddress
         {
-            Country = "US", A1 = "TX", A3 = "Austin", RD = "Congress", STS = "Ave", HNO = "100", PC = "78701", NAM = "Example Corp",
+            Country = "US",
+            A1 = "TX",
+            A3 = "Austin",
+            RD = "Congress",
+            STS = "Ave",
+            HNO = "100",
+            PC = "78701",
+            NAM = "Example Corp",
         };
         var annex = new CivicAddress
         {
-            Country = "US", A1 = "TX", A3 = "Austin", RD = "Lavaca", STS = "St", HNO = "901", PC = "78701", NAM = "Example Corp",
+            Country = "US",
+            A1 = "TX",
+            A3 = "Austin",
+            RD = "Lavaca",
+            STS = "St",
+            HNO = "901",
+            PC = "78701",
+            NAM = "Example Corp",
         };
         var lab = new CivicAddress
         {
-            Country = "US", A1 = "TX", A3 = "Round Rock", RD = "Palm Valley", STS = "Blvd", PRD = "E", HNO = "2100", PC = "78664", NAM = "Example Corp",
+            Country = "US",
+            A1 = "TX",
+            A3 = "Round Rock",
+            RD = "Palm Valley",
+            STS = "Blvd",
+            PRD = "E",
+            HNO = "2100",
+            PC = "78664",
+            NAM = "Example Corp",
         };
         return new TenantWiremap(
             new Tenant(TenantId, "Example Corp (demo)", CompanyUuid, DidFallback: true, CallbackNumber: "+15125550000"),
