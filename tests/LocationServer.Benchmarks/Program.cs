@@ -8,5 +8,13 @@ if (args is ["build", ..])
     return BuildReport.Run(elements);
 }
 
+if (args is ["pgload", ..])
+{
+    var elements = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+    var server = args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("LOCATIONSERVER_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("pass a PostgreSQL connection string or set LOCATIONSERVER_TEST_POSTGRES");
+    return await PostgresLoadReport.RunAsync(elements, server);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MatchBenchmarks).Assembly).Run(args);
 return 0;
