@@ -76,6 +76,8 @@ log "building"
 dotnet build LocationServer.sln -c Release -v q -nologo -clp:ErrorsOnly
 results="$work/results"
 status=0
+log "checking formatting"
+dotnet format LocationServer.sln --verify-no-changes --no-restore -v q || { log "dotnet format found changes (run: dotnet format)"; status=1; }
 for project in tests/*/*.Tests.csproj; do
   name=$(basename "$project" .csproj)
   log "running $name"
