@@ -17,6 +17,22 @@ public sealed partial class WiremapStore
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Appends several call records in one transaction (group commit: one durable write for every call routed
+    /// meanwhile). Records with an empty id get one. Either all are committed or none.
+    /// </summary>
+    public Task AddCallRecordsAsync(IReadOnlyList<CallRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var rows = records.Select(r => RowMapping.ToRow(r.Id == Guid.Empty ? r with { Id = Guid.CreateVersion7() } : r)).ToList();
+        return RunAsync(async db =>
+        {
+            db.CallRecords.AddRange(rows);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return rows.Count;
+        }, cancellationToken);
+    }
+
     /// <summary>A tenant's call records with <paramref name="fromUtc"/> ≤ time &lt; <paramref name="toUtc"/>, newest first, at most <paramref name="limit"/>.</summary>
     public Task<IReadOnlyList<CallRecord>> ListCallRecordsAsync(string tenantId, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken = default) =>
         RunAsync<IReadOnlyList<CallRecord>>(async db =>

@@ -11,6 +11,8 @@ internal static class RoutingSetup
         services.AddLost(configuration);
         services.AddSingleton<ILocationTokenResolver, HeldTokenResolver>();
         services.AddSingleton<IPidfLoRenderer, HeldPidfLoRenderer>();
+        services.AddSingleton<CallRecordWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CallRecordWriter>());
         services.AddSingleton<StoreRoutingSeams>();
         services.AddSingleton<ICallRecordSink>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddSingleton<IElinAssignmentStore>(sp => sp.GetRequiredService<StoreRoutingSeams>());

@@ -12,13 +12,13 @@ using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 namespace LocationServer.Routing;
 
 /// <summary>Call records, ELIN windows and alert targets and deliveries in the system of record.</summary>
-internal sealed class StoreRoutingSeams(WiremapStore store) : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
+internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords) : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
 {
     public async Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         var tokenHash = string.IsNullOrEmpty(record.LocationReference) ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record.LocationReference)));
-        await store.AddCallRecordAsync(new StoredCallRecord(
+        await callRecords.WriteAsync(new StoredCallRecord(
             Guid.ParseExact(record.Id, "N"),
             record.Tenant,
             record.At.UtcDateTime,
