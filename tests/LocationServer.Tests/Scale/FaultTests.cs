@@ -104,7 +104,7 @@ public sealed class FaultTests(ITestOutputHelper output)
                 last = text;
                 if (seen == "Lavaca") break;
             }
-            output.WriteLine($"Redis back: B's dereference followed the moved phone after {clock.Elapsed.TotalMilliseconds:F0} ms");
+            output.WriteLine($"Redis back: B's dereference followed the moved phone after {clock.Elapsed.TotalMilliseconds:F0} ms ({outage.Elapsed.TotalSeconds:F1} s since Redis was stopped)");
             Assert.True(seen == "Lavaca", $"{Recovery.TotalSeconds} s after Redis returned, B still did not see the phone's move: {last}");
         }
         finally
