@@ -1,0 +1,71 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using LocationServer.Tests.Infrastructure;
+
+namespace LocationServer.Tests.Scale;
+
+/// <summary>
+/// One replica of the production deployment (PostgreSQL + Redis), hosted in memory on the system clock so several
+/// replicas agree on time. Requests may set <c>X-Test-Remote-Ip</c> to stand in for the TCP source address.
+/// </summary>
+public sealed class ReplicaFactory : WebApplicationFactory<Program>
+{
+    private readonly string _postgres;
+    private readonly string _redis;
+    private readonly string _tokenKey;
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("locationserver-replica-").FullName;
+
+    public ReplicaFactory(string postgres, string redis, string tokenKey)
+    {
+        _postgres = postgres;
+        _redis = redis;
+        _tokenKey = tokenKey;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:DataDirectory", _dataDirectory);
+        builder.UseSetting("ConnectionStrings:Postgres", _postgres);
+        builder.UseSetting("ConnectionStrings:Redis", _redis);
+        builder.UseSetting("Tokens:Key", _tokenKey);
+        builder.UseSetting("Demo:Seed", "false");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteIpStartupFilter>());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try { Directory.Delete(_dataDirectory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private sealed class RemoteIpStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                var header = context.Request.Headers[LocationServerFactory.RemoteIpHeader].ToString();
+                context.Connection.RemoteIpAddress = IPAddress.TryParse(header, out var ip) ? ip : IPAddress.Loopback;
+                if (HttpMethods.IsPut(context.Request.Method) && context.Request.Path.StartsWithSegments("/admin"))
+                {
+                    // The wiremap import reads the request body with blocking reads, which the server refuses
+                    // (AllowSynchronousIO is off, as under Kestrel); hand it a body already read into memory.
+                    var buffered = new MemoryStream();
+                    await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
+                    buffered.Position = 0;
+                    context.Request.Body = buffered;
+                    context.Response.RegisterForDispose(buffered);
+                }
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
