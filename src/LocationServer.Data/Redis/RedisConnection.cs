@@ -72,11 +72,28 @@ internal sealed partial class RedisConnection : IDisposable
 
     private Task<ConnectionMultiplexer> MultiplexerAsync()
     {
+        TaskCompletionSource<ConnectionMultiplexer> pending;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _multiplexer ??= ConnectionMultiplexer.ConnectAsync(_options);
+            if (_multiplexer is { } existing) return existing;
+            pending = new TaskCompletionSource<ConnectionMultiplexer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _multiplexer = pending.Task;
         }
+        // 1.2.6's ConnectAsync does part of its work before it returns the task; start it on the thread pool so no
+        // caller (nor the lock) waits on it and callers' own time limits apply.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                pending.TrySetResult(await ConnectionMultiplexer.ConnectAsync(_options).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                pending.TrySetException(e);
+            }
+        });
+        return pending.Task;
     }
 
     private async Task SubscribeAllAsync()

@@ -1,10 +1,10 @@
 using System.Net;
+using LocationServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using LocationServer.Tests.Infrastructure;
 
 namespace LocationServer.Tests.Scale;
 
