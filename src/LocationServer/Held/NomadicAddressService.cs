@@ -9,7 +9,7 @@ namespace LocationServer.Held;
 /// per device and network and answered with method <c>Manual</c> the next time the device is on that network.
 /// Unknown networks are recorded (and alerted) as "unknown network location" events.
 /// </summary>
-internal sealed partial class NomadicAddressService(WiremapStore store, UnknownNetworkEvents events, TimeProvider time, ILogger<NomadicAddressService> logger)
+internal sealed partial class NomadicAddressService(WiremapStore store, UnknownNetworkEvents events, ILogger<NomadicAddressService> logger)
 {
     public async Task<LocationAnswer?> FindAsync(string tenant, string deviceKey, string fingerprint, CancellationToken cancellationToken)
     {
@@ -27,7 +27,6 @@ internal sealed partial class NomadicAddressService(WiremapStore store, UnknownN
 
     public async Task<LocationAnswer> SaveAsync(string tenant, string deviceKey, string fingerprint, CivicAddress civic, CancellationToken cancellationToken)
     {
-        _ = time;
         await store.SaveNomadicAsync(new NomadicAddress(tenant, deviceKey, fingerprint, civic), cancellationToken).ConfigureAwait(false);
         return ToAnswer(tenant, fingerprint, civic);
     }

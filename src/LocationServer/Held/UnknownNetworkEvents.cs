@@ -5,15 +5,12 @@ namespace LocationServer.Held;
 
 /// <summary>
 /// Records "unknown network location" events (a device asked from a network with no wiremap entry and no stored
-/// address) off the request path, for the security desk's alerts and for wiremap gap reports.
+/// address) off the request path, for wiremap gap reports.
 /// </summary>
 internal sealed partial class UnknownNetworkEvents(IServiceProvider services, TimeProvider time, ILogger<UnknownNetworkEvents> logger) : BackgroundService
 {
     private readonly Channel<(string Tenant, string DeviceKey, string? Fingerprint, DateTimeOffset Time)> _channel =
         Channel.CreateBounded<(string, string, string?, DateTimeOffset)>(new BoundedChannelOptions(1_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-
-    /// <summary>Raised for every recorded event (alerting subscribes).</summary>
-    public event Func<string, string, string?, DateTimeOffset, Task>? Recorded;
 
     public void Enqueue(string tenant, string deviceKey, string? fingerprint) =>
         _channel.Writer.TryWrite((tenant, deviceKey, fingerprint, time.GetUtcNow()));
@@ -26,7 +23,6 @@ internal sealed partial class UnknownNetworkEvents(IServiceProvider services, Ti
             {
                 var store = services.GetRequiredService<WiremapStore>();
                 await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, deviceKey, fingerprint ?? "unknown", at.UtcDateTime), stoppingToken).ConfigureAwait(false);
-                if (Recorded is { } handler) await handler(tenant, deviceKey, fingerprint, at).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -51,7 +51,8 @@ internal sealed partial class WiremapLoader(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = bus.Subscribe(version => { _ = version; _ = Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken); });
+        // An announcement only triggers a reload; the version itself is read from the store.
+        using var subscription = bus.Subscribe(_ => Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken));
         using var timer = new PeriodicTimer(PollInterval);
         do
         {
