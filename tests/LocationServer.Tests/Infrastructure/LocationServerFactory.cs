@@ -49,7 +49,8 @@ public sealed class LocationServerFactory : WebApplicationFactory<Program>
         catch (UnauthorizedAccessException) { }
     }
 
-    private sealed class RemoteIpStartupFilter : IStartupFilter
+    /// <summary>Sets the connection's remote address from the test header (loopback when absent).</summary>
+    internal sealed class RemoteIpStartupFilter : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {

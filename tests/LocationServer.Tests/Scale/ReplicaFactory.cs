@@ -34,7 +34,7 @@ public sealed class ReplicaFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Redis", _redis);
         builder.UseSetting("Tokens:Key", _tokenKey);
         builder.UseSetting("Demo:Seed", "false");
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RemoteIpStartupFilter>());
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, LocationServerFactory.RemoteIpStartupFilter>());
     }
 
     protected override void Dispose(bool disposing)
@@ -43,29 +43,5 @@ public sealed class ReplicaFactory : WebApplicationFactory<Program>
         try { Directory.Delete(_dataDirectory, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-    }
-
-    private sealed class RemoteIpStartupFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, nextMiddleware) =>
-            {
-                var header = context.Request.Headers[LocationServerFactory.RemoteIpHeader].ToString();
-                context.Connection.RemoteIpAddress = IPAddress.TryParse(header, out var ip) ? ip : IPAddress.Loopback;
-                if (HttpMethods.IsPut(context.Request.Method) && context.Request.Path.StartsWithSegments("/admin"))
-                {
-                    // The wiremap import reads the request body with blocking reads, which the server refuses
-                    // (AllowSynchronousIO is off, as under Kestrel); hand it a body already read into memory.
-                    var buffered = new MemoryStream();
-                    await context.Request.Body.CopyToAsync(buffered, context.RequestAborted);
-                    buffered.Position = 0;
-                    context.Request.Body = buffered;
-                    context.Response.RegisterForDispose(buffered);
-                }
-                await nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 }
