@@ -21,17 +21,68 @@ public sealed partial class WiremapStore
     /// Appends several call records in one transaction (group commit: one durable write for every call routed
     /// meanwhile). Records with an empty id get one. Either all are committed or none.
     /// </summary>
-    public Task AddCallRecordsAsync(IReadOnlyList<CallRecord> records, CancellationToken cancellationToken = default)
+    public Task AddCallRecordsAsync(IReadOnlyList<CallRecord> records, CancellationToken cancellationToken = default) =>
+        CommitCallsAsync(records, [], cancellationToken);
+
+    /// <summary>
+    /// Appends call records and lends the ELINs those calls presented (<paramref name="elins"/>, replacing any
+    /// earlier assignment of each ELIN in its tenant) in one transaction: either everything is committed or
+    /// nothing. When one ELIN appears more than once, the latest assignment wins. Invalid assignments throw
+    /// <see cref="StoreValidationException"/> before anything is written.
+    /// </summary>
+    public Task CommitCallsAsync(IReadOnlyList<CallRecord> records, IReadOnlyList<ElinAssignment> elins, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(elins);
         var rows = records.Select(r => RowMapping.ToRow(r.Id == Guid.Empty ? r with { Id = Guid.CreateVersion7() } : r)).ToList();
+        var assignments = new Dictionary<(string Tenant, string Elin), ElinAssignment>();
+        foreach (var assignment in elins)
+        {
+            var stored = ValidateElin(assignment);
+            var key = (stored.TenantId, stored.Elin);
+            if (!assignments.TryGetValue(key, out var seen) || stored.AssignedUtc >= seen.AssignedUtc) assignments[key] = stored;
+        }
         return RunAsync(async db =>
         {
+            // One SaveChanges is one transaction on both providers.
             db.CallRecords.AddRange(rows);
+            if (assignments.Count > 0)
+            {
+                var tenants = assignments.Keys.Select(k => k.Tenant).Distinct().ToList();
+                var numbers = assignments.Keys.Select(k => k.Elin).Distinct().ToList();
+                var existing = await db.ElinAssignments
+                    .Where(x => tenants.Contains(x.TenantId) && numbers.Contains(x.Elin))
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var byKey = existing.ToDictionary(x => (x.TenantId, x.Elin));
+                foreach (var (key, assignment) in assignments)
+                {
+                    if (!byKey.TryGetValue(key, out var row))
+                    {
+                        row = new ElinAssignmentRow { TenantId = key.Tenant, Elin = key.Elin };
+                        db.ElinAssignments.Add(row);
+                    }
+                    else if (row.AssignedUtc > assignment.AssignedUtc)
+                    {
+                        // Another node lent this ELIN later; the newer assignment stands.
+                        continue;
+                    }
+                    row.CallerNumber = assignment.CallerNumber;
+                    row.LocationId = assignment.LocationId;
+                    row.AssignedUtc = assignment.AssignedUtc;
+                    row.ExpiresUtc = assignment.ExpiresUtc;
+                }
+            }
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return rows.Count;
         }, cancellationToken);
     }
+
+    /// <summary>Every tenant's ELIN assignments still inside their window at <paramref name="nowUtc"/> (loaded into memory at start).</summary>
+    public Task<IReadOnlyList<ElinAssignment>> ListActiveElinsAsync(DateTime nowUtc, CancellationToken cancellationToken = default) =>
+        RunAsync<IReadOnlyList<ElinAssignment>>(async db =>
+            (await db.ElinAssignments.AsNoTracking()
+                .Where(x => x.ExpiresUtc > nowUtc)
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
 
     /// <summary>A tenant's call records with <paramref name="fromUtc"/> ≤ time &lt; <paramref name="toUtc"/>, newest first, at most <paramref name="limit"/>.</summary>
     public Task<IReadOnlyList<CallRecord>> ListCallRecordsAsync(string tenantId, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken = default) =>
@@ -47,15 +98,7 @@ public sealed partial class WiremapStore
     /// </summary>
     public async Task<ElinAssignment> UpsertElinAsync(ElinAssignment assignment, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(assignment);
-        var elin = NormalizeNumber(assignment.Elin);
-        var caller = NormalizeNumber(assignment.CallerNumber);
-        var errors = new List<Core.Wiremap.ValidationError>();
-        if (elin is null) errors.Add(new("/elin", "is not a telephone number"));
-        if (caller is null) errors.Add(new("/callerNumber", "is not a telephone number"));
-        if (assignment.ExpiresUtc <= assignment.AssignedUtc) errors.Add(new("/expiresUtc", "must be after assignedUtc"));
-        if (errors.Count > 0) throw new StoreValidationException(errors);
-        var stored = assignment with { Elin = elin!, CallerNumber = caller! };
+        var stored = ValidateElin(assignment);
         return await RunAsync(async db =>
         {
             var row = await db.ElinAssignments.SingleOrDefaultAsync(x => x.TenantId == stored.TenantId && x.Elin == stored.Elin, cancellationToken).ConfigureAwait(false);
@@ -93,4 +136,17 @@ public sealed partial class WiremapStore
                 .Where(x => x.TenantId == tenantId && x.LocationId == locationId && x.ExpiresUtc > nowUtc)
                 .OrderBy(x => x.Elin)
                 .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
+
+    private static ElinAssignment ValidateElin(ElinAssignment assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        var elin = NormalizeNumber(assignment.Elin);
+        var caller = NormalizeNumber(assignment.CallerNumber);
+        var errors = new List<Core.Wiremap.ValidationError>();
+        if (elin is null) errors.Add(new("/elin", "is not a telephone number"));
+        if (caller is null) errors.Add(new("/callerNumber", "is not a telephone number"));
+        if (assignment.ExpiresUtc <= assignment.AssignedUtc) errors.Add(new("/expiresUtc", "must be after assignedUtc"));
+        if (errors.Count > 0) throw new StoreValidationException(errors);
+        return assignment with { Elin = elin!, CallerNumber = caller! };
+    }
 }

@@ -62,26 +62,6 @@ internal readonly record struct RoutingOutcome<T>(T? Value, RoutingFailure Failu
     public static RoutingOutcome<T> Fail(RoutingFailure failure, string detail) => new(null, failure, detail);
 }
 
-/// <summary>Serialises ELIN allocation per location within this instance (one semaphore per location with ELINs).</summary>
-internal sealed class ElinAllocationGate
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-
-    public async Task<IDisposable> EnterAsync(string key, CancellationToken cancellationToken)
-    {
-        var gate = _gates.GetOrAdd(key, static _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(gate);
-    }
-
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        private SemaphoreSlim? _gate = gate;
-
-        public void Dispose() => Interlocked.Exchange(ref _gate, null)?.Release();
-    }
-}
-
 /// <summary>The kind of service a dialed string asks for.</summary>
 internal enum DialedService
 {
@@ -102,8 +82,8 @@ internal sealed partial class CallRouter(
     PsapBoundaryIndexHolder boundaries,
     ILocationTokenResolver tokens,
     IStationLocator stations,
+    ElinWindow elinWindow,
     IElinAssignmentStore elins,
-    ElinAllocationGate elinGate,
     ICallRecordSink callRecords,
     IAlertSink alerts,
     IPidfLoRenderer pidfLo,
@@ -160,10 +140,15 @@ internal sealed partial class CallRouter(
         var caller = PhoneNumber.Normalize(request.CallingNumber);
         string callback;
         var callbackIsElin = false;
+        ElinAssignment? callbackWindow = null;
         if (location is { Elins.Count: > 0 })
         {
-            callback = await AllocateElinAsync(tenantId, location, caller, test, now, settings.CallbackWindow, recordId, cancellationToken).ConfigureAwait(false);
+            // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
+            var (choice, assignment) = elinWindow.Allocate(tenantId, location, caller, now, settings.CallbackWindow, reserve: !test, recordId);
+            if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned && assignment is not null) Log.ElinReused(logger, tenantId, location.Id);
+            callback = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
             callbackIsElin = true;
+            callbackWindow = assignment;
         }
         else
         {
@@ -211,6 +196,7 @@ internal sealed partial class CallRouter(
             PsapBoundaryId = boundaryId,
             CallbackNumber = callback,
             CallbackIsElin = callbackIsElin,
+            CallbackWindow = callbackWindow,
         };
         try
         {
@@ -228,39 +214,6 @@ internal sealed partial class CallRouter(
         return RoutingOutcome<CallRouting>.Ok(routing);
     }
 
-    private async Task<string> AllocateElinAsync(
-        string tenantId, ResolvedLocation location, string? caller, bool test, DateTimeOffset now, TimeSpan window, string recordId, CancellationToken cancellationToken)
-    {
-        // Read, choose and write under one gate per location, so concurrent callers in this instance never pick
-        // the same free ELIN.
-        using var gate = await elinGate.EnterAsync(tenantId + "\n" + location.Id, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ElinAssignment> active;
-        try
-        {
-            active = await elins.ActiveAsync(tenantId, location.Id, now, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The call still gets the location's ELIN; only the spread over several ELINs is lost.
-            Log.ElinStoreFailed(logger, tenantId, location.Id, ex);
-            active = [];
-        }
-        var choice = ElinAllocator.Choose(location.Elins, active, caller, now)!.Value;
-        var elin = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
-        // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
-        if (test || caller is null) return elin;
-        if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned) Log.ElinReused(logger, tenantId, location.Id);
-        try
-        {
-            await elins.UpsertAsync(new ElinAssignment(tenantId, location.Id, elin, caller, now, now + window, recordId), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Log.ElinStoreFailed(logger, tenantId, location.Id, ex);
-        }
-        return elin;
-    }
-
     /// <summary>Finds the caller an ELIN stands for, while its callback window is open.</summary>
     public async Task<RoutingOutcome<CallbackLookup>> ResolveCallbackAsync(string tenantIdOrUuid, string elin, CancellationToken cancellationToken)
     {
@@ -269,7 +222,21 @@ internal sealed partial class CallRouter(
         if (number is null) return RoutingOutcome<CallbackLookup>.Fail(RoutingFailure.InvalidArgument, "elin must be a telephone number.");
         if (!wiremap.Current.TryGetTenant(tenantIdOrUuid, out var tenant))
             return RoutingOutcome<CallbackLookup>.Fail(RoutingFailure.UnknownTenant, "tenant not found.");
-        var assignment = await elins.FindAsync(tenant.Tenant.Id, number, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var tenantId = tenant.Tenant.Id;
+        // The store is shared by every node, so it knows ELINs lent elsewhere; this node's window answers when the
+        // store is away or has not caught up, and the newer of the two wins.
+        ElinAssignment? stored = null;
+        try
+        {
+            stored = await elins.FindAsync(tenantId, number, now, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.CallbackStoreFailed(logger, tenantId, ex);
+        }
+        var local = elinWindow.Find(tenantId, number, now);
+        var assignment = stored is null ? local : local is null || stored.AssignedAt >= local.AssignedAt ? stored : local;
         return RoutingOutcome<CallbackLookup>.Ok(new CallbackLookup(assignment));
     }
 
@@ -441,8 +408,8 @@ internal sealed partial class CallRouter(
         [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Alert for call {CallRecordId} could not be queued")]
         public static partial void AlertEnqueueFailed(ILogger logger, string callRecordId, Exception exception);
 
-        [LoggerMessage(EventId = 2206, Level = LogLevel.Error, Message = "ELIN assignments of location {LocationId} (tenant {Tenant}) could not be read or written; the call was routed anyway")]
-        public static partial void ElinStoreFailed(ILogger logger, string tenant, string locationId, Exception exception);
+        [LoggerMessage(EventId = 2206, Level = LogLevel.Error, Message = "ELIN assignments of tenant {Tenant} could not be read from the store; answering from this node's callback window")]
+        public static partial void CallbackStoreFailed(ILogger logger, string tenant, Exception exception);
 
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Every ELIN of location {LocationId} (tenant {Tenant}) was in use; the least recently assigned was reused")]
         public static partial void ElinReused(ILogger logger, string tenant, string locationId);

@@ -63,14 +63,15 @@ internal interface IAlertSink
     bool TryEnqueue(RoutingAlert alert);
 }
 
-/// <summary>Persistence of ELIN → caller assignments for PSAP callbacks (the ELIN gateway's window).</summary>
+/// <summary>
+/// The durable copy of ELIN → caller assignments (the ELIN gateway's callback window), shared by every node.
+/// Assignments are written with the call record that made them (<see cref="CallRecord.CallbackWindow"/>); the call
+/// path itself reads only <see cref="ElinWindow"/>.
+/// </summary>
 internal interface IElinAssignmentStore
 {
-    /// <summary>Assignments of the location's ELINs still inside their window at <paramref name="now"/>.</summary>
-    Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>Inserts or replaces the assignment of <see cref="ElinAssignment.Elin"/> within the tenant.</summary>
-    Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken);
+    /// <summary>Every tenant's assignments still inside their window at <paramref name="now"/> (loaded at start).</summary>
+    Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The active assignment of <paramref name="elin"/> (E.164), if any.</summary>
     Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken);
@@ -119,6 +120,8 @@ internal sealed record CallRecord
     public string? PsapBoundaryId { get; init; }
     public required string CallbackNumber { get; init; }
     public required bool CallbackIsElin { get; init; }
+    /// <summary>The callback window this call opened (the ELIN lent to the caller), made durable with the record.</summary>
+    public ElinAssignment? CallbackWindow { get; init; }
 }
 
 /// <summary>Kinds of routing alert a security desk subscribes to.</summary>

@@ -18,6 +18,9 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
     {
         ArgumentNullException.ThrowIfNull(record);
         var tokenHash = string.IsNullOrEmpty(record.LocationReference) ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record.LocationReference)));
+        var window = record.CallbackWindow is { } w
+            ? new StoredElin(w.Tenant, w.Elin, w.CallerNumber, w.LocationId, w.AssignedAt.UtcDateTime, w.ExpiresAt.UtcDateTime)
+            : null;
         await callRecords.WriteAsync(new StoredCallRecord(
             Guid.ParseExact(record.Id, "N"),
             record.Tenant,
@@ -33,20 +36,13 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
             record.RouteName,
             record.CallbackNumber,
             record.TestCall,
-            record.CallId), cancellationToken).ConfigureAwait(false);
+            record.CallId), window, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await store.ActiveElinsAsync(tenant, locationId, now.UtcDateTime, cancellationToken).ConfigureAwait(false);
+        var rows = await store.ListActiveElinsAsync(now.UtcDateTime, cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(ToCore)];
-    }
-
-    public Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(assignment);
-        return store.UpsertElinAsync(new StoredElin(assignment.Tenant, assignment.Elin, assignment.CallerNumber, assignment.LocationId,
-            assignment.AssignedAt.UtcDateTime, assignment.ExpiresAt.UtcDateTime), cancellationToken);
     }
 
     public async Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken)

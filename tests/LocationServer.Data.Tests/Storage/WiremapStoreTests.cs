@@ -235,6 +235,46 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task CommitCalls_RecordsAndElins_CommittedTogetherLatestAssignmentWins()
+    {
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        await store.UpsertElinAsync(new ElinAssignment(tenant, "+15125550192", "+15125550111", "aus-3-301", now.AddMinutes(10), now.AddHours(1)));
+        await store.CommitCallsAsync(
+            [Call(tenant, now, test: false), Call(tenant, now.AddSeconds(1), test: false), Call(tenant, now.AddSeconds(2), test: false)],
+            [
+                new ElinAssignment(tenant, "512-555-0190", "+15125550123", "aus-3-301", now, now.AddHours(1)),
+                new ElinAssignment(tenant, "+15125550190", "+15125550124", "aus-3-301", now.AddSeconds(1), now.AddHours(1)),
+                new ElinAssignment(tenant, "+15125550191", "+15125550125", "aus-3-301", now.AddSeconds(2), now.AddHours(1)),
+                // Older than the assignment already stored (lent later elsewhere): the stored one stands.
+                new ElinAssignment(tenant, "+15125550192", "+15125550126", "aus-3-301", now, now.AddHours(1)),
+            ]);
+
+        ClearPools();
+        var reopened = Database.CreateStore();
+        Assert.Equal(3, (await reopened.ListCallRecordsAsync(tenant, now, now.AddMinutes(1), 10)).Count);
+        Assert.Equal("+15125550124", (await reopened.FindElinAsync(tenant, "+15125550190", now.AddMinutes(1)))!.CallerNumber);
+        Assert.Equal("+15125550125", (await reopened.FindElinAsync(tenant, "+15125550191", now.AddMinutes(1)))!.CallerNumber);
+        Assert.Equal("+15125550111", (await reopened.FindElinAsync(tenant, "+15125550192", now.AddMinutes(11)))!.CallerNumber);
+        var active = (await reopened.ListActiveElinsAsync(now.AddMinutes(30))).Where(a => a.TenantId == tenant).Select(a => a.Elin).Order();
+        Assert.Equal(["+15125550190", "+15125550191", "+15125550192"], active);
+        Assert.DoesNotContain((await reopened.ListActiveElinsAsync(now.AddHours(2))), a => a.TenantId == tenant);
+    }
+
+    [Fact]
+    public async Task CommitCalls_InvalidElin_NothingWritten()
+    {
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        await Assert.ThrowsAsync<StoreValidationException>(() => store.CommitCallsAsync(
+            [Call(tenant, now, test: false)],
+            [new ElinAssignment(tenant, "not a number", "+15125550123", "aus-3-301", now, now.AddHours(1))]));
+        Assert.Empty(await store.ListCallRecordsAsync(tenant, now, now.AddMinutes(1), 10));
+    }
+
+    [Fact]
     public async Task Nomadic_SaveThenUpdate_KeepsCreatedAndReplacesAddress()
     {
         var tenant = NewTenant();

@@ -1,3 +1,4 @@
+using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Routing;
 
@@ -192,6 +193,8 @@ public sealed class CallRouterTests
         Assert.Equal("+15125550900", routing.CallbackNumber);
         Assert.StartsWith("Your caller ID is 5 1 2 5 5 5 0 9 0 0.", routing.ReadBack, StringComparison.Ordinal);
         Assert.Equal(0, s.Elins.Count);
+        Assert.Equal(0, s.Window.Count);
+        Assert.Null(s.Records.Records.Single().CallbackWindow);
     }
 
     [Fact]
@@ -343,23 +346,126 @@ public sealed class CallRouterElinConcurrencyTests
     }
 
     [Fact]
-    public async Task RouteCall_ElinStoreDown_StillRoutedWithElin()
+    public async Task RouteCall_ElinLocation_CallRecordCarriesTheCallbackWindow()
     {
         var s = new RoutingScenario();
-        var router = new CallRouter(s.Wiremap, s.Boundaries, s.Tokens, new WiremapStationLocator(), new FailingElinStore(), new ElinAllocationGate(), s.Records, s.Alerts,
-            new FakePidfLoRenderer(), new StaticRoutingOptions(s.Options), s.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<CallRouter>.Instance);
-        var outcome = await router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550155" }, CancellationToken.None);
-        Assert.Equal(RouteDestination.Psap, outcome.Value!.Destination);
-        Assert.True(outcome.Value.CallbackIsElin);
-        Assert.Equal("+15125550900", outcome.Value.CallbackNumber);
+        var outcome = await s.Router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550155" }, CancellationToken.None);
+        var window = s.Records.Records.Single().CallbackWindow;
+        Assert.NotNull(window);
+        Assert.Equal(("acme", "hq-2", "+15125550900", "+15125550155"), (window.Tenant, window.LocationId, window.Elin, window.CallerNumber));
+        Assert.Equal(s.Time.GetUtcNow().AddMinutes(60), window.ExpiresAt);
+        Assert.Equal(outcome.Value!.CallRecordId, window.CallRecordId);
     }
 
-    private sealed class FailingElinStore : IElinAssignmentStore
+    [Fact]
+    public async Task RouteCall_AfterRestartWithLoadedWindow_NextCallerGetsTheOtherElin()
     {
-        public Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken) => throw new IOException("down");
+        var s = new RoutingScenario();
+        var first = await s.Router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550301", StationIp = "192.168.2.5" }, CancellationToken.None);
+        Assert.Equal("+15125550900", first.Value!.CallbackNumber);
 
-        public Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken) => throw new IOException("down");
+        // A new process: the window starts empty and is loaded from the durable store before calls are taken.
+        var window = new ElinWindow();
+        var loader = new ElinWindowLoader(s.Elins, window, s.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ElinWindowLoader>.Instance);
+        await loader.StartAsync(CancellationToken.None);
+        await loader.StopAsync(CancellationToken.None);
+        var restarted = s.NewRouter(window);
+        s.Time.Advance(TimeSpan.FromMinutes(5));
+        var second = await restarted.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550302", StationIp = "192.168.2.6" }, CancellationToken.None);
+        Assert.Equal("+15125550901", second.Value!.CallbackNumber);
+        Assert.Equal("+15125550301", (await restarted.ResolveCallbackAsync("acme", "+15125550900", CancellationToken.None)).Value!.Assignment!.CallerNumber);
+    }
 
-        public Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken) => throw new IOException("down");
+    [Fact]
+    public async Task ResolveCallback_StoreDown_AnsweredFromThisNodesWindow()
+    {
+        var s = new RoutingScenario();
+        await s.Router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550155" }, CancellationToken.None);
+        s.Elins.Fail = true;
+        var outcome = await s.Router.ResolveCallbackAsync("acme", "+15125550900", CancellationToken.None);
+        Assert.Equal("+15125550155", outcome.Value!.Assignment!.CallerNumber);
+    }
+
+    [Fact]
+    public async Task ResolveCallback_ElinLentLaterByAnotherNode_StoreAnswerWins()
+    {
+        var s = new RoutingScenario();
+        await s.Router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550155" }, CancellationToken.None);
+        s.Time.Advance(TimeSpan.FromMinutes(2));
+        var now = s.Time.GetUtcNow();
+        s.Elins.Upsert(new ElinAssignment("acme", "hq-2", "+15125550900", "+15125550999", now, now.AddMinutes(60)));
+        var outcome = await s.Router.ResolveCallbackAsync("acme", "+15125550900", CancellationToken.None);
+        Assert.Equal("+15125550999", outcome.Value!.Assignment!.CallerNumber);
+    }
+
+    [Fact]
+    public async Task ElinWindowLoader_StoreDownAtStart_StartsAndRetries()
+    {
+        var s = new RoutingScenario();
+        var now = s.Time.GetUtcNow();
+        s.Elins.Upsert(new ElinAssignment("acme", "hq-2", "+15125550900", "+15125550155", now, now.AddMinutes(60)));
+        s.Elins.Fail = true;
+        var window = new ElinWindow();
+        var loader = new ElinWindowLoader(s.Elins, window, s.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ElinWindowLoader>.Instance);
+        await loader.StartAsync(CancellationToken.None);
+        Assert.Equal(0, window.Count);
+        s.Elins.Fail = false;
+        for (var i = 0; i < 200 && window.Count == 0; i++)
+        {
+            s.Time.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(10);
+        }
+        await loader.StopAsync(CancellationToken.None);
+        Assert.Equal("+15125550155", window.Find("acme", "5125550900", s.Time.GetUtcNow())!.CallerNumber);
+    }
+}
+
+public sealed class ElinWindowTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    private static ResolvedLocation Location(params string[] elins) =>
+        new() { TenantId = "acme", Id = "hq-2", SiteId = "hq", Civic = RoutingScenario.Congress, Display = "100 Congress Ave", Elins = elins };
+
+    [Fact]
+    public void Allocate_ConcurrentCallers_DistinctElinsThenLeastRecentlyAssigned()
+    {
+        var window = new ElinWindow();
+        var location = Location("+15125550900", "+15125550901");
+        var results = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 2, i => results.Add(window.Allocate("acme", location, $"+1512555030{i}", Now, TimeSpan.FromHours(1), reserve: true, null).Choice.Elin));
+        Assert.Equal(["+15125550900", "+15125550901"], results.Order());
+        var third = window.Allocate("acme", location, "+15125550309", Now.AddSeconds(1), TimeSpan.FromHours(1), reserve: true, null);
+        Assert.Equal(ElinChoiceReason.LeastRecentlyAssigned, third.Choice.Reason);
+    }
+
+    [Fact]
+    public void Allocate_WithoutReserve_ChoosesButLendsNothing()
+    {
+        var window = new ElinWindow();
+        var (choice, assignment) = window.Allocate("acme", Location("+15125550900"), "+15125550301", Now, TimeSpan.FromHours(1), reserve: false, null);
+        Assert.Equal("+15125550900", choice.Elin);
+        Assert.Null(assignment);
+        Assert.Null(window.Find("acme", "+15125550900", Now));
+    }
+
+    [Fact]
+    public void Merge_OlderThanHeld_Ignored()
+    {
+        var window = new ElinWindow();
+        window.Merge(new ElinAssignment("acme", "hq-2", "5125550900", "+15125550301", Now, Now.AddHours(1)));
+        window.Merge(new ElinAssignment("acme", "hq-2", "+15125550900", "+15125550302", Now.AddMinutes(-5), Now.AddHours(1)));
+        Assert.Equal("+15125550301", window.Find("acme", "+1 512 555 0900", Now)!.CallerNumber);
+        Assert.Null(window.Find("other", "+15125550900", Now));
+    }
+
+    [Fact]
+    public void Find_AfterWindowCloses_NullAndPruned()
+    {
+        var window = new ElinWindow();
+        window.Merge(new ElinAssignment("acme", "hq-2", "+15125550900", "+15125550301", Now, Now.AddHours(1)));
+        Assert.Null(window.Find("acme", "+15125550900", Now.AddHours(1)));
+        Assert.Equal(1, window.Prune(Now.AddHours(1)));
+        Assert.Equal(0, window.Count);
     }
 }

@@ -21,9 +21,12 @@ internal sealed class FakeTokenResolver : ILocationTokenResolver
     }
 }
 
-internal sealed class FakeCallRecordSink : ICallRecordSink
+/// <summary>Keeps records in a list and, like the real sink, makes the callback window a call opened durable in <see cref="Elins"/>.</summary>
+internal sealed class FakeCallRecordSink(InMemoryElinAssignmentStore elins) : ICallRecordSink
 {
     public List<CallRecord> Records { get; } = [];
+
+    public InMemoryElinAssignmentStore Elins { get; } = elins;
 
     public bool Fail { get; set; }
 
@@ -31,6 +34,7 @@ internal sealed class FakeCallRecordSink : ICallRecordSink
     {
         if (Fail) throw new IOException("store down");
         lock (Records) Records.Add(record);
+        if (record.CallbackWindow is { } window) Elins.Upsert(window);
         return Task.CompletedTask;
     }
 }
@@ -55,17 +59,15 @@ internal sealed class InMemoryElinAssignmentStore : IElinAssignmentStore
 {
     private readonly ConcurrentDictionary<(string Tenant, string Elin), ElinAssignment> _byElin = new();
 
-    public Task<IReadOnlyList<ElinAssignment>> ActiveAsync(string tenant, string locationId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ElinAssignment>>([.. _byElin.Values.Where(a => a.Tenant == tenant && a.LocationId == locationId && a.IsActive(now))]);
+    public bool Fail { get; set; }
 
-    public Task UpsertAsync(ElinAssignment assignment, CancellationToken cancellationToken)
-    {
-        _byElin[(assignment.Tenant, assignment.Elin)] = assignment;
-        return Task.CompletedTask;
-    }
+    public Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        Fail ? throw new IOException("store down") : Task.FromResult<IReadOnlyList<ElinAssignment>>([.. _byElin.Values.Where(a => a.IsActive(now))]);
+
+    public void Upsert(ElinAssignment assignment) => _byElin[(assignment.Tenant, assignment.Elin)] = assignment;
 
     public Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Task.FromResult(_byElin.TryGetValue((tenant, elin), out var a) && a.IsActive(now) ? a : null);
+        Fail ? throw new IOException("store down") : Task.FromResult(_byElin.TryGetValue((tenant, elin), out var a) && a.IsActive(now) ? a : null);
 
     public int Count => _byElin.Count;
 }
@@ -134,7 +136,15 @@ internal sealed class RoutingScenario
             TestService = new RouteTarget { Uri = "sip:933@test.example", Name = "933 Test Service" },
             CallbackWindowMinutes = 60,
         };
-        Router = new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), Elins, new ElinAllocationGate(), Records, Alerts, new FakePidfLoRenderer(),
+        Records = new FakeCallRecordSink(Elins);
+        Router = NewRouter(new ElinWindow());
+    }
+
+    /// <summary>A router over the same wiremap, boundaries and stores with its own ELIN window (another node, or this one after a restart).</summary>
+    public CallRouter NewRouter(ElinWindow window)
+    {
+        Window = window;
+        return new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), window, Elins, Records, Alerts, new FakePidfLoRenderer(),
             new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
     }
 
@@ -142,7 +152,8 @@ internal sealed class RoutingScenario
     public PsapBoundaryIndexHolder Boundaries { get; } = new();
     public FakeTokenResolver Tokens { get; } = new();
     public InMemoryElinAssignmentStore Elins { get; } = new();
-    public FakeCallRecordSink Records { get; } = new();
+    public FakeCallRecordSink Records { get; }
+    public ElinWindow Window { get; private set; } = null!;
     public FakeAlertSink Alerts { get; } = new();
     public ManualClock Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public RoutingOptions Options { get; }
