@@ -16,5 +16,11 @@ if (args is ["pgload", ..])
     return await PostgresLoadReport.RunAsync(elements, server);
 }
 
+if (args is ["callwrite", ..])
+{
+    var records = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
+    return await CallRecordWriteReport.RunAsync(records, args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("LOCATIONSERVER_TEST_POSTGRES"));
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MatchBenchmarks).Assembly).Run(args);
 return 0;
