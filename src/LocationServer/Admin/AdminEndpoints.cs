@@ -101,9 +101,17 @@ internal static class AdminEndpoints
         admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            var kinds = new List<string>();
+            var unknown = new List<string>();
+            foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
+            {
+                if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());
+                else unknown.Add($"/kinds/{i}: unknown alert kind '{kind}' (known: {Routing.Alerts.AlertEventNames.All})");
+            }
+            if (unknown.Count > 0) return Results.BadRequest(new { errors = unknown });
             try
             {
-                var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", body.Kinds ?? [], body.Secret), ct).ConfigureAwait(false);
+                var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", [.. kinds.Distinct()], body.Secret), ct).ConfigureAwait(false);
                 return Results.Ok(new { id = saved.Id, url = saved.Url, kinds = saved.Kinds });
             }
             catch (StoreValidationException ex)
@@ -114,7 +122,7 @@ internal static class AdminEndpoints
             {
                 return Results.Json(new { errors = new[] { ex.Message } }, statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        }).WithSummary("Add a webhook for EmergencyCall, TestCall and RelayCenterCall alerts (kinds empty = all).");
+        }).WithSummary("Add a webhook for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
 
         admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, CancellationToken ct) =>
         {

@@ -63,7 +63,7 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
             {
                 events = [];
                 foreach (var kind in row.Kinds)
-                    if (Enum.TryParse<AlertEvent>(kind, ignoreCase: true, out var e)) events.Add(e);
+                    if (AlertEventNames.TryParse(kind, out var e)) events.Add(e);
             }
             targets.Add(new AlertTarget(row.Id.ToString("N"), url, row.Secret, events));
         }

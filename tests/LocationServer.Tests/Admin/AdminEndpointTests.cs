@@ -125,4 +125,28 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         Assert.DoesNotContain("desk.example", await client.GetStringAsync("/admin/tenants/demo/alert-targets"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AlertTargets_UnknownKind_RejectedNamingTheKnownKinds()
+    {
+        var client = await ClientAsync();
+        using var bad = await client.PostAsync("/admin/tenants/demo/alert-targets",
+            Json("{\"url\":\"https://soc.example/typo\",\"kinds\":[\"UnknownNetwork\",\"EmergencyCalls\"]}"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var body = await bad.Content.ReadAsStringAsync();
+        Assert.Contains("/kinds/1", body, StringComparison.Ordinal);
+        Assert.Contains("unknown-network", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("typo", await client.GetStringAsync("/admin/tenants/demo/alert-targets"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AlertTargets_KindsInEitherSpelling_StoredByName()
+    {
+        var client = await ClientAsync();
+        using var added = await client.PostAsync("/admin/tenants/demo/alert-targets",
+            Json("{\"url\":\"https://soc.example/spelling\",\"kinds\":[\"unknown-network\",\"TestCall\",\"UnknownNetwork\"]}"));
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        var kinds = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("kinds").EnumerateArray().Select(k => k.GetString());
+        Assert.Equal(["UnknownNetwork", "TestCall"], kinds);
+    }
 }

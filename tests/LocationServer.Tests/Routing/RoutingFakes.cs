@@ -43,9 +43,9 @@ internal sealed class FakeAlertSink : IAlertSink
 {
     public List<RoutingAlert> Alerts { get; } = [];
 
-    public bool TryEnqueue(RoutingAlert alert)
+    public bool TryEnqueue(AlertMessage alert)
     {
-        lock (Alerts) Alerts.Add(alert);
+        lock (Alerts) Alerts.Add(Assert.IsType<RoutingAlert>(alert));
         return true;
     }
 }

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace LocationServer.Routing.Alerts;
 
 /// <summary>
-/// Delivers routing alerts to the tenant's webhooks off the call path. <see cref="TryEnqueue"/> never waits: a full
+/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks off the call and HELD paths. <see cref="TryEnqueue"/> never waits: a full
 /// queue drops the alert (logged). Each target gets the alert JSON by POST with retries and exponential backoff;
 /// with a secret, the request carries <c>X-LocationServer-Timestamp</c> (Unix seconds) and
 /// <c>X-LocationServer-Signature: sha256=HEX</c>, the HMAC-SHA256 over "{timestamp}.{body}". A slow or failing
@@ -30,7 +30,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private readonly Channel<RoutingAlert> _queue;
+    private readonly Channel<AlertMessage> _queue;
     private readonly IHttpClientFactory _http;
     private readonly IAlertTargetSource _targets;
     private readonly IAlertDeliveryLog _deliveries;
@@ -47,14 +47,14 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<RoutingAlert>(new BoundedChannelOptions(_options.QueueCapacity)
+        _queue = Channel.CreateBounded<AlertMessage>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
     }
 
-    public bool TryEnqueue(RoutingAlert alert) => _queue.Writer.TryWrite(alert);
+    public bool TryEnqueue(AlertMessage alert) => _queue.Writer.TryWrite(alert);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -97,9 +97,10 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     }
 
     /// <summary>Posts one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
-    internal async Task<bool> DeliverAsync(RoutingAlert alert, AlertTarget target, CancellationToken stoppingToken)
+    internal async Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, CancellationToken stoppingToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(alert, Json);
+        // The runtime type, so each kind's own fields are written.
+        var body = JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json);
         var client = _http.CreateClient(HttpClientName);
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
@@ -171,11 +172,11 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data));
     }
 
-    private HttpRequestMessage BuildRequest(RoutingAlert alert, AlertTarget target, byte[] body)
+    private HttpRequestMessage BuildRequest(AlertMessage alert, AlertTarget target, byte[] body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        request.Headers.TryAddWithoutValidation(EventHeader, JsonNamingPolicy.KebabCaseLower.ConvertName(alert.Event.ToString()));
+        request.Headers.TryAddWithoutValidation(EventHeader, AlertEventNames.Wire(alert.Event));
         request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
         if (!string.IsNullOrEmpty(target.Secret))
         {

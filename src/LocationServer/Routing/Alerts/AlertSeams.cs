@@ -1,6 +1,40 @@
+using System.Text.Json;
+
 namespace LocationServer.Routing.Alerts;
 
-/// <summary>A tenant's webhook for routing alerts.</summary>
+/// <summary>
+/// The names of <see cref="AlertEvent"/> kinds: written in kebab case (<c>unknown-network</c>), read in that form or
+/// as the kind's name (<c>UnknownNetwork</c>), case-insensitively. Admin validation and the target store share this,
+/// so a kind the admin API accepts is one a target is filtered by.
+/// </summary>
+internal static class AlertEventNames
+{
+    private static readonly AlertEvent[] Kinds = Enum.GetValues<AlertEvent>();
+
+    /// <summary>The wire name of <paramref name="alertEvent"/>, as in the JSON <c>event</c> field.</summary>
+    public static string Wire(AlertEvent alertEvent) => JsonNamingPolicy.KebabCaseLower.ConvertName(alertEvent.ToString());
+
+    /// <summary>Parses a kind name; numbers and unknown names are rejected.</summary>
+    public static bool TryParse(string? name, out AlertEvent alertEvent)
+    {
+        var trimmed = name.AsSpan().Trim();
+        foreach (var kind in Kinds)
+        {
+            if (trimmed.Equals(kind.ToString(), StringComparison.OrdinalIgnoreCase) || trimmed.Equals(Wire(kind), StringComparison.OrdinalIgnoreCase))
+            {
+                alertEvent = kind;
+                return true;
+            }
+        }
+        alertEvent = default;
+        return false;
+    }
+
+    /// <summary>All kinds by their wire names, for error messages and documentation.</summary>
+    public static string All => string.Join(", ", Kinds.Select(Wire));
+}
+
+/// <summary>A tenant's webhook for alerts.</summary>
 /// <param name="Name">Target name, for the delivery log.</param>
 /// <param name="Url">HTTP(S) URL the alert JSON is POSTed to.</param>
 /// <param name="Secret">When set, each POST carries an HMAC-SHA256 signature keyed with it.</param>
@@ -58,7 +92,14 @@ internal sealed class AlertOptions
     /// <summary>Deliveries in flight at once, across targets. Default 8.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 8;
 
+    /// <summary>
+    /// Shortest time between two unknown-network alerts for the same tenant, device and network, in minutes
+    /// (1-10080); requests in between are still recorded, only not alerted. Counted per replica. Default 60.
+    /// </summary>
+    public int UnknownNetworkIntervalMinutes { get; set; } = 60;
+
     public bool Validate() =>
         QueueCapacity is >= 1 and <= 1_000_000 && MaxAttempts is >= 1 and <= 20 && InitialBackoffMilliseconds >= 0 &&
-        MaxBackoffMilliseconds >= InitialBackoffMilliseconds && AttemptTimeoutMilliseconds >= 1 && MaxConcurrentDeliveries >= 1;
+        MaxBackoffMilliseconds >= InitialBackoffMilliseconds && AttemptTimeoutMilliseconds >= 1 && MaxConcurrentDeliveries >= 1 &&
+        UnknownNetworkIntervalMinutes is >= 1 and <= 10_080;
 }

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using LocationServer.Data.Storage;
+using LocationServer.Routing.Alerts;
+using LocationServer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LocationServer.Tests.Held;
+
+/// <summary>
+/// Unknown-network HELD requests reach the tenant's webhooks: the whole host on SQLite, alert targets added through
+/// the admin API, and a real webhook receiver (Kestrel on a random loopback port).
+/// </summary>
+public sealed class UnknownNetworkAlertTests : IAsyncLifetime
+{
+    private const string Secret = "desk-secret";
+    private const string Device = "3c-22-fb-00-00-42";
+    private const string Gateway = "f0-9f-c2-00-00-42";
+    private const string Source = "203.0.113.40";
+    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(500);
+
+    private readonly LocationServerFactory _factory = new();
+    private readonly ConcurrentQueue<(string Path, string Body, Dictionary<string, string> Headers)> _received = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+    private WebApplication? _receiver;
+    private Uri _base = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _receiver = builder.Build();
+        _receiver.MapPost("/{name}", async (string name, HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            _received.Enqueue((name, body, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            _arrived.Release();
+            return Results.Ok();
+        });
+        await _receiver.StartAsync();
+        _base = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        _client = _factory.CreateClient();
+        await _client.WaitReadyAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+        if (_receiver is not null) await _receiver.DisposeAsync();
+        _arrived.Dispose();
+    }
+
+    private static string SoftClient(string gatewayMac) => $"""
+        <locationRequest xmlns="urn:ietf:params:xml:ns:geopriv:held">
+          <device xmlns="urn:ietf:params:xml:ns:geopriv:held:id"><mac>{Device}</mac></device>
+          <gatewayMac xmlns="urn:locationserver:held:ext">{gatewayMac}</gatewayMac>
+        </locationRequest>
+        """;
+
+    private async Task AddTargetAsync(string name, string kindsJson, string? secret = null)
+    {
+        var secretJson = secret is null ? "" : $",\"secret\":\"{secret}\"";
+        using var content = new StringContent($"{{\"url\":\"{new Uri(_base, "/" + name)}\",\"kinds\":{kindsJson}{secretJson}}}", Encoding.UTF8, "application/json");
+        using var response = await _client.PostAsync("/admin/tenants/demo/alert-targets", content);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task AskFromUnknownNetworkAsync(string gatewayMac = Gateway)
+    {
+        var (_, doc, _) = await _client.PostHeldAsync(SoftClient(gatewayMac), Source);
+        Assert.Equal("locationUnknown", doc!.ErrorCode());
+    }
+
+    private async Task<IReadOnlyList<UnknownNetworkEvent>> RecordedAsync(int count)
+    {
+        var store = _factory.Services.GetRequiredService<WiremapStore>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var events = await store.ListUnknownNetworkEventsAsync("demo", DateTime.MinValue, 100);
+            if (events.Count >= count || DateTime.UtcNow > deadline) return events;
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task WaitForWebhooksAsync(int count)
+    {
+        for (var i = 0; i < count; i++) Assert.True(await _arrived.WaitAsync(TimeSpan.FromSeconds(10)), $"webhook {i + 1} of {count} did not arrive");
+        // Anything beyond the expected deliveries would arrive about now.
+        await Task.Delay(Grace);
+    }
+
+    [Fact]
+    public async Task UnknownNetwork_HeldRequest_DeliversOneSignedAlertWithRecordedEvent()
+    {
+        await AddTargetAsync("desk", "[\"UnknownNetwork\"]", Secret);
+        var asked = _factory.Time.GetUtcNow();
+
+        await AskFromUnknownNetworkAsync();
+        await WaitForWebhooksAsync(1);
+
+        var (path, body, headers) = Assert.Single(_received);
+        Assert.Equal("desk", path);
+        var stored = Assert.Single(await RecordedAsync(1));
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("unknown-network", json.GetProperty("event").GetString());
+        Assert.Equal("demo", json.GetProperty("tenant").GetString());
+        Assert.Equal(asked, json.GetProperty("at").GetDateTimeOffset());
+        Assert.Equal("mac:" + Device, json.GetProperty("deviceKey").GetString());
+        Assert.Equal("gw:" + Gateway, json.GetProperty("networkFingerprint").GetString());
+        Assert.Equal(stored.Id.ToString("N"), json.GetProperty("unknownNetworkEventId").GetString());
+        Assert.Equal(32, json.GetProperty("id").GetString()!.Length);
+        Assert.Equal(["at", "deviceKey", "event", "id", "networkFingerprint", "tenant", "unknownNetworkEventId"],
+            json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("unknown-network", headers[AlertDispatcher.EventHeader]);
+        var timestamp = headers[AlertDispatcher.TimestampHeader];
+        Assert.Equal(AlertDispatcher.Sign(Secret, timestamp, Encoding.UTF8.GetBytes(body)), headers[AlertDispatcher.SignatureHeader]);
+    }
+
+    [Fact]
+    public async Task UnknownNetwork_TargetSubscribedToOtherKinds_GetsNone()
+    {
+        await AddTargetAsync("calls", "[\"EmergencyCall\",\"test-call\",\"RelayCenterCall\"]");
+        await AddTargetAsync("desk", "[\"unknown-network\"]");
+
+        await AskFromUnknownNetworkAsync();
+        await WaitForWebhooksAsync(1);
+
+        Assert.Equal(["desk"], _received.Select(r => r.Path));
+    }
+
+    [Fact]
+    public async Task UnknownNetwork_RepeatedWithinInterval_AlertedOnceThenAgainAfterInterval()
+    {
+        await AddTargetAsync("desk", "[]");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await AskFromUnknownNetworkAsync();
+            _factory.Time.Advance(TimeSpan.FromMinutes(20));
+        }
+        Assert.Equal(3, (await RecordedAsync(3)).Count);
+        await WaitForWebhooksAsync(1);
+        Assert.Single(_received);
+
+        // 60 minutes after the first alert (the default interval), the still-unknown network is alerted again.
+        await AskFromUnknownNetworkAsync();
+        Assert.Equal(4, (await RecordedAsync(4)).Count);
+        await WaitForWebhooksAsync(1);
+        Assert.Equal(2, _received.Count);
+    }
+
+    [Fact]
+    public async Task UnknownNetwork_OtherNetworkWithinInterval_AlertedSeparately()
+    {
+        await AddTargetAsync("desk", "[]");
+
+        await AskFromUnknownNetworkAsync();
+        await AskFromUnknownNetworkAsync("f0-9f-c2-00-00-43");
+        await WaitForWebhooksAsync(2);
+
+        Assert.Equal(["gw:f0-9f-c2-00-00-42", "gw:f0-9f-c2-00-00-43"],
+            _received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("networkFingerprint").GetString()).Order(StringComparer.Ordinal));
+    }
+}
