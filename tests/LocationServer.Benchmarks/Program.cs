@@ -22,5 +22,15 @@ if (args is ["callwrite", ..])
     return await CallRecordWriteReport.RunAsync(records, args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("LOCATIONSERVER_TEST_POSTGRES"));
 }
 
+if (args is ["routing-data", var outDir, ..])
+{
+    var elements = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
+    var polygons = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1_000;
+    return RoutingScaleData.Generate(outDir, elements, polygons);
+}
+
+if (args is ["routing-load", var wiremap, var sqlitePath])
+    return await RoutingScaleData.LoadAsync(wiremap, sqlitePath);
+
 BenchmarkSwitcher.FromAssembly(typeof(MatchBenchmarks).Assembly).Run(args);
 return 0;

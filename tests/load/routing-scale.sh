@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# RouteCall at scale: generates a wiremap of ELEMENTS network elements (one tenant, DIDs, ELINs on every tenth
+# location) and POLYGONS PSAP boundaries covering its points, loads it into a throwaway embedded data directory,
+# starts the service (Release) on free loopback ports and measures RouteCall against Ping of the same listener in
+# the same run (tests/load/h2load-routing.sh) for four cases: (a) DID without ELINs, (b) station MAC, (c) location
+# token from a HELD locationURI request, (d) DID with ELINs. Prints a summary table; removes everything on exit.
+#
+# Usage: bash tests/load/routing-scale.sh [SECONDS=10] [ELEMENTS=1000000] [POLYGONS=1000]
+# Environment: SKIP_BUILD=1 (use the existing Release build), CACHE_DIR (keep the generated files and the loaded
+#              database there and reuse them; each run still works on a copy), CONNECTIONS, STREAMS, THREADS (h2load)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+duration=${1:-10}
+elements=${2:-1000000}
+polygons=${3:-1000}
+command -v h2load >/dev/null || { echo "h2load is missing: apt-get install -y nghttp2-client" >&2; exit 2; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+bin="$repo/src/LocationServer/bin/Release/net10.0"
+bench="$repo/tests/LocationServer.Benchmarks/bin/Release/net10.0/LocationServer.Benchmarks.dll"
+
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+  t=$(now)
+  dotnet build "$repo/tests/LocationServer.Benchmarks" -c Release -v q -nologo -clp:ErrorsOnly >/dev/null
+  echo "build: $(since "$t") s"
+fi
+
+# 1. Data (deterministic for the same sizes).
+data="$work/gen"
+if [ -n "${CACHE_DIR:-}" ]; then data="$CACHE_DIR/routing-$elements-$polygons"; fi
+if [ ! -f "$data/cases.env" ]; then
+  t=$(now)
+  dotnet "$bench" routing-data "$data" "$elements" "$polygons"
+  echo "generate: $(since "$t") s"
+else
+  echo "generate: reusing $data"
+fi
+# shellcheck disable=SC1091
+. "$data/cases.env"
+
+# 2. Load into the embedded store: the import command, or, above its 64 MiB document cap, the same reader and
+#    store call from the benchmarks project (routing-load).
+mkdir -p "$work/data"
+db="$work/data/locationserver.db"
+server_env=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Demo__Seed=false
+  Storage__SqlitePath="$db" Storage__DataDirectory="$work/data")
+if [ -f "$data/locationserver.db" ]; then
+  cp "$data/locationserver.db" "$db"
+  echo "load: reusing the database loaded earlier in $data"
+else
+  t=$(now)
+  if (cd "$bin" && env "${server_env[@]}" dotnet LocationServer.dll import "$data/wiremap.json") >"$work/import.log" 2>&1; then
+    echo "load: import command, $(since "$t") s"
+  elif grep -q 'larger than' "$work/import.log"; then
+    echo "load: the import command refuses the $(( $(stat -c %s "$data/wiremap.json") / 1048576 )) MiB document ($(tr -d '\n' <"$work/import.log" | sed 's/^.*: //'))"
+    t=$(now)
+    dotnet "$bench" routing-load "$data/wiremap.json" "$db"
+    echo "load: routing-load (WiremapJson.Read + WiremapStore.ReplaceTenantAsync), $(since "$t") s"
+  else
+    cat "$work/import.log" >&2
+    exit 1
+  fi
+  if [ -n "${CACHE_DIR:-}" ]; then cp "$db" "$data/locationserver.db"; fi
+fi
+
+# 3. The service, on free loopback ports, with the generated boundaries.
+http=$(free_port)
+grpc=$(free_port)
+t=$(now)
+(cd "$bin" && exec env "${server_env[@]}" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http" Routing__GrpcPort="$grpc" \
+  Routing__PsapBoundaryFile="$data/psap-boundaries.geojson" \
+  dotnet LocationServer.dll --Logging:LogLevel:LocationServer.Routing.PsapBoundaryFileLoader=Information) >"$work/server.log" 2>&1 &
+pid=$!
+ready=""
+for _ in $(seq 1200); do
+  kill -0 "$pid" 2>/dev/null || break
+  if ready=$(curl -sf -m 2 "http://127.0.0.1:$http/health/ready"); then break; fi
+  sleep 0.25
+done
+case "$ready" in
+  *'"status":"ready"'*) ;;
+  *) echo "the service did not become ready" >&2; cat "$work/server.log" >&2; exit 1 ;;
+esac
+loaded_elements=$(sed -n 's/.*"elements":\([0-9]*\).*/\1/p' <<<"$ready")
+loaded_polygons=$(sed -n 's/.*Loaded \([0-9]*\) PSAP boundaries.*/\1/p' "$work/server.log")
+echo "startup: ready in $(since "$t") s, $loaded_elements elements (generated $ELEMENTS), ${loaded_polygons:-?} PSAP polygons (generated $POLYGONS), $LOCATIONS locations, $DIDS DIDs"
+
+# (c) needs a real token: the device (a pinned MAC) asks HELD for its location URI.
+held=$(curl -sf -X POST "http://127.0.0.1:$http/held/$TENANT" -H 'Content-Type: application/held+xml;charset=utf-8' \
+  --data "<locationRequest xmlns=\"urn:ietf:params:xml:ns:geopriv:held\"><locationType exact=\"true\">locationURI</locationType><device xmlns=\"urn:ietf:params:xml:ns:geopriv:held:id\"><mac>$TOKEN_MAC</mac></device></locationRequest>")
+token_uri=$(sed -n 's/.*<locationURI>\([^<]*\)<\/locationURI>.*/\1/p' <<<"$held")
+[ -n "$token_uri" ] || { echo "HELD gave no location URI: $held" >&2; exit 1; }
+
+# Checks that one call of a case routes where it must (h2load sees only HTTP status): the expected PSAP boundary,
+# location source and ELIN flag, decoded from the RouteCallResponse without code generation.
+check() {
+  local label="$1" source="$2" psap="$3" elin="$4" hex out
+  hex=$(python3 - <<'PY'
+import os
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F; n >>= 7; out.append(b | (0x80 if n else 0))
+        if not n: return bytes(out)
+def field(number, text):
+    data = text.encode()
+    return varint((number << 3) | 2) + varint(len(data)) + data if data else b""
+e = os.environ
+print((field(1, e["TENANT"]) + field(2, "911") + field(3, e.get("CALLING", "")) + field(4, e.get("LOCATION_REFERENCE", "")) +
+       field(5, e.get("STATION_MAC", "")) + field(8, "routing-scale-check")).hex())
+PY
+)
+  out=$(/usr/bin/python3 "$repo/tests/clients/grpc_client.py" "127.0.0.1:$grpc" /locationserver.routing.v1.RoutingService/RouteCall "$hex" 5)
+  python3 - "$out" "$label" "$source" "$psap" "$elin" <<'PY'
+import json, sys
+result, label, source, psap, elin = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
+def fields(data):
+    i, out = 0, {}
+    while i < len(data):
+        key, i = read_varint(data, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = read_varint(data, i)
+        elif wire == 2:
+            length, i = read_varint(data, i); value = data[i:i + length]; i += length
+        else:
+            raise ValueError("unexpected wire type %d" % wire)
+        out[number] = value
+    return out
+def read_varint(data, i):
+    shift = value = 0
+    while True:
+        b = data[i]; i += 1; value |= (b & 0x7F) << shift; shift += 7
+        if not b & 0x80: return value, i
+if result["code"] != 0:
+    sys.exit("%s: RouteCall answered %s" % (label, result))
+response = fields(bytes.fromhex(result["response_hex"]))
+route = fields(response.get(1, b""))
+got = (response.get(2, 0), route.get(4, b"").decode(), bool(response.get(5, 0)))
+if got != (source, psap, elin):
+    sys.exit("%s: expected source %d, boundary %s, ELIN %s; got %s" % (label, source, psap, elin, got))
+PY
+}
+
+# 4. Ping against RouteCall, same listener, same run, per case.
+cases=(
+  "a|(a) DID, no ELINs|3|$DID_PLAIN_PSAP|0|CALLING=$DID_PLAIN"
+  "b|(b) station MAC|4|$STATION_MAC_PSAP|0|CALLING=$OTHER_CALLER STATION_MAC=$STATION_MAC"
+  "c|(c) location token|1|$TOKEN_MAC_PSAP|0|CALLING=$OTHER_CALLER LOCATION_REFERENCE=$token_uri"
+  "d|(d) DID with ELINs|3|$DID_ELIN_PSAP|1|CALLING=$DID_ELIN"
+)
+for spec in "${cases[@]}"; do
+  IFS='|' read -r key label source psap elin vars <<<"$spec"
+  # shellcheck disable=SC2086
+  (export TENANT $vars; check "$label" "$source" "$psap" "$elin")
+  echo "== $label"
+  # shellcheck disable=SC2086
+  env TENANT="$TENANT" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
+done
+
+# 5. Summary (the trap stops the service and removes the data).
+echo
+echo "RouteCall vs Ping, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
+printf '%-22s %12s %9s %9s %12s %9s %7s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio
+for spec in "${cases[@]}"; do
+  IFS='|' read -r key label _ <<<"$spec"
+  awk -v label="$label" '
+    $1 == "Ping" { prps = $2; pp99 = $11 }
+    $1 == "RouteCall" && $2 ~ /^[0-9]/ { rrps = $2; rp50 = $5; rp99 = $11 }
+    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0) }' "$work/$key.out"
+done
