@@ -6,7 +6,11 @@
 #   HOST:PORT  a running server's gRPC listener, loopback only (default 127.0.0.1:8081)
 #   SECONDS    measured duration per method (default 10), after a 2 s warm-up
 # Environment: TENANT (acme), DIALED (911), CALLING (+15125550100), STATION_MAC (empty), LOCATION_REFERENCE (empty),
-#              CONNECTIONS (4), STREAMS (16), THREADS (1)
+#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it)
+#
+# Three runs: Ping and RouteCall at saturation (as fast as the connections and streams allow; the ratio compares
+# them), then RouteCall paced at RATE requests/s across the same connections, the latency a call sees when the
+# service is busy but not overrun.
 set -euo pipefail
 
 target="${1:-127.0.0.1:8081}"
@@ -14,6 +18,7 @@ duration="${2:-10}"
 connections="${CONNECTIONS:-4}"
 streams="${STREAMS:-16}"
 threads="${THREADS:-1}"
+rate="${RATE:-1000}"
 host="${target%:*}"
 case "$host" in
   127.*|localhost|'[::1]') ;;
@@ -75,8 +80,9 @@ preflight Ping ""
 preflight RouteCall "$(cat "$work/routecall.hex")"
 
 run() {
-  local method="$1" body="$2" log="$work/$1.log" out
-  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 \
+  local method="$1" body="$2" label="${3:-$1}" log="$work/${3:-$1}.log" out
+  shift 3 || shift $#
+  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "$@" \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
     --log-file="$log" "http://$target/$service/$method")"
   local rps
@@ -89,11 +95,15 @@ run() {
       if (NR == 0) { print "n/a n/a n/a"; exit }
       printf "%.2f %.2f %.2f", a[int(NR*0.50)+(NR*0.50>int(NR*0.50))]/1000, a[int(NR*0.90)+(NR*0.90>int(NR*0.90))]/1000, a[int(NR*0.99)+(NR*0.99>int(NR*0.99))]/1000 }')"
   read -r p50 p90 p99 <<<"$pct"
-  printf '%-10s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s\n' "$method" "$rps" "$p50" "$p90" "$p99" "${failed:-?}"
-  echo "$rps" >"$work/$method.rps"
+  printf '%-16s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s\n' "$label" "$rps" "$p50" "$p90" "$p99" "${failed:-?}"
+  echo "$rps" >"$work/$label.rps"
 }
 
 echo "target $target, ${connections} connections x ${streams} streams, ${duration}s per method"
 run Ping "$work/ping.bin"
 run RouteCall "$work/routecall.bin"
 awk -v r="$(cat "$work/RouteCall.rps")" -v p="$(cat "$work/Ping.rps")" 'BEGIN { if (p > 0) printf "RouteCall/Ping throughput ratio: %.2f\n", r / p }'
+if [ "$rate" -gt 0 ]; then
+  per_client=$(( (rate + connections - 1) / connections ))
+  run RouteCall "$work/routecall.bin" "RouteCall@$((per_client * connections))/s" --rps="$per_client"
+fi

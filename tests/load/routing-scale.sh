@@ -172,11 +172,12 @@ done
 # 5. Summary (the trap stops the service and removes the data).
 echo
 echo "RouteCall vs Ping, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
-printf '%-22s %12s %9s %9s %12s %9s %7s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio
+printf '%-22s %12s %9s %9s %12s %9s %7s  %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "paced: p50 / p99 ms"
 for spec in "${cases[@]}"; do
   IFS='|' read -r key label _ <<<"$spec"
   awk -v label="$label" '
     $1 == "Ping" { prps = $2; pp99 = $11 }
     $1 == "RouteCall" && $2 ~ /^[0-9]/ { rrps = $2; rp50 = $5; rp99 = $11 }
-    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0) }' "$work/$key.out"
+    $1 ~ /^RouteCall@/ { paced = sprintf("%s: %s / %s", substr($1, 11), $5, $11) }
+    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f  %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0), paced }' "$work/$key.out"
 done

@@ -98,7 +98,7 @@ internal static class AdminEndpoints
                 .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
             .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
 
-        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
             var kinds = new List<string>();
@@ -112,6 +112,7 @@ internal static class AdminEndpoints
             try
             {
                 var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", [.. kinds.Distinct()], body.Secret), ct).ConfigureAwait(false);
+                routing.InvalidateAlertTargets(index.Tenant.Id);
                 return Results.Ok(new { id = saved.Id, url = saved.Url, kinds = saved.Kinds });
             }
             catch (StoreValidationException ex)
@@ -124,10 +125,12 @@ internal static class AdminEndpoints
             }
         }).WithSummary("Add a webhook for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
 
-        admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, CancellationToken ct) =>
+        admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
         {
             var owned = (await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false)).Any(t => t.Id == id);
-            return owned && await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false) ? Results.NoContent() : Results.NotFound();
+            if (!owned || !await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false)) return Results.NotFound();
+            routing.InvalidateAlertTargets(tenant);
+            return Results.NoContent();
         }).WithSummary("Remove a webhook and its delivery log.");
 
         return app;

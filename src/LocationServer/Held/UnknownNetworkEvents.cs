@@ -75,10 +75,8 @@ internal sealed partial class UnknownNetworkEvents(
             NetworkFingerprint = recorded.NetworkFingerprint,
             UnknownNetworkEventId = storedId?.ToString("N"),
         };
-        if (alerts.TryEnqueue(alert))
-            _lastAlerted[key] = at;
-        else
-            Log.AlertDropped(logger, alert.Id);
+        // A full queue drops the alert (the dispatcher logs drops); the next request from the network tries again.
+        if (alerts.TryEnqueue(alert)) _lastAlerted[key] = at;
     }
 
     /// <summary>Forgets devices not alerted within the interval, so the table holds only recently alerted ones.</summary>
@@ -94,9 +92,6 @@ internal sealed partial class UnknownNetworkEvents(
     {
         [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Could not record an unknown-network event")]
         public static partial void RecordFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Unknown-network alert {AlertId} was dropped: the alert queue is full")]
-        public static partial void AlertDropped(ILogger logger, string alertId);
 
         [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Could not queue an unknown-network alert")]
         public static partial void AlertFailed(ILogger logger, Exception exception);

@@ -385,7 +385,8 @@ internal sealed partial class CallRouter(
                 RouteUri = record.RouteUri,
                 Source = record.Source,
             };
-            if (!alerts.TryEnqueue(alert)) Log.AlertDropped(logger, record.Id);
+            // A full queue drops the alert; the dispatcher logs drops.
+            alerts.TryEnqueue(alert);
         }
         catch (Exception ex)
         {
@@ -401,9 +402,6 @@ internal sealed partial class CallRouter(
 
         [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Call record {CallRecordId} could not be written; the call was routed anyway")]
         public static partial void CallRecordFailed(ILogger logger, string callRecordId, Exception exception);
-
-        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Alert for call {CallRecordId} was dropped: the alert queue is full")]
-        public static partial void AlertDropped(ILogger logger, string callRecordId);
 
         [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Alert for call {CallRecordId} could not be queued")]
         public static partial void AlertEnqueueFailed(ILogger logger, string callRecordId, Exception exception);

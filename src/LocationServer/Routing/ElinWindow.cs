@@ -88,21 +88,34 @@ internal sealed class ElinWindow
 }
 
 /// <summary>
-/// Loads the open callback windows from the store into <see cref="ElinWindow"/> before the service takes calls,
-/// so ELINs lent before a restart are neither handed to another caller nor forgotten; retries in the background
-/// when the store is away at start, and prunes closed windows hourly.
+/// Keeps <see cref="ElinWindow"/> in step with the other nodes: loads the open callback windows from the store
+/// before the service takes calls (so ELINs lent before a restart are neither handed to another caller nor
+/// forgotten), takes in assignments other nodes announce as they happen, re-reads the store every
+/// <see cref="RefreshInterval"/> as the backstop for a missed announcement, and prunes closed windows.
 /// </summary>
 internal sealed partial class ElinWindowLoader(IElinAssignmentStore store, ElinWindow window, TimeProvider time, ILogger<ElinWindowLoader> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    /// <summary>How often the store is re-read (and closed windows pruned): 30 s.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+
+    private IDisposable? _subscription;
     private bool _loaded;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // The first attempt is awaited: hosted services start before the listeners open.
+        // Subscribed before the first read so nothing lent meanwhile is missed; the first read is awaited because
+        // hosted services start before the listeners open.
+        _subscription = store.Subscribe(window.Merge);
         _loaded = await TryLoadAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -112,17 +125,21 @@ internal sealed partial class ElinWindowLoader(IElinAssignmentStore store, ElinW
             await Task.Delay(RetryInterval, time, stoppingToken).ConfigureAwait(false);
             _loaded = await TryLoadAsync(stoppingToken).ConfigureAwait(false);
         }
-        using var timer = new PeriodicTimer(PruneInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) window.Prune(time.GetUtcNow());
+        using var timer = new PeriodicTimer(RefreshInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            window.Prune(time.GetUtcNow());
+            await TryLoadAsync(stoppingToken, quiet: true).ConfigureAwait(false);
+        }
     }
 
-    private async Task<bool> TryLoadAsync(CancellationToken cancellationToken)
+    private async Task<bool> TryLoadAsync(CancellationToken cancellationToken, bool quiet = false)
     {
         try
         {
             var active = await store.ListActiveAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             foreach (var assignment in active) window.Merge(assignment);
-            Log.Loaded(logger, active.Count);
+            if (!quiet) Log.Loaded(logger, active.Count);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -75,6 +75,9 @@ internal interface IElinAssignmentStore
 
     /// <summary>The active assignment of <paramref name="elin"/> (E.164), if any.</summary>
     Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Calls <paramref name="onAssigned"/> as other nodes lend ELINs (best effort). Dispose to unsubscribe.</summary>
+    IDisposable Subscribe(Action<ElinAssignment> onAssigned);
 }
 
 /// <summary>Where a call's location came from (proto LocationSource).</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LocationServer.Core.Routing;
+using LocationServer.Data.Redis;
 using LocationServer.Data.Storage;
 using LocationServer.Routing.Alerts;
 using AlertTarget = LocationServer.Routing.Alerts.AlertTarget;
@@ -12,7 +13,8 @@ using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 namespace LocationServer.Routing;
 
 /// <summary>Call records, ELIN windows and alert targets and deliveries in the system of record.</summary>
-internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords) : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
+internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords, IElinAssignmentBus elinBus, TimeProvider time, ILogger<StoreRoutingSeams> logger)
+    : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
 {
     public async Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
@@ -21,6 +23,9 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
         var window = record.CallbackWindow is { } w
             ? new StoredElin(w.Tenant, w.Elin, w.CallerNumber, w.LocationId, w.AssignedAt.UtcDateTime, w.ExpiresAt.UtcDateTime)
             : null;
+        // The other nodes hear of the ELIN now, not after the commit, so their next caller from this location
+        // gets another one; the announcement never delays the call.
+        if (window is not null) _ = AnnounceAsync(window);
         await callRecords.WriteAsync(new StoredCallRecord(
             Guid.ParseExact(record.Id, "N"),
             record.Tenant,
@@ -51,7 +56,47 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
         return row is null ? null : ToCore(row);
     }
 
+    public IDisposable Subscribe(Action<ElinAssignment> onAssigned)
+    {
+        ArgumentNullException.ThrowIfNull(onAssigned);
+        return elinBus.Subscribe(row => onAssigned(ToCore(row)));
+    }
+
+    private async Task AnnounceAsync(StoredElin assignment)
+    {
+        try
+        {
+            await elinBus.PublishAsync(assignment).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.AnnounceFailed(logger, ex);
+        }
+    }
+
+    /// <summary>How long a tenant's alert targets are served from memory before the store is asked again: 5 s.</summary>
+    public static readonly TimeSpan AlertTargetsTtl = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Expires, IReadOnlyList<AlertTarget> Targets)> _targets = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The tenant's webhook targets. Every routed call raises an alert, so they are held for
+    /// <see cref="AlertTargetsTtl"/> rather than read per alert; changes made through this node's admin API apply at
+    /// once (<see cref="InvalidateAlertTargets"/>), those made through another node within the TTL.
+    /// </summary>
     public async ValueTask<IReadOnlyList<AlertTarget>> GetTargetsAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var now = time.GetTimestamp();
+        if (_targets.TryGetValue(tenant, out var cached) && cached.Expires > now) return cached.Targets;
+        var targets = await ReadTargetsAsync(tenant, cancellationToken).ConfigureAwait(false);
+        _targets[tenant] = (now + (long)(AlertTargetsTtl.TotalSeconds * time.TimestampFrequency), targets);
+        return targets;
+    }
+
+    /// <summary>Forgets the held targets of <paramref name="tenant"/>, after an administrator changed them.</summary>
+    public void InvalidateAlertTargets(string tenant) => _targets.TryRemove(tenant, out _);
+
+    private async Task<IReadOnlyList<AlertTarget>> ReadTargetsAsync(string tenant, CancellationToken cancellationToken)
     {
         var rows = await store.ListAlertTargetsAsync(tenant, cancellationToken).ConfigureAwait(false);
         var targets = new List<AlertTarget>(rows.Count);
@@ -84,4 +129,10 @@ internal sealed class StoreRoutingSeams(WiremapStore store, CallRecordWriter cal
     private static ElinAssignment ToCore(StoredElin row) => new(
         row.TenantId, row.LocationId, row.Elin, row.CallerNumber,
         new DateTimeOffset(row.AssignedUtc, TimeSpan.Zero), new DateTimeOffset(row.ExpiresUtc, TimeSpan.Zero), null);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2215, Level = LogLevel.Warning, Message = "An ELIN assignment could not be announced to the other nodes; they learn it from the store")]
+        public static partial void AnnounceFailed(ILogger logger, Exception exception);
+    }
 }

@@ -79,6 +79,33 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ElinBus_PublishOnOneNode_ReachesSubscriberOnAnotherUntilDisposed()
+    {
+        var received = new BlockingCollection<ElinAssignment>();
+        var subscriber = new RedisElinAssignmentBus(Connect());
+        var subscription = subscriber.Subscribe(received.Add);
+        var publisher = new RedisElinAssignmentBus(Connect());
+        var tenant = Tenant();
+        var at = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var sent = new ElinAssignment(tenant, "+15125550900", "+15125550155", "hq-2", at, at.AddHours(1));
+
+        var heard = await TestServers.EventuallyAsync(async () =>
+        {
+            await publisher.PublishAsync(sent);
+            return received.TryTake(out var a, 500) ? a : throw new TimeoutException("not yet");
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal(sent, heard with { AssignedUtc = heard.AssignedUtc.ToUniversalTime(), ExpiresUtc = heard.ExpiresUtc.ToUniversalTime() });
+        Assert.Equal(DateTimeKind.Utc, heard.AssignedUtc.Kind);
+
+        subscription.Dispose();
+        while (received.TryTake(out _, 200))
+        {
+        }
+        await publisher.PublishAsync(sent with { CallerNumber = "+15125550156" });
+        Assert.False(received.TryTake(out _, 500));
+    }
+
+    [Fact]
     public async Task RedisRestart_StoreAndSubscriptionRecoverWithinSeconds()
     {
         var restart = TestServers.RedisRestart;

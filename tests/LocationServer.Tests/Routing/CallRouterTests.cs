@@ -399,6 +399,23 @@ public sealed class CallRouterElinConcurrencyTests
     }
 
     [Fact]
+    public async Task ElinWindowLoader_AnotherNodeLendsElin_NextCallerHereGetsTheOther()
+    {
+        var s = new RoutingScenario();
+        var loader = new ElinWindowLoader(s.Elins, s.Window, s.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ElinWindowLoader>.Instance);
+        await loader.StartAsync(CancellationToken.None);
+        var now = s.Time.GetUtcNow();
+        s.Elins.Announce(new ElinAssignment("acme", "hq-2", "+15125550900", "+15125550401", now, now.AddMinutes(60)));
+        var here = await s.Router.RouteCallAsync(new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = "+15125550402", StationIp = "192.168.2.7" }, CancellationToken.None);
+        await loader.StopAsync(CancellationToken.None);
+        Assert.Equal("+15125550901", here.Value!.CallbackNumber);
+
+        // Unsubscribed on stop: later announcements no longer reach the window.
+        s.Elins.Announce(new ElinAssignment("acme", "hq-2", "+15125550901", "+15125550403", now.AddMinutes(1), now.AddMinutes(61)));
+        Assert.Equal("+15125550402", s.Window.Find("acme", "+15125550901", now)!.CallerNumber);
+    }
+
+    [Fact]
     public async Task ElinWindowLoader_StoreDownAtStart_StartsAndRetries()
     {
         var s = new RoutingScenario();

@@ -66,6 +66,22 @@ internal sealed class InMemoryElinAssignmentStore : IElinAssignmentStore
 
     public void Upsert(ElinAssignment assignment) => _byElin[(assignment.Tenant, assignment.Elin)] = assignment;
 
+    /// <summary>Announcements of other nodes, as the store's feed would deliver them.</summary>
+    public event Action<ElinAssignment>? Announced;
+
+    public void Announce(ElinAssignment assignment) => Announced?.Invoke(assignment);
+
+    public IDisposable Subscribe(Action<ElinAssignment> onAssigned)
+    {
+        Announced += onAssigned;
+        return new Unsubscriber(() => Announced -= onAssigned);
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
     public Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken) =>
         Fail ? throw new IOException("store down") : Task.FromResult(_byElin.TryGetValue((tenant, elin), out var a) && a.IsActive(now) ? a : null);
 

@@ -1,6 +1,8 @@
 using System.Net;
+using LocationServer.Routing;
 using LocationServer.Tests.Infrastructure;
 using LocationServer.Wiremap;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace LocationServer.Tests.Scale;
@@ -82,6 +84,48 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         Assert.True(pidf is not null && pidf.ErrorCode() is null, $"B did not redeem A's token: {derefBody}");
         Assert.Equal(Cluster.DemoStreet, pidf.Civic("RD"));
         Assert.Equal(Cluster.DemoFloor, pidf.Civic("FLR"));
+    }
+
+    [Fact]
+    public async Task Replicas_CallersFromOneLocationOnTwoNodes_GetDistinctElins()
+    {
+        var (cluster, a, b) = await StartTwoAsync();
+        await using var _ = cluster;
+        await Cluster.ImportAsync(a, DemoWiremap.Create());
+        await Cluster.WaitForHqAsync(b, Cluster.DemoStreet, Cluster.DemoFloor, Settle);
+
+        // Both stations are in room 301 (the demo maps loopback there), which has two ELINs.
+        var first = await RouteAsync(cluster[0], "+15125550201", "127.0.0.5");
+        Assert.True(first.CallbackIsElin);
+        var windowOnB = cluster[1].Services.GetRequiredService<ElinWindow>();
+        var started = DateTime.UtcNow;
+        while (windowOnB.Find(DemoWiremap.TenantId, first.CallbackNumber, DateTimeOffset.UtcNow) is null)
+        {
+            Assert.True(DateTime.UtcNow - started < Settle, "B never heard of the ELIN A lent");
+            await Task.Delay(5);
+        }
+        output.WriteLine($"ELIN lent on A known to B after {(DateTime.UtcNow - started).TotalMilliseconds:F0} ms");
+
+        var second = await RouteAsync(cluster[1], "+15125550202", "127.0.0.6");
+        Assert.True(second.CallbackIsElin);
+        Assert.NotEqual(first.CallbackNumber, second.CallbackNumber);
+
+        // Either node resolves either callback to its caller (the durable copy is shared).
+        foreach (var replica in new[] { cluster[0], cluster[1] })
+        {
+            using var scope = replica.Services.CreateScope();
+            var router = scope.ServiceProvider.GetRequiredService<CallRouter>();
+            Assert.Equal("+15125550201", (await router.ResolveCallbackAsync(DemoWiremap.TenantId, first.CallbackNumber, CancellationToken.None)).Value!.Assignment!.CallerNumber);
+            Assert.Equal("+15125550202", (await router.ResolveCallbackAsync(DemoWiremap.TenantId, second.CallbackNumber, CancellationToken.None)).Value!.Assignment!.CallerNumber);
+        }
+    }
+
+    private static async Task<CallRouting> RouteAsync(ReplicaFactory replica, string caller, string stationIp)
+    {
+        using var scope = replica.Services.CreateScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<CallRouter>().RouteCallAsync(
+            new EmergencyCallRequest { Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = caller, StationIp = stationIp }, CancellationToken.None);
+        return outcome.Value ?? throw new InvalidOperationException(outcome.Detail);
     }
 
     [Fact]

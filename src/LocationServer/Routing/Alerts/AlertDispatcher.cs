@@ -54,7 +54,22 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         });
     }
 
-    public bool TryEnqueue(AlertMessage alert) => _queue.Writer.TryWrite(alert);
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
+    private long _dropped;
+    private long _lastDropLogTicks = long.MinValue;
+
+    public bool TryEnqueue(AlertMessage alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (_queue.Writer.TryWrite(alert)) return true;
+        // A flood of calls must not become a flood of log lines: one warning per interval, with the count.
+        var dropped = Interlocked.Increment(ref _dropped);
+        var now = _time.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref _lastDropLogTicks);
+        if (now - last >= DropLogInterval.Ticks && Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) == last)
+            Log.Dropped(_logger, alert.Id, alert.Event, Interlocked.Exchange(ref _dropped, 0), _options.QueueCapacity);
+        return false;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -206,6 +221,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
         [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Alert {AlertId} not delivered to {Target} after {Attempts} attempts: {Error}")]
         public static partial void DeliveryFailed(ILogger logger, string alertId, string target, int attempts, string? error);
+
+        [LoggerMessage(EventId = 2305, Level = LogLevel.Warning, Message = "Alert {AlertId} ({Event}) was dropped: the alert queue is full ({Capacity}); {Dropped} alerts dropped since the last warning")]
+        public static partial void Dropped(ILogger logger, string alertId, AlertEvent @event, long dropped, int capacity);
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Error, Message = "Alert targets for alert {AlertId} could not be read")]
         public static partial void TargetsFailed(ILogger logger, string alertId, Exception exception);
