@@ -80,7 +80,9 @@ preflight Ping ""
 preflight RouteCall "$(cat "$work/routecall.hex")"
 
 run() {
-  local method="$1" body="$2" label="${3:-$1}" log="$work/${3:-$1}.log" out
+  local method="$1" body="$2" label="${3:-$1}" out
+  local file="${label//[^A-Za-z0-9]/_}"
+  local log="$work/$file.log"
   shift 3 || shift $#
   out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "$@" \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
@@ -96,7 +98,7 @@ run() {
       printf "%.2f %.2f %.2f", a[int(NR*0.50)+(NR*0.50>int(NR*0.50))]/1000, a[int(NR*0.90)+(NR*0.90>int(NR*0.90))]/1000, a[int(NR*0.99)+(NR*0.99>int(NR*0.99))]/1000 }')"
   read -r p50 p90 p99 <<<"$pct"
   printf '%-16s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s\n' "$label" "$rps" "$p50" "$p90" "$p99" "${failed:-?}"
-  echo "$rps" >"$work/$label.rps"
+  echo "$rps" >"$work/$file.rps"
 }
 
 echo "target $target, ${connections} connections x ${streams} streams, ${duration}s per method"

@@ -9,50 +9,52 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace LocationServer.Data.Storage;
 
 /// <summary>
-/// Batched INSERT (optionally an upsert) for the write the call path waits for, instead of EF's per-entity change
-/// tracking. Table, columns and parameter types come from the EF model, so both providers store exactly what EF
-/// reads back. PostgreSQL gets multi-row statements (one round trip per statement); SQLite, which runs in-process
-/// and binds parameters by name, re-executes one prepared single-row statement.
+/// Batched INSERT (optionally an upsert) for large or hot writes, instead of EF's per-entity change tracking.
+/// Table, columns and parameter types come from the EF model, so both providers store exactly what EF reads back,
+/// and the statements run through EF (<c>ExecuteSqlRaw</c>) inside the context's transaction, so its interceptors,
+/// logging and error handling apply as to any other command.
 /// </summary>
 internal static class BatchCommands
 {
-    /// <summary>Rows per multi-row statement: far below PostgreSQL's 65,535-parameter limit at the widest table.</summary>
-    private const int RowsPerStatement = 200;
+    /// <summary>Rows per statement on PostgreSQL: far below its 65,535-parameter limit at the widest table.</summary>
+    private const int PostgresRowsPerStatement = 200;
 
     /// <summary>
-    /// Inserts <paramref name="rows"/> within <paramref name="transaction"/>. With <paramref name="upsertWhen"/>, a
-    /// row whose key exists updates every non-key column instead, where that SQL condition (over <c>excluded</c>
-    /// and the table; arguments: the quoted table name and a quoting function) holds.
+    /// Rows per statement on SQLite: one. It runs in-process (no round trip to save) and binds parameters by name,
+    /// which grows with the square of a statement's parameters (measured at batches of 64: 1 row per statement
+    /// 18k records/s, 4 rows 16k, 16 rows 11k).
+    /// </summary>
+    private const int SqliteRowsPerStatement = 1;
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> within the context's current transaction. With <paramref name="upsertWhen"/>,
+    /// a row whose key exists updates every non-key column instead, where that SQL condition (over <c>excluded</c>
+    /// and the table; arguments: the quoted table name and a quoting function) holds. With
+    /// <paramref name="skipExisting"/>, a row whose key exists is left as it is (an idempotent retry).
     /// </summary>
     public static async Task InsertAsync<TRow>(
-        DbContext db, DbTransaction transaction, IReadOnlyList<TRow> rows, Func<string, Func<string, string>, string>? upsertWhen, CancellationToken cancellationToken)
+        DbContext db, IReadOnlyList<TRow> rows, Func<string, Func<string, string>, string>? upsertWhen, CancellationToken cancellationToken, bool skipExisting = false)
         where TRow : class
     {
         if (rows.Count == 0) return;
+        if (skipExisting && upsertWhen is not null) throw new ArgumentException("Either an upsert or skipping existing rows.", nameof(skipExisting));
         var table = TableOf<TRow>(db);
-        var connection = transaction.Connection!;
-        var perStatement = db.Database.IsSqlite() ? 1 : RowsPerStatement;
-        DbCommand? command = null;
-        try
+        var perStatement = db.Database.IsSqlite() ? SqliteRowsPerStatement : PostgresRowsPerStatement;
+        // Only a factory for provider parameters; the statements run through EF.
+        using var factory = db.Database.GetDbConnection().CreateCommand();
+        string? sql = null;
+        var sqlRows = 0;
+        for (var offset = 0; offset < rows.Count; offset += perStatement)
         {
-            for (var offset = 0; offset < rows.Count; offset += perStatement)
+            var count = Math.Min(perStatement, rows.Count - offset);
+            if (sql is null || count != sqlRows)
             {
-                var count = Math.Min(perStatement, rows.Count - offset);
-                if (command is null || count != perStatement)
-                {
-                    if (command is not null) await command.DisposeAsync().ConfigureAwait(false);
-                    command = connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = table.Sql(count, upsertWhen);
-                }
-                command.Parameters.Clear();
-                for (var r = 0; r < count; r++) table.Bind(command, r, rows[offset + r]);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                sql = table.Sql(count, upsertWhen, skipExisting);
+                sqlRows = count;
             }
-        }
-        finally
-        {
-            if (command is not null) await command.DisposeAsync().ConfigureAwait(false);
+            var parameters = new List<object>(count * table.Columns);
+            for (var r = 0; r < count; r++) table.Bind(factory, parameters, r, rows[offset + r]);
+            await db.Database.ExecuteSqlRawAsync(sql, parameters, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -82,7 +84,7 @@ internal static class BatchCommands
             _key = [.. entity.FindPrimaryKey()!.Properties.Select(p => p.GetColumnName(store)!)];
         }
 
-        public string Sql(int rows, Func<string, Func<string, string>, string>? upsertWhen)
+        public string Sql(int rows, Func<string, Func<string, string>, string>? upsertWhen, bool skipExisting)
         {
             var text = new StringBuilder("INSERT INTO ").Append(_sql.DelimitIdentifier(_name)).Append(" (")
                 .AppendJoin(", ", _columns.Select(_sql.DelimitIdentifier)).Append(") VALUES ");
@@ -92,6 +94,7 @@ internal static class BatchCommands
                 for (var c = 0; c < _columns.Count; c++) text.Append(c == 0 ? "" : ", ").Append(_sql.GenerateParameterNamePlaceholder(Name(r, c)));
                 text.Append(')');
             }
+            if (skipExisting) text.Append(" ON CONFLICT (").AppendJoin(", ", _key.Select(_sql.DelimitIdentifier)).Append(") DO NOTHING");
             if (upsertWhen is not null)
             {
                 text.Append(" ON CONFLICT (").AppendJoin(", ", _key.Select(_sql.DelimitIdentifier)).Append(") DO UPDATE SET ")
@@ -101,10 +104,12 @@ internal static class BatchCommands
             return text.ToString();
         }
 
-        public void Bind(DbCommand command, int row, object value)
+        public int Columns => _columns.Count;
+
+        public void Bind(DbCommand factory, List<object> parameters, int row, object value)
         {
             for (var c = 0; c < _properties.Count; c++)
-                command.Parameters.Add(_mappings[c].CreateParameter(command, Name(row, c), _properties[c].GetGetter().GetClrValue(value), _properties[c].IsNullable));
+                parameters.Add(_mappings[c].CreateParameter(factory, Name(row, c), _properties[c].GetGetter().GetClrValue(value), _properties[c].IsNullable));
         }
 
         private string Name(int row, int column) => "p" + ((row * _columns.Count) + column).ToString(CultureInfo.InvariantCulture);

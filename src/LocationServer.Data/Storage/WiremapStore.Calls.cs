@@ -28,8 +28,9 @@ public sealed partial class WiremapStore
     /// <summary>
     /// Appends call records and lends the ELINs those calls presented (<paramref name="elins"/>, replacing any
     /// earlier assignment of each ELIN in its tenant) in one transaction: either everything is committed or
-    /// nothing. When one ELIN appears more than once, the latest assignment wins. Invalid assignments throw
-    /// <see cref="StoreValidationException"/> before anything is written.
+    /// nothing. Idempotent, so a batch can be retried after a failure: a record whose id is already stored is kept,
+    /// and an ELIN assignment older than the stored one is ignored (the latest wins, also within the batch).
+    /// Invalid assignments throw <see cref="StoreValidationException"/> before anything is written.
     /// </summary>
     public Task CommitCallsAsync(IReadOnlyList<CallRecord> records, IReadOnlyList<ElinAssignment> elins, CancellationToken cancellationToken = default)
     {
@@ -56,13 +57,13 @@ public sealed partial class WiremapStore
         {
             // Routed calls wait for this write, so it is two statements in one transaction rather than EF change
             // tracking per row (measured: about 10x the records per second at batches of 64).
-            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            var transaction = await db.Database.GetDbConnection().BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                await BatchCommands.InsertAsync(db, transaction, rows, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                // A record already there is a retry of a batch whose commit was acknowledged too late: kept as it is.
+                await BatchCommands.InsertAsync(db, rows, upsertWhen: null, cancellationToken, skipExisting: true).ConfigureAwait(false);
                 // An ELIN lent later elsewhere (another node) stands: an older assignment does not overwrite it.
-                await BatchCommands.InsertAsync(db, transaction, elinRows,
+                await BatchCommands.InsertAsync(db, elinRows,
                     upsertWhen: static (table, quote) => $"excluded.{quote("assigned_utc")} >= {table}.{quote("assigned_utc")}", cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -115,15 +115,13 @@ public sealed partial class WiremapStore
                 if (existing is null) db.Tenants.Add(tenant);
                 else db.Entry(existing).CurrentValues.SetValues(tenant);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                // Parents before children so foreign keys hold at every statement on both providers.
-                db.Sites.AddRange(sites);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                db.Locations.AddRange(locations);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                db.NetworkElements.AddRange(elements);
-                db.Dids.AddRange(dids);
-                db.Requesters.AddRange(requesters);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                // Parents before children so foreign keys hold at every statement on both providers. Batched
+                // statements rather than change tracking: a large wiremap is hundreds of thousands of rows.
+                await BatchCommands.InsertAsync(db, sites, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, locations, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, elements, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, dids, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, requesters, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return next;
             }

@@ -198,14 +198,14 @@ internal sealed partial class CallRouter(
             CallbackIsElin = callbackIsElin,
             CallbackWindow = callbackWindow,
         };
+        // The call is routed whatever happens to its record: refusing to route an emergency call because the
+        // audit store is down would be the worse failure.
         try
         {
-            await callRecords.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+            if (!await callRecords.WriteAsync(record, cancellationToken).ConfigureAwait(false)) Log.CallRecordDeferred(logger, recordId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The call is routed anyway: refusing to route an emergency call because the audit store is down
-            // would be the worse failure. The error is logged for operations.
             Log.CallRecordFailed(logger, recordId, ex);
         }
 
@@ -402,6 +402,9 @@ internal sealed partial class CallRouter(
 
         [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Call record {CallRecordId} could not be written; the call was routed anyway")]
         public static partial void CallRecordFailed(ILogger logger, string callRecordId, Exception exception);
+
+        [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "Call record {CallRecordId} is held until the location database returns; the call was routed")]
+        public static partial void CallRecordDeferred(ILogger logger, string callRecordId);
 
         [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "Alert for call {CallRecordId} could not be queued")]
         public static partial void AlertEnqueueFailed(ILogger logger, string callRecordId, Exception exception);

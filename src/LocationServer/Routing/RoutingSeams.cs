@@ -53,7 +53,11 @@ internal interface IPidfLoRenderer
 /// <summary>Durable record of every routed call; written before the routing answer is returned.</summary>
 internal interface ICallRecordSink
 {
-    Task WriteAsync(CallRecord record, CancellationToken cancellationToken);
+    /// <summary>
+    /// True once <paramref name="record"/> is durable; false when the store is away and the record is held to be
+    /// written when it returns (the call is routed meanwhile).
+    /// </summary>
+    Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken);
 }
 
 /// <summary>Where alerts are handed off; enqueueing never blocks or throws.</summary>

@@ -16,7 +16,7 @@ namespace LocationServer.Routing;
 internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords, IElinAssignmentBus elinBus, TimeProvider time, ILogger<StoreRoutingSeams> logger)
     : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
 {
-    public async Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
+    public async Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         var tokenHash = string.IsNullOrEmpty(record.LocationReference) ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record.LocationReference)));
@@ -26,7 +26,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
         // The other nodes hear of the ELIN now, not after the commit, so their next caller from this location
         // gets another one; the announcement never delays the call.
         if (window is not null) _ = AnnounceAsync(window);
-        await callRecords.WriteAsync(new StoredCallRecord(
+        return await callRecords.WriteAsync(new StoredCallRecord(
             Guid.ParseExact(record.Id, "N"),
             record.Tenant,
             record.At.UtcDateTime,

@@ -30,12 +30,12 @@ internal sealed class FakeCallRecordSink(InMemoryElinAssignmentStore elins) : IC
 
     public bool Fail { get; set; }
 
-    public Task WriteAsync(CallRecord record, CancellationToken cancellationToken)
+    public Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
         if (Fail) throw new IOException("store down");
         lock (Records) Records.Add(record);
         if (record.CallbackWindow is { } window) Elins.Upsert(window);
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 }
 

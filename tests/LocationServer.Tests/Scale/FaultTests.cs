@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using LocationServer.Routing;
 using LocationServer.Tests.Infrastructure;
 using LocationServer.Wiremap;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace LocationServer.Tests.Scale;
@@ -111,6 +113,66 @@ public sealed class FaultTests(ITestOutputHelper output)
         {
             if (stopped) await RealServers.StartRedisAsync();
         }
+    }
+
+    [Fact]
+    public async Task Postgres_Down_CallsRoutedAtOnceAndRecordsWrittenWhenItReturns()
+    {
+        RealServers.RequireControl("POSTGRES");
+        var (cluster, a, _) = await StartWithDemoAsync();
+        await using var _c = cluster;
+        var from = DateTime.UtcNow.AddSeconds(-1);
+        var stopped = false;
+        var routed = new List<(CallRouting Routing, TimeSpan Took)>();
+        try
+        {
+            await RealServers.StopPostgresAsync();
+            stopped = true;
+
+            // Room 301 has two ELINs: the callback windows are taken from memory, the records are held.
+            for (var i = 0; i < 3; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                routed.Add((await RouteAsync(cluster[0], $"+1512555030{i}", $"127.0.0.{10 + i}"), clock.Elapsed));
+            }
+            Assert.All(routed, r => Assert.Equal(RouteDestination.Psap, r.Routing.Destination));
+            Assert.Equal(2, routed.Take(2).Select(r => r.Routing.CallbackNumber).Distinct().Count());
+            Assert.True(cluster[0].Services.GetRequiredService<CallRecordWriter>().Deferring, "the writer does not report the outage");
+            // The first call waits for its failing commit (the database refuses connections at once); the others
+            // do not wait at all.
+            output.WriteLine($"routed with PostgreSQL down in {string.Join(", ", routed.Select(r => $"{r.Took.TotalMilliseconds:F0} ms"))}");
+            Assert.All(routed.Skip(1), r => Assert.True(r.Took < TimeSpan.FromSeconds(1), $"a call waited {r.Took.TotalMilliseconds:F0} ms for the outage"));
+
+            await RealServers.StartPostgresAsync();
+            stopped = false;
+            var back = Stopwatch.StartNew();
+            var store = cluster[0].Services.GetRequiredService<LocationServer.Data.Storage.WiremapStore>();
+            var records = await RealServers.EventuallyAsync(async () =>
+            {
+                var list = await store.ListCallRecordsAsync(DemoWiremap.TenantId, from, DateTime.UtcNow.AddMinutes(1), 100);
+                Assert.Equal(3, list.Count);
+                return list;
+            }, Recovery);
+            output.WriteLine($"PostgreSQL back: the 3 held call records were written within {back.Elapsed.TotalMilliseconds:F0} ms");
+            Assert.Equal(routed.Select(r => r.Routing.CallRecordId).Order(), records.Select(r => r.Id.ToString("N")).Order());
+            // Two ELINs, three callers: the third took the least recently lent one back; the windows were held too.
+            Assert.Equal(routed[0].Routing.CallbackNumber, routed[2].Routing.CallbackNumber);
+            Assert.Equal("+15125550302", (await store.FindElinAsync(DemoWiremap.TenantId, routed[0].Routing.CallbackNumber, DateTime.UtcNow))?.CallerNumber);
+            Assert.Equal("+15125550301", (await store.FindElinAsync(DemoWiremap.TenantId, routed[1].Routing.CallbackNumber, DateTime.UtcNow))?.CallerNumber);
+            Assert.False(cluster[0].Services.GetRequiredService<CallRecordWriter>().Deferring);
+        }
+        finally
+        {
+            if (stopped) await RealServers.StartPostgresAsync();
+        }
+    }
+
+    private static async Task<CallRouting> RouteAsync(ReplicaFactory replica, string caller, string stationIp)
+    {
+        using var scope = replica.Services.CreateScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<CallRouter>().RouteCallAsync(
+            new EmergencyCallRequest { Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = caller, StationIp = stationIp }, CancellationToken.None);
+        return outcome.Value ?? throw new InvalidOperationException(outcome.Detail);
     }
 
     [Fact]
