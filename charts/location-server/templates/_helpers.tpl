@@ -24,6 +24,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: "{{ .Values.service.grpcPort }}"
 - name: Storage__DataDirectory
   value: /tmp/location-server
+- name: Routing__RelayCenter__Uri
+  value: {{ required "routing.relayCenter.uri is required (the relay centre's SIP URI)" .Values.routing.relayCenter.uri | quote }}
+- name: Routing__RelayCenter__Name
+  value: {{ .Values.routing.relayCenter.name | quote }}
+- name: Routing__TestService__Uri
+  value: {{ required "routing.testService.uri is required (the 933 test service's SIP URI)" .Values.routing.testService.uri | quote }}
+- name: Routing__TestService__Name
+  value: {{ .Values.routing.testService.name | quote }}
+- name: Routing__CallbackWindowMinutes
+  value: {{ .Values.routing.callbackWindowMinutes | quote }}
+- name: Routing__PsapBoundaryFile
+  value: "/etc/location-server/psap/{{ .Values.routing.psapBoundaries.key }}"
+- name: Routing__PsapBoundaryReloadSeconds
+  value: {{ .Values.routing.psapBoundaries.reloadSeconds | quote }}
+- name: Demo__Seed
+  value: "false"
 - name: ConnectionStrings__Postgres
   valueFrom: { secretKeyRef: { name: {{ .Values.existingSecret }}, key: postgres } }
 - name: ConnectionStrings__Redis

@@ -39,6 +39,12 @@ public sealed class RoutingOptions
     /// </summary>
     public string? PsapBoundaryFile { get; set; }
 
+    /// <summary>
+    /// How often <see cref="PsapBoundaryFile"/> is checked for changes, in seconds; a changed file is validated whole
+    /// and swapped in, an invalid one is refused and the boundaries in force stay. 0 turns checking off. Default 30.
+    /// </summary>
+    public int PsapBoundaryReloadSeconds { get; set; } = 30;
+
     /// <summary>The callback window as a span.</summary>
     public TimeSpan CallbackWindow => TimeSpan.FromMinutes(CallbackWindowMinutes);
 
@@ -48,6 +54,7 @@ public sealed class RoutingOptions
         if (!IsSipUri(RelayCenter.Uri)) yield return "Routing:RelayCenter:Uri must be a sip: or sips: URI.";
         if (!IsSipUri(TestService.Uri)) yield return "Routing:TestService:Uri must be a sip: or sips: URI.";
         if (CallbackWindowMinutes is < 1 or > 1440) yield return "Routing:CallbackWindowMinutes must be between 1 and 1440.";
+        if (PsapBoundaryReloadSeconds is < 0 or > 86_400) yield return "Routing:PsapBoundaryReloadSeconds must be between 0 and 86400.";
         if (GrpcPort is < 1 or > 65535) yield return "Routing:GrpcPort must be a TCP port.";
         if (!System.Net.IPAddress.TryParse(GrpcAddress, out _)) yield return "Routing:GrpcAddress must be an IP address.";
     }

@@ -47,6 +47,76 @@ public sealed class PsapBoundaryFileLoaderTests
         }
     }
 
+    private const string TravisOnly = """
+        travis|Travis County 9-1-1|sip:travis@esinet.example|POLYGON((-98.2 30.0, -97.3 30.0, -97.3 30.6, -98.2 30.6, -98.2 30.0))
+        """;
+
+    private static PsapBoundaryFileLoader Loader(PsapBoundaryIndexHolder holder, string path, int reloadSeconds = 0) =>
+        new(holder, Options.Create(new RoutingOptions { PsapBoundaryFile = path, PsapBoundaryReloadSeconds = reloadSeconds }), TimeProvider.System, NullLogger<PsapBoundaryFileLoader>.Instance);
+
+    [Fact]
+    public async Task ReloadIfChanged_ValidThenInvalidThenValid_SwapsOnlyValidFiles()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, Wkt);
+            var holder = new PsapBoundaryIndexHolder();
+            var loader = Loader(holder, path);
+            await loader.StartAsync(CancellationToken.None);
+            Assert.False(await loader.ReloadIfChangedAsync(CancellationToken.None));
+            Assert.Equal("austin", holder.Current.Find(RoutingScenario.Downtown)?.Id);
+
+            await File.WriteAllTextAsync(path, TravisOnly);
+            Assert.True(await loader.ReloadIfChangedAsync(CancellationToken.None));
+            Assert.Equal("travis", holder.Current.Find(RoutingScenario.Downtown)?.Id);
+
+            // A broken edit is refused whole: the boundaries in force keep routing.
+            await File.WriteAllTextAsync(path, Wkt + "\nbowtie|B|sip:b@example|POLYGON((0 0, 2 2, 2 0, 0 2, 0 0))");
+            Assert.False(await loader.ReloadIfChangedAsync(CancellationToken.None));
+            Assert.Equal("travis", holder.Current.Find(RoutingScenario.Downtown)?.Id);
+            Assert.Equal(1, holder.Current.Count);
+
+            File.Delete(path);
+            Assert.False(await loader.ReloadIfChangedAsync(CancellationToken.None));
+            Assert.Equal(1, holder.Current.Count);
+
+            await File.WriteAllTextAsync(path, Wkt);
+            Assert.True(await loader.ReloadIfChangedAsync(CancellationToken.None));
+            Assert.Equal("austin", holder.Current.Find(RoutingScenario.Downtown)?.Id);
+            await loader.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Running_FileChanged_SwappedInByThePeriodicCheck()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, Wkt);
+            var holder = new PsapBoundaryIndexHolder();
+            var loader = Loader(holder, path, reloadSeconds: 1);
+            await loader.StartAsync(CancellationToken.None);
+            await File.WriteAllTextAsync(path, TravisOnly);
+            var started = DateTime.UtcNow;
+            while (holder.Current.Find(RoutingScenario.Downtown)?.Id != "travis")
+            {
+                Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "the changed file was not picked up");
+                await Task.Delay(50);
+            }
+            await loader.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task StartAsync_InvalidFile_StopsStartWithFeatureIndex()
     {
