@@ -6,8 +6,10 @@ using System.Text.Json;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
+using LocationServer.Routing;
 using LocationServer.Tests.Infrastructure;
 using LocationServer.Wiremap;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LocationServer.Tests.Scale;
 
@@ -55,6 +57,15 @@ internal sealed class Cluster : IAsyncDisposable
     {
         foreach (var replica in _replicas) await replica.DisposeAsync();
         await RealServers.DropDatabaseAsync(_databaseName);
+    }
+
+    /// <summary>A 911 call of the demo tenant routed by <paramref name="replica"/>'s router, as its gRPC method would route it.</summary>
+    public static async Task<CallRouting> RouteCallAsync(ReplicaFactory replica, string caller, string stationIp)
+    {
+        using var scope = replica.Services.CreateScope();
+        var outcome = await scope.ServiceProvider.GetRequiredService<CallRouter>().RouteCallAsync(
+            new EmergencyCallRequest { Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = caller, StationIp = stationIp }, CancellationToken.None);
+        return outcome.Value ?? throw new InvalidOperationException(outcome.Detail);
     }
 
     /// <summary>The demo wiremap with HQ's street and the floor of the HQ floor-3 voice VLAN both changed.</summary>

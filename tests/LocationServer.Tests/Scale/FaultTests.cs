@@ -133,7 +133,7 @@ public sealed class FaultTests(ITestOutputHelper output)
             for (var i = 0; i < 3; i++)
             {
                 var clock = Stopwatch.StartNew();
-                routed.Add((await RouteAsync(cluster[0], $"+1512555030{i}", $"127.0.0.{10 + i}"), clock.Elapsed));
+                routed.Add((await Cluster.RouteCallAsync(cluster[0], $"+1512555030{i}", $"127.0.0.{10 + i}"), clock.Elapsed));
             }
             Assert.All(routed, r => Assert.Equal(RouteDestination.Psap, r.Routing.Destination));
             Assert.Equal(2, routed.Take(2).Select(r => r.Routing.CallbackNumber).Distinct().Count());
@@ -165,14 +165,6 @@ public sealed class FaultTests(ITestOutputHelper output)
         {
             if (stopped) await RealServers.StartPostgresAsync();
         }
-    }
-
-    private static async Task<CallRouting> RouteAsync(ReplicaFactory replica, string caller, string stationIp)
-    {
-        using var scope = replica.Services.CreateScope();
-        var outcome = await scope.ServiceProvider.GetRequiredService<CallRouter>().RouteCallAsync(
-            new EmergencyCallRequest { Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = caller, StationIp = stationIp }, CancellationToken.None);
-        return outcome.Value ?? throw new InvalidOperationException(outcome.Detail);
     }
 
     [Fact]

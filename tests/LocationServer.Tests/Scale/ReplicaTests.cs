@@ -95,7 +95,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         await Cluster.WaitForHqAsync(b, Cluster.DemoStreet, Cluster.DemoFloor, Settle);
 
         // Both stations are in room 301 (the demo maps loopback there), which has two ELINs.
-        var first = await RouteAsync(cluster[0], "+15125550201", "127.0.0.5");
+        var first = await Cluster.RouteCallAsync(cluster[0], "+15125550201", "127.0.0.5");
         Assert.True(first.CallbackIsElin);
         var windowOnB = cluster[1].Services.GetRequiredService<ElinWindow>();
         var started = DateTime.UtcNow;
@@ -106,7 +106,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
         }
         output.WriteLine($"ELIN lent on A known to B after {(DateTime.UtcNow - started).TotalMilliseconds:F0} ms");
 
-        var second = await RouteAsync(cluster[1], "+15125550202", "127.0.0.6");
+        var second = await Cluster.RouteCallAsync(cluster[1], "+15125550202", "127.0.0.6");
         Assert.True(second.CallbackIsElin);
         Assert.NotEqual(first.CallbackNumber, second.CallbackNumber);
 
@@ -118,14 +118,6 @@ public sealed class ReplicaTests(ITestOutputHelper output)
             Assert.Equal("+15125550201", (await router.ResolveCallbackAsync(DemoWiremap.TenantId, first.CallbackNumber, CancellationToken.None)).Value!.Assignment!.CallerNumber);
             Assert.Equal("+15125550202", (await router.ResolveCallbackAsync(DemoWiremap.TenantId, second.CallbackNumber, CancellationToken.None)).Value!.Assignment!.CallerNumber);
         }
-    }
-
-    private static async Task<CallRouting> RouteAsync(ReplicaFactory replica, string caller, string stationIp)
-    {
-        using var scope = replica.Services.CreateScope();
-        var outcome = await scope.ServiceProvider.GetRequiredService<CallRouter>().RouteCallAsync(
-            new EmergencyCallRequest { Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = caller, StationIp = stationIp }, CancellationToken.None);
-        return outcome.Value ?? throw new InvalidOperationException(outcome.Detail);
     }
 
     [Fact]
