@@ -29,8 +29,5 @@ if (args is ["routing-data", var outDir, ..])
     return RoutingScaleData.Generate(outDir, elements, polygons);
 }
 
-if (args is ["routing-load", var wiremap, var sqlitePath])
-    return await RoutingScaleData.LoadAsync(wiremap, sqlitePath);
-
 BenchmarkSwitcher.FromAssembly(typeof(MatchBenchmarks).Assembly).Run(args);
 return 0;

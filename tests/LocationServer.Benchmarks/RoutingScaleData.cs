@@ -18,8 +18,7 @@ namespace LocationServer.Benchmarks;
 /// with a point, one DID per location, ELINs on every tenth location, DID fallback on), <c>psap-boundaries.geojson</c>
 /// (a tiling of non-overlapping PSAP polygons with irregular shared edges, covering every point) and
 /// <c>cases.env</c> (the identifiers the load cases use, with the boundary each must route to). Both files are checked
-/// with the product's own validators before they are written. <c>routing-load WIREMAP SQLITE</c> stores a wiremap
-/// document through <see cref="WiremapStore"/> (what the import command does) for documents above the import's size cap.
+/// with the product's own validators before they are written; the script loads the wiremap with the import command.
 /// </summary>
 internal static class RoutingScaleData
 {
@@ -78,29 +77,6 @@ internal static class RoutingScaleData
         File.WriteAllText(Path.Combine(outDir, "cases.env"), CasesEnv(wiremap, siteCell, polygonCount));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"routing-data tenant={TenantId} elements={wiremap.Elements.Count} locations={wiremap.Locations.Count} sites={wiremap.Sites.Count} dids={wiremap.Dids.Count} elin_locations={wiremap.Locations.Count(l => l.Elins is { Count: > 0 })} polygons={boundaries.Boundaries.Count} wiremap_mb={new FileInfo(wiremapPath).Length / 1048576.0:F1} seconds={total.Elapsed.TotalSeconds:F1}"));
-        return 0;
-    }
-
-    public static async Task<int> LoadAsync(string wiremapPath, string sqlitePath)
-    {
-        var total = Stopwatch.StartNew();
-        // The same reader and validation as the import command, without its 64 MiB stream cap.
-        var read = WiremapJson.Read(await File.ReadAllBytesAsync(wiremapPath));
-        if (!read.Succeeded)
-        {
-            foreach (var e in read.Errors.Take(20)) Console.Error.WriteLine($"{wiremapPath}: {e}");
-            return 1;
-        }
-        var parsed = total.Elapsed;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:SqlitePath"] = sqlitePath }).Build();
-        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddLocationStorage(configuration).BuildServiceProvider();
-        await using (services.ConfigureAwait(false))
-        {
-            await StorageSetup.MigrateAsync(services);
-            var version = await services.GetRequiredService<WiremapStore>().ReplaceTenantAsync(read.Wiremap!);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"routing-load tenant={read.Wiremap!.Tenant.Id} elements={read.Wiremap.Elements.Count} version={version} read_s={parsed.TotalSeconds:F1} write_s={(total.Elapsed - parsed).TotalSeconds:F1}"));
-        }
         return 0;
     }
 

@@ -49,24 +49,19 @@ fi
 # shellcheck disable=SC1091
 . "$data/cases.env"
 
-# 2. Load into the embedded store: the import command, or, above its 64 MiB document cap, the same reader and
-#    store call from the benchmarks project (routing-load).
+# 2. Load into the embedded store with the import command; a 1M-element document (~118 MB) is above the default
+#    64 MiB cap, so the cap is raised for this run.
 mkdir -p "$work/data"
 db="$work/data/locationserver.db"
 server_env=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Demo__Seed=false
-  Storage__SqlitePath="$db" Storage__DataDirectory="$work/data")
+  Storage__SqlitePath="$db" Storage__DataDirectory="$work/data" Admin__MaxWiremapBytes=1073741824)
 if [ -f "$data/locationserver.db" ]; then
   cp "$data/locationserver.db" "$db"
   echo "load: reusing the database loaded earlier in $data"
 else
   t=$(now)
   if (cd "$bin" && env "${server_env[@]}" dotnet LocationServer.dll import "$data/wiremap.json") >"$work/import.log" 2>&1; then
-    echo "load: import command, $(since "$t") s"
-  elif grep -q 'larger than' "$work/import.log"; then
-    echo "load: the import command refuses the $(( $(stat -c %s "$data/wiremap.json") / 1048576 )) MiB document ($(tr -d '\n' <"$work/import.log" | sed 's/^.*: //'))"
-    t=$(now)
-    dotnet "$bench" routing-load "$data/wiremap.json" "$db"
-    echo "load: routing-load (WiremapJson.Read + WiremapStore.ReplaceTenantAsync), $(since "$t") s"
+    echo "load: import command, $(( $(stat -c %s "$data/wiremap.json") / 1048576 )) MiB, $(since "$t") s"
   else
     cat "$work/import.log" >&2
     exit 1

@@ -31,7 +31,7 @@ public sealed record WiremapImportResult(TenantWiremap? Wiremap, IReadOnlyList<W
 /// </summary>
 public static class WiremapJson
 {
-    /// <summary>Largest accepted document: 64 MiB.</summary>
+    /// <summary>Largest document <see cref="Read(Stream, int)"/> accepts unless told otherwise: 64 MiB.</summary>
     public const int MaxDocumentBytes = 64 * 1024 * 1024;
 
     private static readonly JsonReaderOptions ReaderOptions = new()
@@ -47,8 +47,8 @@ public static class WiremapJson
     /// <summary>The JSON name of an element kind ("bssid", "chassisPort", ...).</summary>
     public static string KindName(ElementKind kind) => ElementKindNames[(int)kind];
 
-    /// <summary>Reads and validates one tenant's wiremap document.</summary>
-    public static WiremapImportResult Read(Stream stream)
+    /// <summary>Reads and validates one tenant's wiremap document of at most <paramref name="maxBytes"/>.</summary>
+    public static WiremapImportResult Read(Stream stream, int maxBytes = MaxDocumentBytes)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
@@ -56,8 +56,8 @@ public static class WiremapJson
         int read;
         while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
         {
-            if (buffer.Length + read > MaxDocumentBytes)
-                return new WiremapImportResult(null, [new WiremapImportError(1, 1, "", $"document larger than {MaxDocumentBytes / (1024 * 1024)} MiB")]);
+            if (buffer.Length + read > maxBytes)
+                return new WiremapImportResult(null, [new WiremapImportError(1, 1, "", $"document larger than {maxBytes} bytes")]);
             buffer.Write(chunk, 0, read);
         }
         return Read(buffer.ToArray());
@@ -106,7 +106,7 @@ public static class WiremapJson
         static WiremapImportResult Fail(WiremapImportError error) => new(null, [error]);
     }
 
-    /// <summary>Writes <paramref name="wiremap"/> as an indented document that <see cref="Read(Stream)"/> reads back equal.</summary>
+    /// <summary>Writes <paramref name="wiremap"/> as an indented document that <see cref="Read(Stream, int)"/> reads back equal.</summary>
     public static void Write(Stream stream, TenantWiremap wiremap)
     {
         ArgumentNullException.ThrowIfNull(stream);

@@ -20,7 +20,9 @@ internal static class AdminEndpoints
 {
     public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
+            .Validate(o => o.Validate(), "Admin:MaxWiremapBytes must be between 1 MiB and 1 GiB.")
+            .ValidateOnStart();
         return services;
     }
 
@@ -52,8 +54,12 @@ internal static class AdminEndpoints
             return Results.Stream(stream, "application/json");
         }).WithSummary("Export a tenant's wiremap as JSON (docs/wiremap-format.md).");
 
-        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, CancellationToken ct) =>
+        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, IOptions<AdminOptions> options, CancellationToken ct) =>
         {
+            // Kestrel's own body limit (about 28.6 MiB) would cut a large wiremap short. The importer enforces the
+            // cap and may read one chunk past it before it stops, so Kestrel's limit sits above that.
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = options.Value.MaxWiremapBytes + (1L << 20);
             var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
             if (result.StorageUnavailable) return Results.Json(new { errors = result.Errors }, statusCode: StatusCodes.Status503ServiceUnavailable);
             return result.Errors.Count > 0

@@ -1,3 +1,5 @@
+using LocationServer.Data.Wiremap;
+
 namespace LocationServer.Admin;
 
 /// <summary>Administration API settings, section <c>Admin</c>.</summary>
@@ -10,4 +12,12 @@ internal sealed class AdminOptions
     /// admin API answers only connections from loopback addresses.
     /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Largest wiremap document accepted by <c>PUT /admin/tenants/{tenant}/wiremap</c> and the <c>import</c> and
+    /// <c>validate</c> commands, in bytes (1 MiB to 1 GiB). Default 67,108,864 (64 MiB, about 500,000 elements).
+    /// </summary>
+    public int MaxWiremapBytes { get; set; } = WiremapJson.MaxDocumentBytes;
+
+    public bool Validate() => MaxWiremapBytes is >= 1024 * 1024 and <= 1024 * 1024 * 1024;
 }

@@ -28,7 +28,7 @@ internal static class CliCommands
             case "validate" when args.Length == 2:
                 {
                     await using var file = File.OpenRead(args[1]);
-                    var read = WiremapJson.Read(file);
+                    var read = WiremapJson.Read(file, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Admin.AdminOptions>>().Value.MaxWiremapBytes);
                     foreach (var e in read.Errors) await error.WriteLineAsync($"{args[1]}: {e}").ConfigureAwait(false);
                     if (read.Errors.Count == 0) await output.WriteLineAsync($"{args[1]}: valid wiremap for tenant '{read.Wiremap!.Tenant.Id}'.").ConfigureAwait(false);
                     return read.Errors.Count == 0 ? 0 : 1;

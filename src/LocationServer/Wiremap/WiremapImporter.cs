@@ -11,18 +11,19 @@ internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyLi
 /// written in one transaction, announced to every replica, and loaded into this replica's index before the import
 /// is acknowledged.
 /// </summary>
-internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services)
+internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services, Microsoft.Extensions.Options.IOptions<Admin.AdminOptions> options)
 {
     public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
     {
         // Request bodies are read asynchronously (Kestrel forbids synchronous I/O); the cap bounds memory.
+        var cap = options.Value.MaxWiremapBytes;
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int count;
         while ((count = await json.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + count > WiremapJson.MaxDocumentBytes)
-                return new ImportOutcome(null, 0, [$"The document is larger than {WiremapJson.MaxDocumentBytes} bytes."]);
+            if (buffer.Length + count > cap)
+                return new ImportOutcome(null, 0, [$"The document is larger than {cap} bytes (Admin:MaxWiremapBytes)."]);
             buffer.Write(chunk, 0, count);
         }
         var read = WiremapJson.Read(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
