@@ -81,10 +81,10 @@ preflight RouteCall "$(cat "$work/routecall.hex")"
 
 run() {
   local method="$1" body="$2" label="${3:-$1}" out
+  local extra=("${@:4}")
   local file="${label//[^A-Za-z0-9]/_}"
   local log="$work/$file.log"
-  shift 3 || shift $#
-  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "$@" \
+  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "${extra[@]}" \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
     --log-file="$log" "http://$target/$service/$method")"
   local rps

@@ -236,7 +236,7 @@ internal sealed partial class CallRouter(
             Log.CallbackStoreFailed(logger, tenantId, ex);
         }
         var local = elinWindow.Find(tenantId, number, now);
-        var assignment = stored is null ? local : local is null || stored.AssignedAt >= local.AssignedAt ? stored : local;
+        var assignment = local is not null && (stored is null || local.AssignedAt > stored.AssignedAt) ? local : stored;
         return RoutingOutcome<CallbackLookup>.Ok(new CallbackLookup(assignment));
     }
 

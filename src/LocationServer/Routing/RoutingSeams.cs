@@ -80,7 +80,10 @@ internal interface IElinAssignmentStore
     /// <summary>The active assignment of <paramref name="elin"/> (E.164), if any.</summary>
     Task<ElinAssignment?> FindAsync(string tenant, string elin, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Calls <paramref name="onAssigned"/> as other nodes lend ELINs (best effort). Dispose to unsubscribe.</summary>
+    /// <summary>
+    /// Calls <paramref name="onAssigned"/> as nodes lend ELINs, this one included (best effort; taking in an
+    /// assignment already held changes nothing). Dispose to unsubscribe.
+    /// </summary>
     IDisposable Subscribe(Action<ElinAssignment> onAssigned);
 }
 

@@ -16,6 +16,11 @@ namespace LocationServer.Routing;
 internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords, IElinAssignmentBus elinBus, TimeProvider time, ILogger<StoreRoutingSeams> logger)
     : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
 {
+    /// <summary>How long a tenant's alert targets are served from memory before the store is asked again: 5 s.</summary>
+    public static readonly TimeSpan AlertTargetsTtl = TimeSpan.FromSeconds(5);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long ReadAt, IReadOnlyList<AlertTarget> Targets)> _targets = new(StringComparer.Ordinal);
+
     public async Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -74,11 +79,6 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
         }
     }
 
-    /// <summary>How long a tenant's alert targets are served from memory before the store is asked again: 5 s.</summary>
-    public static readonly TimeSpan AlertTargetsTtl = TimeSpan.FromSeconds(5);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Expires, IReadOnlyList<AlertTarget> Targets)> _targets = new(StringComparer.Ordinal);
-
     /// <summary>
     /// The tenant's webhook targets. Every routed call raises an alert, so they are held for
     /// <see cref="AlertTargetsTtl"/> rather than read per alert; changes made through this node's admin API apply at
@@ -86,10 +86,10 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
     /// </summary>
     public async ValueTask<IReadOnlyList<AlertTarget>> GetTargetsAsync(string tenant, CancellationToken cancellationToken)
     {
-        var now = time.GetTimestamp();
-        if (_targets.TryGetValue(tenant, out var cached) && cached.Expires > now) return cached.Targets;
+        if (_targets.TryGetValue(tenant, out var cached) && time.GetElapsedTime(cached.ReadAt) < AlertTargetsTtl) return cached.Targets;
+        var readAt = time.GetTimestamp();
         var targets = await ReadTargetsAsync(tenant, cancellationToken).ConfigureAwait(false);
-        _targets[tenant] = (now + (long)(AlertTargetsTtl.TotalSeconds * time.TimestampFrequency), targets);
+        _targets[tenant] = (readAt, targets);
         return targets;
     }
 

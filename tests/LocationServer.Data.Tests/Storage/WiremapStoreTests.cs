@@ -225,14 +225,17 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         Assert.Null(await reopened.FindElinAsync(tenant, "+15125550190", now.AddHours(2)));
         Assert.Null(await reopened.FindElinAsync(tenant, "+15125550191", now));
         Assert.Null(await reopened.FindElinAsync(NewTenant(), "+15125550190", now));
-        var active = await reopened.ActiveElinsAsync(tenant, "aus-3-301", now);
+        var active = await ActiveAtLocationAsync(reopened, tenant, "aus-3-301", now);
         Assert.Equal(["+15125550190"], active.Select(a => a.Elin));
 
         // Re-lending an ELIN replaces the earlier caller.
         await reopened.UpsertElinAsync(new ElinAssignment(tenant, "+15125550191", "+15125550125", "aus-3-301", now, now.AddHours(1)));
         Assert.Equal("+15125550125", (await reopened.FindElinAsync(tenant, "+15125550191", now))!.CallerNumber);
-        Assert.Equal(2, (await reopened.ActiveElinsAsync(tenant, "aus-3-301", now)).Count);
+        Assert.Equal(2, (await ActiveAtLocationAsync(reopened, tenant, "aus-3-301", now)).Count);
     }
+
+    private static async Task<List<ElinAssignment>> ActiveAtLocationAsync(WiremapStore store, string tenant, string locationId, DateTime now) =>
+        [.. (await store.ListActiveElinsAsync(now)).Where(a => a.TenantId == tenant && a.LocationId == locationId).OrderBy(a => a.Elin, StringComparer.Ordinal)];
 
     [Fact]
     public async Task CommitCalls_RecordsAndElins_CommittedTogetherLatestAssignmentWins()

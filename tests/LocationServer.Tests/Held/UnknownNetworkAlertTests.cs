@@ -28,28 +28,17 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(500);
 
     private readonly LocationServerFactory _factory = new();
-    private readonly ConcurrentQueue<(string Path, string Body, Dictionary<string, string> Headers)> _received = new();
     private readonly SemaphoreSlim _arrived = new(0);
-    private WebApplication? _receiver;
-    private Uri _base = null!;
+    private WebhookReceiver _receiver = null!;
     private HttpClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _receiver = builder.Build();
-        _receiver.MapPost("/{name}", async (string name, HttpContext context) =>
+        _receiver = await WebhookReceiver.StartAsync((_, _, _) =>
         {
-            using var reader = new StreamReader(context.Request.Body);
-            var body = await reader.ReadToEndAsync();
-            _received.Enqueue((name, body, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
             _arrived.Release();
-            return Results.Ok();
+            return Task.FromResult(Results.Ok());
         });
-        await _receiver.StartAsync();
-        _base = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         _client = _factory.CreateClient();
         await _client.WaitReadyAsync();
     }
@@ -58,7 +47,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
     {
         _client.Dispose();
         await _factory.DisposeAsync();
-        if (_receiver is not null) await _receiver.DisposeAsync();
+        await _receiver.DisposeAsync();
         _arrived.Dispose();
     }
 
@@ -72,7 +61,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
     private async Task AddTargetAsync(string name, string kindsJson, string? secret = null)
     {
         var secretJson = secret is null ? "" : $",\"secret\":\"{secret}\"";
-        using var content = new StringContent($"{{\"url\":\"{new Uri(_base, "/" + name)}\",\"kinds\":{kindsJson}{secretJson}}}", Encoding.UTF8, "application/json");
+        using var content = new StringContent($"{{\"url\":\"{_receiver.Url(name)}\",\"kinds\":{kindsJson}{secretJson}}}", Encoding.UTF8, "application/json");
         using var response = await _client.PostAsync("/admin/tenants/demo/alert-targets", content);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -111,7 +100,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         await AskFromUnknownNetworkAsync();
         await WaitForWebhooksAsync(1);
 
-        var (path, body, headers) = Assert.Single(_received);
+        var (path, body, headers) = Assert.Single(_receiver.Received);
         Assert.Equal("desk", path);
         var stored = Assert.Single(await RecordedAsync(1));
         var json = JsonDocument.Parse(body).RootElement;
@@ -138,7 +127,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         await AskFromUnknownNetworkAsync();
         await WaitForWebhooksAsync(1);
 
-        Assert.Equal(["desk"], _received.Select(r => r.Path));
+        Assert.Equal(["desk"], _receiver.Received.Select(r => r.Path));
     }
 
     [Fact]
@@ -153,13 +142,13 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         }
         Assert.Equal(3, (await RecordedAsync(3)).Count);
         await WaitForWebhooksAsync(1);
-        Assert.Single(_received);
+        Assert.Single(_receiver.Received);
 
         // 60 minutes after the first alert (the default interval), the still-unknown network is alerted again.
         await AskFromUnknownNetworkAsync();
         Assert.Equal(4, (await RecordedAsync(4)).Count);
         await WaitForWebhooksAsync(1);
-        Assert.Equal(2, _received.Count);
+        Assert.Equal(2, _receiver.Received.Count);
     }
 
     [Fact]
@@ -172,6 +161,6 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         await WaitForWebhooksAsync(2);
 
         Assert.Equal(["gw:f0-9f-c2-00-00-42", "gw:f0-9f-c2-00-00-43"],
-            _received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("networkFingerprint").GetString()).Order(StringComparer.Ordinal));
+            _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("networkFingerprint").GetString()).Order(StringComparer.Ordinal));
     }
 }

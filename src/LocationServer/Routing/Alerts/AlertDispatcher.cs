@@ -30,12 +30,15 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
     private readonly Channel<AlertMessage> _queue;
     private readonly IHttpClientFactory _http;
     private readonly IAlertTargetSource _targets;
     private readonly IAlertDeliveryLog _deliveries;
     private readonly AlertOptions _options;
     private readonly TimeProvider _time;
+    private long _dropped;
+    private long _lastDropLogTicks = long.MinValue;
     private readonly ILogger<AlertDispatcher> _logger;
 
     public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger)
@@ -54,16 +57,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         });
     }
 
-    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
-    private long _dropped;
-    private long _lastDropLogTicks = long.MinValue;
-
     public bool TryEnqueue(AlertMessage alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
         if (_queue.Writer.TryWrite(alert)) return true;
         // A flood of calls must not become a flood of log lines: one warning per interval, with the count.
-        var dropped = Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _dropped);
         var now = _time.GetUtcNow().UtcTicks;
         var last = Interlocked.Read(ref _lastDropLogTicks);
         if (now - last >= DropLogInterval.Ticks && Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) == last)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
+using LocationServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,48 +20,29 @@ namespace LocationServer.Tests.Routing.Alerts;
 public sealed class AlertDispatcherTests : IAsyncLifetime
 {
     private const string Secret = "s3cret";
-    private readonly ConcurrentQueue<(string Path, string Body, Dictionary<string, string> Headers)> _received = new();
-    private readonly ConcurrentDictionary<string, int> _hits = new();
     private readonly TaskCompletionSource _hookHit = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private WebApplication? _receiver;
-    private Uri _base = null!;
+    private WebhookReceiver _receiver = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _receiver = await WebhookReceiver.StartAsync(async (name, hit, context) =>
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _receiver = builder.Build();
-        _receiver.MapPost("/{name}", async (string name, HttpContext context) =>
+        switch (name)
         {
-            using var reader = new StreamReader(context.Request.Body);
-            var body = await reader.ReadToEndAsync();
-            var hit = _hits.AddOrUpdate(name, 1, (_, n) => n + 1);
-            _received.Enqueue((name, body, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-            switch (name)
-            {
-                case "hook":
-                    _hookHit.TrySetResult();
-                    return Results.Ok();
-                case "flaky":
-                    return hit < 3 ? Results.StatusCode(503) : Results.NoContent();
-                case "gone":
-                    return Results.StatusCode(410);
-                case "slow":
-                    await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
-                    return Results.Ok();
-                default:
-                    return Results.StatusCode(500);
-            }
-        });
-        await _receiver.StartAsync();
-        _base = new Uri(_receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-    }
+            case "hook":
+                _hookHit.TrySetResult();
+                return Results.Ok();
+            case "flaky":
+                return hit < 3 ? Results.StatusCode(503) : Results.NoContent();
+            case "gone":
+                return Results.StatusCode(410);
+            case "slow":
+                await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
+                return Results.Ok();
+            default:
+                return Results.StatusCode(500);
+        }
+    });
 
-    public async Task DisposeAsync()
-    {
-        if (_receiver is not null) await _receiver.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     private static RoutingAlert Alert(string id = "a1") => new()
     {
@@ -94,14 +76,14 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         return (dispatcher, log);
     }
 
-    private AlertTarget Target(string name, string? secret = null, IReadOnlySet<AlertEvent>? events = null) => new(name, new Uri(_base, "/" + name), secret, events);
+    private AlertTarget Target(string name, string? secret = null, IReadOnlySet<AlertEvent>? events = null) => new(name, _receiver.Url(name), secret, events);
 
     [Fact]
     public async Task Deliver_SignedTarget_PostsJsonWithVerifiableSignature()
     {
         var (dispatcher, log) = Create([Target("hook", Secret)]);
         Assert.True(await dispatcher.DeliverAsync(Alert(), Target("hook", Secret), CancellationToken.None));
-        var (_, body, headers) = Assert.Single(_received);
+        var (_, body, headers) = Assert.Single(_receiver.Received);
         using var json = JsonDocument.Parse(body);
         Assert.Equal("emergency-call", json.RootElement.GetProperty("event").GetString());
         Assert.Equal("rec-1", json.RootElement.GetProperty("callRecordId").GetString());
@@ -120,7 +102,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     {
         var (dispatcher, _) = Create([]);
         Assert.True(await dispatcher.DeliverAsync(Alert(), Target("hook"), CancellationToken.None));
-        Assert.False(Assert.Single(_received).Headers.ContainsKey(AlertDispatcher.SignatureHeader));
+        Assert.False(Assert.Single(_receiver.Received).Headers.ContainsKey(AlertDispatcher.SignatureHeader));
     }
 
     [Fact]
@@ -128,7 +110,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     {
         var (dispatcher, log) = Create([], maxAttempts: 4);
         Assert.True(await dispatcher.DeliverAsync(Alert(), Target("flaky"), CancellationToken.None));
-        Assert.Equal(3, _hits["flaky"]);
+        Assert.Equal(3, _receiver.Hits["flaky"]);
         Assert.Equal([false, false, true], log.Deliveries.Select(d => d.Succeeded));
         Assert.Equal([503, 503, 204], log.Deliveries.Select(d => d.HttpStatus));
     }
@@ -138,7 +120,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     {
         var (dispatcher, log) = Create([], maxAttempts: 3);
         Assert.False(await dispatcher.DeliverAsync(Alert(), Target("broken"), CancellationToken.None));
-        Assert.Equal(3, _hits["broken"]);
+        Assert.Equal(3, _receiver.Hits["broken"]);
         Assert.Equal([false, false, true], log.Deliveries.Select(d => d.Final));
     }
 
@@ -147,7 +129,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     {
         var (dispatcher, log) = Create([], maxAttempts: 5);
         Assert.False(await dispatcher.DeliverAsync(Alert(), Target("gone"), CancellationToken.None));
-        Assert.Equal(1, _hits["gone"]);
+        Assert.Equal(1, _receiver.Hits["gone"]);
         Assert.True(Assert.Single(log.Deliveries).Final);
     }
 
@@ -190,7 +172,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         {
             dispatcher.TryEnqueue(Alert());
             await _hookHit.Task.WaitAsync(TimeSpan.FromSeconds(5));
-            Assert.False(_hits.ContainsKey("broken"));
+            Assert.False(_receiver.Hits.ContainsKey("broken"));
         }
         finally
         {
