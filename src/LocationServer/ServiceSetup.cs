@@ -21,6 +21,9 @@ internal static class ServiceSetup
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceReportQueue>());
+        services.AddOptions<HeldLimitOptions>().Bind(configuration.GetSection(HeldLimitOptions.Section))
+            .Validate(o => o.Validate(), "Held:Limits options are invalid.").ValidateOnStart();
+        services.AddSingleton<HeldSourceLimiter>();
         services.AddSingleton<UnknownNetworkEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownNetworkEvents>());
         services.AddSingleton<NomadicAddressService>();

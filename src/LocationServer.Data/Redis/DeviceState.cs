@@ -46,11 +46,22 @@ public interface IDeviceStateStore
 [JsonSerializable(typeof(DeviceReport))]
 internal sealed partial class DeviceStateJsonContext : JsonSerializerContext;
 
-/// <summary>Device state in this process only (single node, no Redis).</summary>
-internal sealed class InProcessDeviceStateStore(TimeProvider time) : IDeviceStateStore
+/// <summary>
+/// Device state in this process only (single node, no Redis), holding at most <paramref name="capacity"/> devices:
+/// past it, expired reports go first, then those closest to expiry (the oldest), an eighth of the capacity at a
+/// time, so a flood of made-up devices costs bounded memory and evicts only reports older than its own.
+/// </summary>
+internal sealed class InProcessDeviceStateStore(TimeProvider time, int capacity = InProcessDeviceStateStore.DefaultCapacity) : IDeviceStateStore
 {
+    /// <summary>Devices held by default (about 45 MB at roughly 450 bytes each).</summary>
+    public const int DefaultCapacity = 100_000;
+
     private readonly ConcurrentDictionary<(string, string), (DeviceReport Report, DateTimeOffset Expires)> _reports = new();
+    private readonly Lock _evicting = new();
     private int _writes;
+
+    /// <summary>Devices held now.</summary>
+    internal int Count => _reports.Count;
 
     public Task SetAsync(string tenant, string deviceKey, DeviceReport report, TimeSpan ttl)
     {
@@ -58,9 +69,8 @@ internal sealed class InProcessDeviceStateStore(TimeProvider time) : IDeviceStat
         var now = time.GetUtcNow();
         _reports[(tenant, deviceKey)] = (report, now + ttl);
         // Sweep expired entries now and then so the map does not grow with devices that left.
-        if (Interlocked.Increment(ref _writes) % 1024 == 0)
-            foreach (var (key, value) in _reports)
-                if (value.Expires <= now) _reports.TryRemove(key, out _);
+        if (Interlocked.Increment(ref _writes) % 1024 == 0 || _reports.Count > capacity)
+            Evict(now);
         return Task.CompletedTask;
     }
 
@@ -69,6 +79,21 @@ internal sealed class InProcessDeviceStateStore(TimeProvider time) : IDeviceStat
         if (_reports.TryGetValue((tenant, deviceKey), out var entry) && entry.Expires > time.GetUtcNow())
             return Task.FromResult<DeviceReport?>(entry.Report);
         return Task.FromResult<DeviceReport?>(null);
+    }
+
+    private void Evict(DateTimeOffset now)
+    {
+        lock (_evicting)
+        {
+            foreach (var (key, value) in _reports)
+                if (value.Expires <= now) _reports.TryRemove(key, out _);
+            var excess = _reports.Count - capacity;
+            if (excess <= 0) return;
+            // Room for an eighth of the capacity, so the (linear) pass runs once per that many new devices.
+            var remove = excess + Math.Max(1, capacity / 8);
+            foreach (var (key, _) in _reports.OrderBy(x => x.Value.Expires).Take(remove).ToList())
+                _reports.TryRemove(key, out _);
+        }
     }
 }
 

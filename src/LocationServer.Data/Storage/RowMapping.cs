@@ -175,7 +175,7 @@ internal static class RowMapping
         row.DeliveredUtc = d.DeliveredUtc;
     }
 
-    public static UnknownNetworkEvent FromRow(UnknownNetworkEventRow r) => new(r.TenantId, r.DeviceKey, r.NetworkFingerprint, r.TimeUtc, r.Id);
+    public static UnknownNetworkEvent FromRow(UnknownNetworkEventRow r) => new(r.TenantId, r.DeviceKey, r.NetworkFingerprint, r.TimeUtc, r.Id, r.RequestCount, r.LastUtc);
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IReadOnlyList<string>))]

@@ -159,4 +159,6 @@ internal sealed class UnknownNetworkEventRow
     public string DeviceKey { get; set; } = "";
     public string NetworkFingerprint { get; set; } = "";
     public DateTime TimeUtc { get; set; }
+    public int RequestCount { get; set; } = 1;
+    public DateTime? LastUtc { get; set; }
 }

@@ -43,7 +43,9 @@ public static class StorageSetup
             : new InProcessElinAssignmentBus());
         services.AddSingleton<IDeviceStateStore>(sp => settings.Redis is not null
             ? new RedisDeviceStateStore(sp.GetRequiredService<RedisConnection>())
-            : new InProcessDeviceStateStore(sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            : new InProcessDeviceStateStore(sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                int.TryParse(configuration["Storage:MaxDeviceReports"], System.Globalization.CultureInfo.InvariantCulture, out var cap) && cap > 0
+                    ? cap : InProcessDeviceStateStore.DefaultCapacity));
         if (settings.Redis is { } configured)
             services.AddSingleton(sp => new RedisConnection(configured, sp.GetService<ILoggerFactory>()?.CreateLogger<RedisConnection>() ?? NullLogger<RedisConnection>.Instance));
         services.AddSingleton(sp => new WiremapStore(

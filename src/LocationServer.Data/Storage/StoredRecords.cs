@@ -17,8 +17,25 @@ public sealed record NomadicAddress(
     DateTime CreatedUtc = default,
     DateTime UpdatedUtc = default);
 
-/// <summary>A device asked from a network the wiremap does not know (alerted to the security desk, reported to admins).</summary>
-public sealed record UnknownNetworkEvent(string TenantId, string DeviceKey, string NetworkFingerprint, DateTime TimeUtc, Guid Id = default);
+/// <summary>
+/// Devices asked from a network the wiremap does not know (alerted to the security desk, reported to admins): one
+/// record per network and interval, counting the requests in it.
+/// </summary>
+/// <param name="TenantId">Tenant asked.</param>
+/// <param name="DeviceKey">The first device that asked in the interval.</param>
+/// <param name="NetworkFingerprint">The network.</param>
+/// <param name="TimeUtc">The first request of the interval.</param>
+/// <param name="Id">Record id; <see cref="Guid.Empty"/> lets the store assign one.</param>
+/// <param name="RequestCount">Requests from the network in the interval so far.</param>
+/// <param name="LastUtc">The latest request of the interval; null when it is the first.</param>
+public sealed record UnknownNetworkEvent(
+    string TenantId,
+    string DeviceKey,
+    string NetworkFingerprint,
+    DateTime TimeUtc,
+    Guid Id = default,
+    int RequestCount = 1,
+    DateTime? LastUtc = null);
 
 /// <summary>One emergency (911) or test (933) call as routed: the audit trail for Kari's Law / RAY BAUM'S Act questions.</summary>
 /// <param name="Id">Record id; <see cref="Guid.Empty"/> lets the store assign one.</param>

@@ -246,9 +246,48 @@ public sealed partial class WiremapStore
                 DeviceKey = stored.DeviceKey,
                 NetworkFingerprint = stored.NetworkFingerprint,
                 TimeUtc = stored.TimeUtc,
+                RequestCount = stored.RequestCount,
+                LastUtc = stored.LastUtc,
             });
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return stored;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes per-network counts in one transaction: a record whose id exists gets its count and last time
+    /// replaced (the caller holds the running total), any other is added.
+    /// </summary>
+    public Task SaveUnknownNetworkCountsAsync(IReadOnlyCollection<UnknownNetworkEvent> counts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        if (counts.Count == 0) return Task.CompletedTask;
+        return RunAsync(async db =>
+        {
+            var ids = counts.Select(c => c.Id).ToList();
+            var existing = await db.UnknownNetworkEvents.Where(x => ids.Contains(x.Id))
+                .ToDictionaryAsync(x => x.Id, cancellationToken).ConfigureAwait(false);
+            foreach (var count in counts)
+            {
+                if (existing.TryGetValue(count.Id, out var row))
+                {
+                    row.RequestCount = count.RequestCount;
+                    row.LastUtc = count.LastUtc;
+                    continue;
+                }
+                db.UnknownNetworkEvents.Add(new UnknownNetworkEventRow
+                {
+                    Id = count.Id,
+                    TenantId = count.TenantId,
+                    DeviceKey = count.DeviceKey,
+                    NetworkFingerprint = count.NetworkFingerprint,
+                    TimeUtc = count.TimeUtc,
+                    RequestCount = count.RequestCount,
+                    LastUtc = count.LastUtc,
+                });
+            }
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
     }
 

@@ -104,11 +104,12 @@ internal static class AdminEndpoints
                 .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
             .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
 
-        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, IOptions<Routing.Alerts.AlertOptions> alerts, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
             var kinds = new List<string>();
             var unknown = new List<string>();
+            if (Routing.Alerts.WebhookTargetPolicy.Check(body.Url, alerts.Value.AllowPrivateTargets) is { } refused) unknown.Add("/url: " + refused);
             foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
             {
                 if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());

@@ -27,6 +27,7 @@ internal sealed partial class HeldService(
     LocationTokenService tokens,
     DeviceReportQueue reports,
     NomadicAddressService nomadic,
+    HeldSourceLimiter limiter,
     IOptions<HeldOptions> options,
     TimeProvider time,
     LocationServerTelemetry telemetry,
@@ -94,6 +95,7 @@ internal sealed partial class HeldService(
                 }
                 if (fingerprint is null)
                     return HeldAnswer.Fail(HeldErrorCode.RequestError, "Cannot tell which network this address is for.");
+                if (limiter.CheckUserAddress(source) is { } limited) return limited;
                 located = await nomadic.SaveAsync(tenant.Tenant.Id, deviceKey, fingerprint, submitted, cancellationToken).ConfigureAwait(false);
             }
             else if (fingerprint is not null)
@@ -102,6 +104,7 @@ internal sealed partial class HeldService(
             }
             if (located is null)
             {
+                if (limiter.CheckUnknownNetwork(source) is { } limited) return limited;
                 nomadic.ReportUnknownNetwork(tenant.Tenant.Id, deviceKey, fingerprint);
                 Count("locationUnknown", MatchRule.None);
                 return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this network; a soft client may submit the address of where it is.");

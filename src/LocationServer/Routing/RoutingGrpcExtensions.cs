@@ -70,7 +70,7 @@ internal static class RoutingGrpcExtensions
         services.TryAddScoped<CallRouter>();
         services.TryAddScoped<RoutingGrpcService>();
         services.AddHostedService<PsapBoundaryFileLoader>();
-        services.AddHttpClient(AlertDispatcher.HttpClientName);
+        services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<IOptions<AlertOptions>>().Value.AllowPrivateTargets));
         services.TryAddSingleton<AlertDispatcher>();
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());

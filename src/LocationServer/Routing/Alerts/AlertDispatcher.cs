@@ -11,8 +11,11 @@ using Microsoft.Extensions.Options;
 namespace LocationServer.Routing.Alerts;
 
 /// <summary>
-/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks off the call and HELD paths. <see cref="TryEnqueue"/> never waits: a full
-/// queue drops the alert (logged). Each target gets the alert JSON by POST with retries and exponential backoff;
+/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks off the call and HELD paths.
+/// Call alerts (911, 933, relay centre) and unknown-network alerts have separate queues and separate delivery slots,
+/// so a flood of unknown-network alerts, or a slow desk receiving them, never delays a call alert.
+/// <see cref="TryEnqueue"/> never waits: a full queue drops the alert (counted, and logged once per interval with
+/// the count). Each target gets the alert JSON by POST with retries and exponential backoff;
 /// with a secret, the request carries <c>X-LocationServer-Timestamp</c> (Unix seconds) and
 /// <c>X-LocationServer-Signature: sha256=HEX</c>, the HMAC-SHA256 over "{timestamp}.{body}". A slow or failing
 /// target only occupies one of the concurrent delivery slots.
@@ -31,14 +34,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     };
 
     private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
-    private readonly Channel<AlertMessage> _queue;
+    private readonly Lane _calls;
+    private readonly Lane _unknownNetworks;
     private readonly IHttpClientFactory _http;
     private readonly IAlertTargetSource _targets;
     private readonly IAlertDeliveryLog _deliveries;
     private readonly AlertOptions _options;
     private readonly TimeProvider _time;
-    private long _dropped;
-    private long _lastDropLogTicks = long.MinValue;
     private readonly ILogger<AlertDispatcher> _logger;
 
     public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger)
@@ -50,33 +52,40 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _queue = Channel.CreateBounded<AlertMessage>(new BoundedChannelOptions(_options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _calls = new Lane(_options.QueueCapacity, _options.MaxConcurrentDeliveries);
+        _unknownNetworks = new Lane(_options.UnknownNetworkQueueCapacity, _options.MaxConcurrentUnknownNetworkDeliveries);
     }
+
+    /// <summary>Alerts dropped because their queue was full, since start: call alerts and unknown-network alerts.</summary>
+    internal (long Calls, long UnknownNetworks) Dropped => (Interlocked.Read(ref _calls.DroppedTotal), Interlocked.Read(ref _unknownNetworks.DroppedTotal));
 
     public bool TryEnqueue(AlertMessage alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        if (_queue.Writer.TryWrite(alert)) return true;
-        // A flood of calls must not become a flood of log lines: one warning per interval, with the count.
-        Interlocked.Increment(ref _dropped);
-        var now = _time.GetUtcNow().UtcTicks;
-        var last = Interlocked.Read(ref _lastDropLogTicks);
-        if (now - last >= DropLogInterval.Ticks && Interlocked.CompareExchange(ref _lastDropLogTicks, now, last) == last)
-            Log.Dropped(_logger, alert.Id, alert.Event, Interlocked.Exchange(ref _dropped, 0), _options.QueueCapacity);
+        var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
+        if (lane.Queue.Writer.TryWrite(alert)) return true;
+        Interlocked.Increment(ref lane.DroppedTotal);
+        Interlocked.Increment(ref lane.DroppedSinceLog);
+        // A flood must not become a flood of log lines: one warning per interval and queue, with the count. The
+        // first drop is always logged (no earlier warning to be within the interval of).
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref lane.LastDropLog);
+        if ((last == 0 || _time.GetElapsedTime(last, now) >= DropLogInterval) && Interlocked.CompareExchange(ref lane.LastDropLog, now, last) == last)
+            Log.Dropped(_logger, alert.Id, alert.Event, Interlocked.Exchange(ref lane.DroppedSinceLog, 0), lane.Capacity);
         return false;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(RunLaneAsync(_calls, stoppingToken), RunLaneAsync(_unknownNetworks, stoppingToken));
+
+    private async Task RunLaneAsync(Lane lane, CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(_options.MaxConcurrentDeliveries);
+        await Task.Yield();
+        using var slots = new SemaphoreSlim(lane.Slots);
         var inFlight = new HashSet<Task>();
         try
         {
-            await foreach (var alert in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var alert in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 IReadOnlyList<AlertTarget> targets;
                 try
@@ -146,6 +155,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
             {
                 error = "timeout";
             }
+            catch (HttpRequestException ex) when (FindRefusal(ex) is not null)
+            {
+                // The target resolved to an internal address: retrying will not make it public.
+                error = "refused: the target resolves only to internal addresses";
+                retry = false;
+            }
             catch (HttpRequestException ex)
             {
                 error = ex.HttpRequestError.ToString();
@@ -167,6 +182,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
             }
         }
         return false;
+    }
+
+    private static WebhookAddressRefusedException? FindRefusal(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is WebhookAddressRefusedException refused) return refused;
+        return null;
     }
 
     /// <summary>Wait after failed attempt <paramref name="attempt"/>: initial × 2^(attempt-1), capped.</summary>
@@ -211,6 +233,22 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         {
             Log.DeliveryLogFailed(_logger, delivery.AlertId, ex);
         }
+    }
+
+    /// <summary>One queue with its own delivery slots and drop counters.</summary>
+    private sealed class Lane(int capacity, int slots)
+    {
+        public readonly Channel<AlertMessage> Queue = Channel.CreateBounded<AlertMessage>(new BoundedChannelOptions(capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        public readonly int Capacity = capacity;
+        public readonly int Slots = slots;
+        public long DroppedTotal;
+        public long DroppedSinceLog;
+        // TimeProvider timestamp of the last drop warning; 0 before the first.
+        public long LastDropLog;
     }
 
     private static partial class Log

@@ -74,8 +74,21 @@ internal sealed class AlertOptions
 {
     public const string SectionName = "Routing:Alerts";
 
-    /// <summary>Alerts waiting for delivery before new ones are dropped. Default 1024.</summary>
+    /// <summary>
+    /// Whether webhook targets may be internal: loopback, <c>localhost</c>, link-local, private, multicast or
+    /// unspecified addresses (see <see cref="WebhookTargetPolicy"/>). Checked when a target is added and again at
+    /// every connection. For test rigs and single-host demos only. Default false.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>Call alerts (911, 933, relay centre) waiting for delivery before new ones are dropped. Default 1024.</summary>
     public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>
+    /// Unknown-network alerts waiting for delivery before new ones are dropped; a queue of their own, so they never
+    /// delay a call alert. Default 256.
+    /// </summary>
+    public int UnknownNetworkQueueCapacity { get; set; } = 256;
 
     /// <summary>Attempts per alert and target, the first included. Default 5.</summary>
     public int MaxAttempts { get; set; } = 5;
@@ -89,17 +102,24 @@ internal sealed class AlertOptions
     /// <summary>Timeout of one POST, in milliseconds. Default 10000.</summary>
     public int AttemptTimeoutMilliseconds { get; set; } = 10_000;
 
-    /// <summary>Deliveries in flight at once, across targets. Default 8.</summary>
+    /// <summary>Call-alert deliveries in flight at once, across targets. Default 8.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 8;
 
     /// <summary>
-    /// Shortest time between two unknown-network alerts for the same tenant, device and network, in minutes
-    /// (1-10080); requests in between are still recorded, only not alerted. Counted per replica. Default 60.
+    /// Unknown-network alert deliveries in flight at once, across targets; slots of their own, not taken from
+    /// <see cref="MaxConcurrentDeliveries"/>. Default 2.
+    /// </summary>
+    public int MaxConcurrentUnknownNetworkDeliveries { get; set; } = 2;
+
+    /// <summary>
+    /// Shortest time between two unknown-network alerts for the same tenant and network (whichever devices ask), in
+    /// minutes (1-10080); requests in between are still counted, only not alerted. Counted per replica. Default 60.
     /// </summary>
     public int UnknownNetworkIntervalMinutes { get; set; } = 60;
 
     public bool Validate() =>
         QueueCapacity is >= 1 and <= 1_000_000 && MaxAttempts is >= 1 and <= 20 && InitialBackoffMilliseconds >= 0 &&
         MaxBackoffMilliseconds >= InitialBackoffMilliseconds && AttemptTimeoutMilliseconds >= 1 && MaxConcurrentDeliveries >= 1 &&
+        UnknownNetworkQueueCapacity is >= 1 and <= 1_000_000 && MaxConcurrentUnknownNetworkDeliveries >= 1 &&
         UnknownNetworkIntervalMinutes is >= 1 and <= 10_080;
 }
