@@ -27,6 +27,7 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
             await query.Take(1).ToListAsync();
         }
         Assert.Contains("20261122000001_Initial", await db.Database.GetAppliedMigrationsAsync());
+        Assert.Contains("20261203000001_UnknownNetworkCounts", await db.Database.GetAppliedMigrationsAsync());
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
@@ -316,6 +317,28 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         var list = await store.ListUnknownNetworkEventsAsync(tenant, t0, 10);
         Assert.Equal(["dev-2", "dev-1"], list.Select(e => e.DeviceKey));
         Assert.Single(await store.ListUnknownNetworkEventsAsync(tenant, t0.AddMinutes(1), 10));
+    }
+
+    [Fact]
+    public async Task UnknownNetworkCounts_SavedTwice_OneRecordWithTheLatestCount()
+    {
+        var tenant = NewTenant();
+        var t0 = new DateTime(2026, 12, 3, 9, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        var id = Guid.CreateVersion7();
+        await store.SaveUnknownNetworkCountsAsync([new UnknownNetworkEvent(tenant, "dev-1", "net-a", t0, id)]);
+        await store.SaveUnknownNetworkCountsAsync(
+        [
+            new UnknownNetworkEvent(tenant, "dev-1", "net-a", t0, id, 4_000, t0.AddMinutes(9)),
+            new UnknownNetworkEvent(tenant, "dev-9", "net-b", t0.AddMinutes(2), Guid.CreateVersion7()),
+        ]);
+        var list = await store.ListUnknownNetworkEventsAsync(tenant, t0, 10);
+        Assert.Equal(["net-b", "net-a"], list.Select(e => e.NetworkFingerprint));
+        var counted = list.Single(e => e.Id == id);
+        Assert.Equal(4_000, counted.RequestCount);
+        Assert.Equal(t0.AddMinutes(9), counted.LastUtc);
+        Assert.Equal("dev-1", counted.DeviceKey);
+        Assert.Equal(1, list.Single(e => e.Id != id).RequestCount);
     }
 
     [Fact]

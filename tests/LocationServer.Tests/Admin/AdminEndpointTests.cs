@@ -126,6 +126,24 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.DoesNotContain("desk.example", await client.GetStringAsync("/admin/tenants/demo/alert-targets"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/admin/tenants", "internal address")]
+    [InlineData("http://localhost/hook", "local host")]
+    [InlineData("http://2130706433/hook", "internal address")]
+    [InlineData("http://169.254.169.254/latest/meta-data/", "internal address")]
+    [InlineData("http://10.0.0.5/hook", "internal address")]
+    [InlineData("https://desk:pa55@desk.example/hook", "credentials")]
+    public async Task AlertTargets_InternalOrCredentialUrl_RefusedWithReasonAndNotStored(string url, string reason)
+    {
+        var client = await ClientAsync();
+        using var refused = await client.PostAsync("/admin/tenants/demo/alert-targets", Json($"{{\"url\":\"{url}\"}}"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var body = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("/url: ", body, StringComparison.Ordinal);
+        Assert.Contains(reason, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(url, await client.GetStringAsync("/admin/tenants/demo/alert-targets"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AlertTargets_UnknownKind_RejectedNamingTheKnownKinds()
     {

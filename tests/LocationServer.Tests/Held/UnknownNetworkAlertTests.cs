@@ -34,6 +34,9 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The receiver runs on loopback: allowed explicitly. Counts are written every 100 ms rather than 10 s.
+        _factory.Settings["Routing:Alerts:AllowPrivateTargets"] = "true";
+        _factory.Settings["Held:Limits:UnknownNetworkFlushMilliseconds"] = "100";
         _receiver = await WebhookReceiver.StartAsync((_, _, _) =>
         {
             _arrived.Release();
@@ -51,9 +54,9 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         _arrived.Dispose();
     }
 
-    private static string SoftClient(string gatewayMac) => $"""
+    private static string SoftClient(string gatewayMac, string device = Device) => $"""
         <locationRequest xmlns="urn:ietf:params:xml:ns:geopriv:held">
-          <device xmlns="urn:ietf:params:xml:ns:geopriv:held:id"><mac>{Device}</mac></device>
+          <device xmlns="urn:ietf:params:xml:ns:geopriv:held:id"><mac>{device}</mac></device>
           <gatewayMac xmlns="urn:locationserver:held:ext">{gatewayMac}</gatewayMac>
         </locationRequest>
         """;
@@ -66,20 +69,21 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task AskFromUnknownNetworkAsync(string gatewayMac = Gateway)
+    private async Task AskFromUnknownNetworkAsync(string gatewayMac = Gateway, string device = Device)
     {
-        var (_, doc, _) = await _client.PostHeldAsync(SoftClient(gatewayMac), Source);
+        var (_, doc, _) = await _client.PostHeldAsync(SoftClient(gatewayMac, device), Source);
         Assert.Equal("locationUnknown", doc!.ErrorCode());
     }
 
-    private async Task<IReadOnlyList<UnknownNetworkEvent>> RecordedAsync(int count)
+    /// <summary>The recorded events once they hold <paramref name="requests"/> requests in <paramref name="records"/> records (or after 10 s).</summary>
+    private async Task<IReadOnlyList<UnknownNetworkEvent>> RecordedAsync(int records, int requests)
     {
         var store = _factory.Services.GetRequiredService<WiremapStore>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             var events = await store.ListUnknownNetworkEventsAsync("demo", DateTime.MinValue, 100);
-            if (events.Count >= count || DateTime.UtcNow > deadline) return events;
+            if ((events.Count >= records && events.Sum(e => e.RequestCount) >= requests) || DateTime.UtcNow > deadline) return events;
             await Task.Delay(20);
         }
     }
@@ -102,7 +106,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
 
         var (path, body, headers) = Assert.Single(_receiver.Received);
         Assert.Equal("desk", path);
-        var stored = Assert.Single(await RecordedAsync(1));
+        var stored = Assert.Single(await RecordedAsync(1, 1));
         var json = JsonDocument.Parse(body).RootElement;
         Assert.Equal("unknown-network", json.GetProperty("event").GetString());
         Assert.Equal("demo", json.GetProperty("tenant").GetString());
@@ -140,15 +144,34 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
             await AskFromUnknownNetworkAsync();
             _factory.Time.Advance(TimeSpan.FromMinutes(20));
         }
-        Assert.Equal(3, (await RecordedAsync(3)).Count);
+        var first = Assert.Single(await RecordedAsync(1, 3));
+        Assert.Equal(3, first.RequestCount);
         await WaitForWebhooksAsync(1);
         Assert.Single(_receiver.Received);
 
-        // 60 minutes after the first alert (the default interval), the still-unknown network is alerted again.
+        // 60 minutes after the first alert (the default interval), the still-unknown network is alerted again and
+        // counted in a new record.
         await AskFromUnknownNetworkAsync();
-        Assert.Equal(4, (await RecordedAsync(4)).Count);
+        var both = await RecordedAsync(2, 4);
+        Assert.Equal([1, 3], both.Select(e => e.RequestCount));
         await WaitForWebhooksAsync(1);
         Assert.Equal(2, _receiver.Received.Count);
+        Assert.Equal(both[0].Id.ToString("N"), JsonDocument.Parse(_receiver.Received.Last().Body).RootElement.GetProperty("unknownNetworkEventId").GetString());
+    }
+
+    [Fact]
+    public async Task UnknownNetwork_ManyDevicesOnOneNetwork_OneAlertAndOneCountedRecord()
+    {
+        await AddTargetAsync("desk", "[]");
+
+        for (var i = 0; i < 50; i++)
+            await AskFromUnknownNetworkAsync(device: "3c-22-fb-01-00-" + i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+
+        var record = Assert.Single(await RecordedAsync(1, 50));
+        Assert.Equal(50, record.RequestCount);
+        Assert.Equal("mac:3c-22-fb-01-00-00", record.DeviceKey);
+        await WaitForWebhooksAsync(1);
+        Assert.Single(_receiver.Received);
     }
 
     [Fact]

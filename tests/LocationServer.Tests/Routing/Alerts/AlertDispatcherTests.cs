@@ -37,6 +37,12 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
             case "slow":
                 await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
                 return Results.Ok();
+            case "desk":
+                // A desk that takes two seconds per alert, whatever its kind.
+                await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+                return Results.Ok();
+            case "redirect":
+                return Results.Redirect("/hook");
             default:
                 return Results.StatusCode(500);
         }
@@ -60,21 +66,38 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         Source = LocationSourceKind.Token,
     };
 
-    private (AlertDispatcher Dispatcher, DeliveryLog Log) Create(IReadOnlyList<AlertTarget> targets, int maxAttempts = 3, int capacity = 16, int attemptTimeoutMs = 2000)
+    private (AlertDispatcher Dispatcher, DeliveryLog Log) Create(
+        IReadOnlyList<AlertTarget> targets, int maxAttempts = 3, int capacity = 16, int attemptTimeoutMs = 2000,
+        bool allowPrivate = true, int unknownNetworkCapacity = 16, ILogger<AlertDispatcher>? logger = null)
     {
-        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        var collection = new ServiceCollection();
+        // The receivers run on loopback, so these tests allow internal targets, except where they test the refusal.
+        collection.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => WebhookTargetPolicy.CreateHandler(allowPrivate));
+        var services = collection.BuildServiceProvider();
         var log = new DeliveryLog();
         var options = Options.Create(new AlertOptions
         {
             QueueCapacity = capacity,
+            UnknownNetworkQueueCapacity = unknownNetworkCapacity,
             MaxAttempts = maxAttempts,
             InitialBackoffMilliseconds = 10,
             MaxBackoffMilliseconds = 40,
             AttemptTimeoutMilliseconds = attemptTimeoutMs,
+            AllowPrivateTargets = allowPrivate,
         });
-        var dispatcher = new AlertDispatcher(services.GetRequiredService<IHttpClientFactory>(), new Targets(targets), log, options, TimeProvider.System, NullLogger<AlertDispatcher>.Instance);
+        var dispatcher = new AlertDispatcher(services.GetRequiredService<IHttpClientFactory>(), new Targets(targets), log, options, TimeProvider.System, logger ?? NullLogger<AlertDispatcher>.Instance);
         return (dispatcher, log);
     }
+
+    private static UnknownNetworkAlert UnknownNetwork(int i) => new()
+    {
+        Id = "u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Tenant = "acme",
+        Event = AlertEvent.UnknownNetwork,
+        At = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero),
+        DeviceKey = "mac:3c-22-fb-00-00-01",
+        NetworkFingerprint = "gw:f0-9f-c2-00-00-" + i.ToString("x2", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     private AlertTarget Target(string name, string? secret = null, IReadOnlySet<AlertEvent>? events = null) => new(name, _receiver.Url(name), secret, events);
 
@@ -189,6 +212,91 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dispatcher_UnknownNetworkBacklogAtSlowDesk_CallAlertsNotBehindIt()
+    {
+        // A desk answering in 2 s, 200 unknown-network alerts queued first (as a flood of made-up devices leaves
+        // them), then 20 emergency-call alerts: the calls must not wait for the backlog.
+        var (dispatcher, _) = Create([Target("desk")], maxAttempts: 1, capacity: 64, unknownNetworkCapacity: 256, attemptTimeoutMs: 10_000);
+        for (var i = 0; i < 200; i++) Assert.True(dispatcher.TryEnqueue(UnknownNetwork(i)));
+        for (var i = 0; i < 20; i++) Assert.True(dispatcher.TryEnqueue(Alert("call-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        await dispatcher.StartAsync(CancellationToken.None);
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (_receiver.Received.Count(r => r.Body.Contains("\"emergency-call\"", StringComparison.Ordinal)) < 20 && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+            var order = _receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("event").GetString()).ToList();
+            Assert.Equal(20, order.Count(e => e == "emergency-call"));
+            var lastCall = order.LastIndexOf("emergency-call");
+            var unknownBefore = order.Take(lastCall).Count(e => e == "unknown-network");
+            // One queue in arrival order would deliver all 200 first; the separate lane runs 2 at a time meanwhile.
+            Assert.True(unknownBefore < 20, $"{unknownBefore} unknown-network alerts reached the desk before the last call alert");
+        }
+        finally
+        {
+            await dispatcher.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public void TryEnqueue_UnknownNetworkQueueFull_CallAlertsStillQueued()
+    {
+        var (dispatcher, _) = Create([], capacity: 4, unknownNetworkCapacity: 2);
+        Assert.True(dispatcher.TryEnqueue(UnknownNetwork(1)));
+        Assert.True(dispatcher.TryEnqueue(UnknownNetwork(2)));
+        Assert.False(dispatcher.TryEnqueue(UnknownNetwork(3)));
+        Assert.True(dispatcher.TryEnqueue(Alert("call")));
+        Assert.Equal((0L, 1L), dispatcher.Dropped);
+    }
+
+    [Fact]
+    public void TryEnqueue_Drops_FirstLoggedAtOnceWithCountThenOncePerInterval()
+    {
+        var logger = new ListLogger();
+        var (dispatcher, _) = Create([], capacity: 1, logger: logger);
+        Assert.True(dispatcher.TryEnqueue(Alert("a1")));
+        for (var i = 2; i <= 5; i++) Assert.False(dispatcher.TryEnqueue(Alert("a" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        var warning = Assert.Single(logger.Entries);
+        Assert.Equal(2305, warning.Id);
+        Assert.Contains("1 alerts dropped", warning.Message, StringComparison.Ordinal);
+        Assert.Equal((4L, 0L), dispatcher.Dropped);
+    }
+
+    [Fact]
+    public async Task Deliver_LoopbackTargetWithoutAllowance_RefusedAtConnectAndNotRetried()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 3, allowPrivate: false);
+        Assert.False(await dispatcher.DeliverAsync(Alert(), Target("hook"), CancellationToken.None));
+        Assert.False(_receiver.Hits.ContainsKey("hook"));
+        var delivery = Assert.Single(log.Deliveries);
+        Assert.True(delivery.Final);
+        Assert.Contains("internal addresses", delivery.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deliver_NameResolvingToLoopback_RefusedAtConnect()
+    {
+        // What a rebinding name does at delivery time: the name passed the configuration check, the address it
+        // resolves to now is internal. "localhost" stands in for such a name (it resolves to loopback).
+        var (dispatcher, log) = Create([], maxAttempts: 1, allowPrivate: false);
+        var target = new AlertTarget("hook", new UriBuilder(_receiver.Url("hook")) { Host = "localhost" }.Uri);
+        Assert.False(await dispatcher.DeliverAsync(Alert(), target, CancellationToken.None));
+        Assert.False(_receiver.Hits.ContainsKey("hook"));
+        Assert.Contains("internal addresses", Assert.Single(log.Deliveries).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deliver_RedirectAnswer_NotFollowed()
+    {
+        var (dispatcher, log) = Create([], maxAttempts: 3);
+        Assert.False(await dispatcher.DeliverAsync(Alert(), Target("redirect"), CancellationToken.None));
+        Assert.False(_receiver.Hits.ContainsKey("hook"));
+        var delivery = Assert.Single(log.Deliveries);
+        Assert.Equal(302, delivery.HttpStatus);
+        Assert.True(delivery.Final);
+    }
+
+    [Fact]
     public void Backoff_Exponential_Capped()
     {
         var (dispatcher, _) = Create([]);
@@ -198,6 +306,20 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     private sealed class Targets(IReadOnlyList<AlertTarget> targets) : IAlertTargetSource
     {
         public ValueTask<IReadOnlyList<AlertTarget>> GetTargetsAsync(string tenant, CancellationToken cancellationToken) => ValueTask.FromResult(targets);
+    }
+
+    private sealed class ListLogger : ILogger<AlertDispatcher>
+    {
+        public ConcurrentQueue<(int Id, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) Entries.Enqueue((eventId.Id, formatter(state, exception)));
+        }
     }
 
     private sealed class DeliveryLog : IAlertDeliveryLog
