@@ -37,15 +37,15 @@ for _ in $(seq 200); do curl -sf "http://127.0.0.1:$http/health/ready" >/dev/nul
 curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null || { echo "server not ready" >&2; cat "$work/server.log" >&2; exit 1; }
 echo "limits: ${LIMITS:-on}"
 status=0
+start=$(date +%s.%N)
 if [ "$mode" = alerts ]; then
   /usr/bin/python3 "$repo/tests/load/held_flood.py" alerts "http://127.0.0.1:$http" "127.0.0.1:$grpc" "$requests" 20 "${DESK_DELAY:-2}" || status=$?
 else
-  start=$(date +%s)
   /usr/bin/python3 "$repo/tests/load/held_flood.py" devices "http://127.0.0.1:$http" "$requests" "$pid" || status=$?
-  sleep 11 # one flush of the unknown-network counts
-  minutes=$(awk -v s="$start" -v e="$(date +%s)" 'BEGIN { printf "%.2f", (e - s) / 60 }')
-  rows=$(sqlite3 "$work/data/ls.db" 'select count(*) || " records, " || coalesce(sum(request_count), 0) || " requests counted" from unknown_network_events' 2>/dev/null || echo "sqlite3 missing")
-  echo "unknown-network records: $rows over $minutes min"
 fi
+minutes=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", (e - s) / 60 }')
+sleep 11 # one flush of the unknown-network counts
+rows=$(sqlite3 "$work/data/ls.db" 'select count(*) || " records holding " || coalesce(sum(request_count), 0) || " requests" from unknown_network_events' 2>/dev/null || echo "sqlite3 missing")
+echo "unknown-network records: $rows, written over $minutes min"
 grep -E '"(Warning|Error)"|warn|fail' "$work/server.log" | sort | uniq -c | sort -rn | head -5 || true
 exit $status

@@ -69,8 +69,9 @@ internal sealed class InProcessDeviceStateStore(TimeProvider time, int capacity 
         var now = time.GetUtcNow();
         _reports[(tenant, deviceKey)] = (report, now + ttl);
         // Sweep expired entries now and then so the map does not grow with devices that left.
-        if (Interlocked.Increment(ref _writes) % 1024 == 0 || _reports.Count > capacity)
-            Evict(now);
+        var sweepDue = Interlocked.Increment(ref _writes) % 1024 == 0;
+        if (sweepDue || _reports.Count > capacity)
+            Evict(now, sweepDue);
         return Task.CompletedTask;
     }
 
@@ -81,10 +82,12 @@ internal sealed class InProcessDeviceStateStore(TimeProvider time, int capacity 
         return Task.FromResult<DeviceReport?>(null);
     }
 
-    private void Evict(DateTimeOffset now)
+    private void Evict(DateTimeOffset now, bool sweepDue)
     {
         lock (_evicting)
         {
+            // Another writer may have made room while this one waited for the lock.
+            if (!sweepDue && _reports.Count <= capacity) return;
             foreach (var (key, value) in _reports)
                 if (value.Expires <= now) _reports.TryRemove(key, out _);
             var excess = _reports.Count - capacity;

@@ -9,14 +9,20 @@ namespace LocationServer.Held;
 
 /// <summary>
 /// Keeps each device's last network report (shared through Redis when configured) so identity queries and location
-/// URIs see where a device was last seen. Writes leave the HELD path through a bounded queue: a slow or absent
-/// Redis never delays an answer; reads used by dereference are bounded by a short timeout.
+/// URIs see where a device was last seen. Writes leave the HELD path through a bounded queue of
+/// <see cref="Capacity"/> that drops the oldest report when full (counted, logged at most every 10 s): a slow or absent
+/// Redis, or a flood of made-up devices, never delays an answer or grows memory; reads used by dereference are
+/// bounded by a short timeout.
 /// </summary>
 internal sealed partial class DeviceReportQueue : BackgroundService
 {
+    /// <summary>Reports waiting to be stored.</summary>
+    public const int Capacity = 10_000;
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromMilliseconds(250);
-    private readonly Channel<(string Tenant, string DeviceKey, DeviceReport Report)> _channel =
-        Channel.CreateBounded<(string, string, DeviceReport)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private static readonly TimeSpan DropLogInterval = TimeSpan.FromSeconds(10);
+    private readonly Channel<(string Tenant, string DeviceKey, DeviceReport Report)> _channel;
+    private long _dropped;
+    private long _lastDropLog;
     private readonly IDeviceStateStore _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
@@ -29,6 +35,20 @@ internal sealed partial class DeviceReportQueue : BackgroundService
         _time = time;
         _lifetime = options.Value.DeviceReportLifetime;
         _logger = logger;
+        _channel = Channel.CreateBounded<(string, string, DeviceReport)>(
+            new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true }, _ => Dropped());
+    }
+
+    /// <summary>Reports dropped unstored because the queue was full, since start.</summary>
+    internal long DroppedTotal => Interlocked.Read(ref _dropped);
+
+    private void Dropped()
+    {
+        var dropped = Interlocked.Increment(ref _dropped);
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastDropLog);
+        if ((last == 0 || _time.GetElapsedTime(last, now) >= DropLogInterval) && Interlocked.CompareExchange(ref _lastDropLog, now, last) == last)
+            Log.Dropped(_logger, dropped, Capacity);
     }
 
     public void Enqueue(string tenant, string deviceKey, Evidence evidence) =>
@@ -106,6 +126,9 @@ internal sealed partial class DeviceReportQueue : BackgroundService
     {
         [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Could not store a device report; location URIs fall back to the evidence they carry")]
         public static partial void WriteFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Device reports dropped unstored, the queue of {Capacity} being full: {Dropped} since start")]
+        public static partial void Dropped(ILogger logger, long dropped, int capacity);
 
         [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not read a device report; using the evidence the request or token carries")]
         public static partial void ReadFailed(ILogger logger, Exception exception);
