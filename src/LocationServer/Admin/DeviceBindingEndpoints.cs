@@ -16,9 +16,11 @@ internal static class DeviceBindingEndpoints
 
     public static RouteGroupBuilder MapDeviceBindings(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants/{tenant}/device-bindings", async (string tenant, IReadOnlyList<DeviceBindingEntry>? body, WiremapIndexHolder holder, DeviceClaims claims) =>
+        admin.MapPost("/tenants/{tenant}/device-bindings", async (string tenant, HttpRequest request, WiremapIndexHolder holder, DeviceClaims claims) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            var (body, problem) = await AdminJson.ReadAsync<List<DeviceBindingEntry?>>(request).ConfigureAwait(false);
+            if (problem is not null) return problem;
             var parsed = new List<(MacAddress Mac, IPAddress Address)>();
             var errors = new List<string>();
             foreach (var (entry, i) in (body ?? []).Select((e, i) => (e, i)))
