@@ -20,6 +20,7 @@ internal static class ServiceSetup
         services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();
+        services.AddSingleton<DeviceClaims>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceReportQueue>());
         services.AddOptions<HeldLimitOptions>().Bind(configuration.GetSection(HeldLimitOptions.Section))
             .Validate(o => o.Validate(), "Held:Limits options are invalid.").ValidateOnStart();

@@ -23,16 +23,13 @@ internal static class AdminEndpoints
         services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
             .Validate(o => o.Validate(), "Admin:MaxWiremapBytes must be between 1 MiB and 1 GiB.")
             .ValidateOnStart();
+        services.AddAdminAuthentication();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
-        {
-            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
-            return IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
-        });
+        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy);
 
         admin.MapGet("/tenants", (WiremapIndexHolder holder) => Results.Ok(holder.Current.Tenants.Select(t => new
         {
@@ -65,7 +62,7 @@ internal static class AdminEndpoints
             return result.Errors.Count > 0
                 ? Results.BadRequest(new { errors = result.Errors })
                 : Results.Ok(new { tenant = result.TenantId, version = result.Version });
-        }).Accepts<object>("application/json").WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
+        }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
         {
@@ -104,12 +101,14 @@ internal static class AdminEndpoints
                 .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
             .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
 
-        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, IOptions<Routing.Alerts.AlertOptions> alerts, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, HttpRequest request, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, IOptions<Routing.Alerts.AlertOptions> alerts, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            var (body, problem) = await AdminJson.ReadAsync<AlertTargetRequest>(request).ConfigureAwait(false);
+            if (problem is not null) return problem;
             var kinds = new List<string>();
             var unknown = new List<string>();
-            if (Routing.Alerts.WebhookTargetPolicy.Check(body.Url, alerts.Value.AllowPrivateTargets) is { } refused) unknown.Add("/url: " + refused);
+            if (Routing.Alerts.WebhookTargetPolicy.Check(body!.Url, alerts.Value.AllowPrivateTargets) is { } refused) unknown.Add("/url: " + refused);
             foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
             {
                 if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());
@@ -140,20 +139,11 @@ internal static class AdminEndpoints
             return Results.NoContent();
         }).WithSummary("Remove a webhook and its delivery log.");
 
+        admin.MapDeviceBindings();
+
         return app;
     }
 
     /// <summary>A webhook to add: URL, the alert kinds it wants, and an optional HMAC secret.</summary>
     internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret);
-
-    internal static bool IsAuthorized(HttpContext context, AdminOptions options)
-    {
-        if (string.IsNullOrEmpty(options.ApiKey)) return RequesterAuthenticator.IsLoopback(context.Connection.RemoteIpAddress);
-        var header = context.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
-        return CryptographicOperations.FixedTimeEquals(given, expected);
-    }
 }

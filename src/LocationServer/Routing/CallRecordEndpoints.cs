@@ -18,11 +18,7 @@ internal static class CallRecordEndpoints
 
     public static IEndpointRouteBuilder MapCallRecords(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
-        {
-            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
-            return AdminEndpoints.IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
-        });
+        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy);
 
         admin.MapGet("/tenants/{tenant}/calls", async (string tenant, string? from, string? to, int? limit,
             WiremapIndexHolder holder, WiremapStore store, TimeProvider time, CancellationToken ct) =>

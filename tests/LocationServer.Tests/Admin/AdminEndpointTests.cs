@@ -39,6 +39,26 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal("Congress", doc.Civic("RD"));
     }
 
+    [Theory]
+    [InlineData("\"id\": \"demo\"", "\"id\": \"6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10\"", "6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10")]
+    [InlineData("\"id\": \"demo\"", "\"id\": \"intruder\"", "intruder")]
+    public async Task Import_AnotherTenantsCompanyUuid_IsRefusedAndPhonesStayWithTheirTenant(string find, string replace, string tenant)
+    {
+        var client = await ClientAsync();
+        var export = await client.GetStringAsync("/admin/tenants/demo/wiremap");
+        // A copy of the demo tenant under another id keeps the demo's company UUID, or takes it as its id.
+        var copy = export.Replace(find, replace, StringComparison.Ordinal).Replace("\"Congress\"", "\"Decoy\"", StringComparison.Ordinal);
+        Assert.NotEqual(export, copy);
+        using var response = await client.PutAsync($"/admin/tenants/{tenant}/wiremap", Json(copy));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("already names tenant 'demo'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var (_, doc, _) = await client.PostHeldAsync(HeldClient.EmptyRequest, "10.1.3.44", "/held/6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10");
+        Assert.Equal("Congress", doc.Civic("RD"));
+        using var tenants = await client.GetAsync("/admin/tenants");
+        Assert.DoesNotContain("Decoy", await tenants.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Import_SyntaxError_ReportsLine()
     {
@@ -166,5 +186,41 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         var kinds = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("kinds").EnumerateArray().Select(k => k.GetString());
         Assert.Equal(["UnknownNetwork", "TestCall"], kinds);
+    }
+}
+
+/// <summary>With <c>Admin:ApiKey</c> set, credentials are checked before any request body is read.</summary>
+public sealed class AdminKeyTests : IDisposable
+{
+    private const string Key = "admin-key-for-tests";
+    private readonly LocationServerFactory _factory = new();
+
+    public AdminKeyTests() => _factory.Settings["Admin:ApiKey"] = Key;
+
+    public void Dispose() => _factory.Dispose();
+
+    [Theory]
+    [InlineData("PUT", "/admin/tenants/demo/wiremap", "application/json", "{ not json")]
+    [InlineData("POST", "/admin/tenants/demo/alert-targets", "text/plain", "not even json")]
+    [InlineData("POST", "/admin/tenants/demo/device-bindings", "application/json", "[{\"mac\": 1}]")]
+    [InlineData("PUT", "/admin/tenants/demo/wiremap", "text/csv", "a,b")]
+    public async Task Admin_AnonymousWithMalformedBody_IsUnauthorizedBeforeTheBodyIsRead(string method, string path, string contentType, string body)
+    {
+        var client = _factory.CreateClient();
+        await client.WaitReadyAsync();
+        using var anonymous = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        using var refused = await client.SendAsync(anonymous);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("Bearer", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+
+        using var wrongKey = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        wrongKey.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-key");
+        using var refusedAgain = await client.SendAsync(wrongKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedAgain.StatusCode);
+
+        using var keyed = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        keyed.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+        using var read = await client.SendAsync(keyed);
+        Assert.True(read.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, read.StatusCode.ToString());
     }
 }
