@@ -2,8 +2,8 @@ using System.Globalization;
 using LocationServer.Admin;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
-using Microsoft.Extensions.Options;
 using LocationServer.Errors;
+using Microsoft.Extensions.Options;
 
 namespace LocationServer.Routing;
 
