@@ -108,5 +108,5 @@ print("run %s: %d calls sent at %d/s, %d answered before the kill, %d of those c
       "the oldest lost call had been answered %.1f ms before the kill (crash window)"
       % (run, i, rate, len(before_kill), len(before_kill) - len(lost), len(lost), oldest))
 PY
-  wait "$pid" 2>/dev/null || true
+  { wait "$pid"; } 2>/dev/null || true   # reaps the killed group leader without the shell's "Killed" notice
 done
