@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.ComponentModel.DataAnnotations;
 using System.Net;
+using LocationServer.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -12,16 +12,14 @@ namespace LocationServer.Hosting;
 /// most, how many one source address may hold, and how long an idle connection is kept. Sized with the process's
 /// open-file limit (docs/operations.md, "Connections and file descriptors").
 /// </summary>
-internal sealed class ConnectionLimitOptions
+internal sealed class ConnectionLimitOptions : IValidatedOptions
 {
     public const string Section = "Connections";
 
     /// <summary>Open connections of the whole process, all listeners together (Kestrel <c>MaxConcurrentConnections</c>); past it new ones are closed at once. Default 10,000; 1-1,000,000.</summary>
-    [Range(1, 1_000_000)]
     public int MaxConnections { get; set; } = 10_000;
 
     /// <summary>Connections upgraded to another protocol (WebSocket; none are served today) (Kestrel <c>MaxConcurrentUpgradedConnections</c>). Default 100; 0-1,000,000.</summary>
-    [Range(0, 1_000_000)]
     public int MaxUpgradedConnections { get; set; } = 100;
 
     /// <summary>
@@ -29,16 +27,23 @@ internal sealed class ConnectionLimitOptions
     /// host cannot take the whole of <see cref="MaxConnections"/>. Default 512; 0 turns the check off (behind a
     /// reverse proxy or NAT that puts many clients on one address, raise it or turn it off).
     /// </summary>
-    [Range(0, 1_000_000)]
     public int MaxPerSource { get; set; } = 512;
 
     /// <summary>How long a connection with no request in progress is kept open, in seconds (Kestrel <c>KeepAliveTimeout</c>, also the wait for a new connection's first request). Default 15; 1-600.</summary>
-    [Range(1, 600)]
     public int KeepAliveTimeoutSeconds { get; set; } = 15;
 
     /// <summary>Time allowed to receive a request's headers, in seconds (Kestrel <c>RequestHeadersTimeout</c>). Default 10; 1-300.</summary>
-    [Range(1, 300)]
     public int RequestHeadersTimeoutSeconds { get; set; } = 10;
+
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (MaxConnections is < 1 or > 1_000_000) yield return $"Connections:MaxConnections must lie between 1 and 1000000; it is {MaxConnections}.";
+        if (MaxUpgradedConnections is < 0 or > 1_000_000) yield return $"Connections:MaxUpgradedConnections must lie between 0 and 1000000; it is {MaxUpgradedConnections}.";
+        if (MaxPerSource is < 0 or > 1_000_000) yield return $"Connections:MaxPerSource must lie between 0 and 1000000; it is {MaxPerSource}.";
+        else if (MaxPerSource > MaxConnections) yield return $"Connections:MaxPerSource ({MaxPerSource}) must not exceed Connections:MaxConnections ({MaxConnections}).";
+        if (KeepAliveTimeoutSeconds is < 1 or > 600) yield return $"Connections:KeepAliveTimeoutSeconds must lie between 1 and 600; it is {KeepAliveTimeoutSeconds}.";
+        if (RequestHeadersTimeoutSeconds is < 1 or > 300) yield return $"Connections:RequestHeadersTimeoutSeconds must lie between 1 and 300; it is {RequestHeadersTimeoutSeconds}.";
+    }
 }
 
 /// <summary>Applies <see cref="ConnectionLimitOptions"/> to Kestrel.</summary>
@@ -51,11 +56,7 @@ internal static partial class ConnectionLimits
     public static WebApplicationBuilder AddConnectionLimits(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<ConnectionLimitOptions>()
-            .Bind(builder.Configuration.GetSection(ConnectionLimitOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.MaxPerSource <= o.MaxConnections, "Connections:MaxPerSource must not exceed Connections:MaxConnections.")
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<ConnectionLimitOptions>(builder.Configuration, ConnectionLimitOptions.Section);
         builder.Services.AddSingleton<SourceConnectionCounter>();
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ConfigureKestrelLimits>();
         return builder;
