@@ -5,11 +5,13 @@ using LocationServer.Configuration;
 using LocationServer.Errors;
 using LocationServer.Health;
 using LocationServer.Held;
+using LocationServer.Hosting;
 using LocationServer.Routing;
 using LocationServer.Telemetry;
 using LocationServer.Wiremap;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddConnectionLimits();
 builder.ConfigureRoutingListener();
 builder.AddLocationServerTelemetry();
 builder.Services.AddLocationServerCore(builder.Configuration);

@@ -6,7 +6,9 @@
 #   HOST:PORT  a running server's gRPC listener, loopback only (default 127.0.0.1:8081)
 #   SECONDS    measured duration per method (default 10), after a 2 s warm-up
 # Environment: TENANT (acme), DIALED (911), CALLING (+15125550100), STATION_MAC (empty), LOCATION_REFERENCE (empty),
-#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it)
+#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it),
+#              GRPC_AUTHORIZATION (empty: a value for an `authorization` header on every h2load request)
+# Starts no server; its temporary files are removed on exit.
 #
 # Three runs: Ping and RouteCall at saturation (as fast as the connections and streams allow; the ratio compares
 # them), then RouteCall paced at RATE requests/s across the same connections, the latency a call sees when the
@@ -82,6 +84,7 @@ preflight RouteCall "$(cat "$work/routecall.hex")"
 run() {
   local method="$1" body="$2" label="${3:-$1}" out
   local extra=("${@:4}")
+  if [ -n "${GRPC_AUTHORIZATION:-}" ]; then extra+=(-H "authorization: $GRPC_AUTHORIZATION"); fi
   local file="${label//[^A-Za-z0-9]/_}"
   local log="$work/$file.log"
   out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "${extra[@]}" \

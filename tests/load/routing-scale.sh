@@ -7,7 +7,12 @@
 #
 # Usage: bash tests/load/routing-scale.sh [SECONDS=10] [ELEMENTS=1000000] [POLYGONS=1000]
 # Environment: SKIP_BUILD=1 (use the existing Release build), CACHE_DIR (keep the generated files and the loaded
-#              database there and reuse them; each run still works on a copy), CONNECTIONS, STREAMS, THREADS (h2load)
+#              database there and reuse them; each run still works on a copy), CONNECTIONS, STREAMS, THREADS (h2load),
+#              BACKEND (sqlite, the default, or postgres: a throwaway PostgreSQL 15 and Redis on loopback ports),
+#              BIN_DIR / BENCH_DLL (another build of the service / benchmarks, e.g. of an earlier commit),
+#              GRPC_AUTHORIZATION (an `authorization` header value for the gRPC calls, passed to h2load-routing.sh)
+# Every server runs in its own process group (tests/load/lib.sh) and is stopped on exit. After the measurements the
+# service's debug log of the call-record writer gives the commit lag: how long after its answer a record was committed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 duration=${1:-10}
@@ -15,20 +20,28 @@ elements=${2:-1000000}
 polygons=${3:-1000}
 command -v h2load >/dev/null || { echo "h2load is missing: apt-get install -y nghttp2-client" >&2; exit 2; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-bin="$repo/src/LocationServer/bin/Release/net10.0"
-bench="$repo/tests/LocationServer.Benchmarks/bin/Release/net10.0/LocationServer.Benchmarks.dll"
+bin="${BIN_DIR:-$repo/src/LocationServer/bin/Release/net10.0}"
+bench="${BENCH_DLL:-$repo/tests/LocationServer.Benchmarks/bin/Release/net10.0/LocationServer.Benchmarks.dll}"
+backend="${BACKEND:-sqlite}"
+case "$backend" in sqlite|postgres) ;; *) echo "BACKEND is sqlite or postgres" >&2; exit 2 ;; esac
+# shellcheck source=tests/load/lib.sh
+. "$repo/tests/load/lib.sh"
 
 work=$(mktemp -d)
-pid=""
+pg_bin=/usr/lib/postgresql/15/bin
+pg_dir=""
+redis_port=""
+as_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  stop_all_groups
+  if [ -n "$pg_dir" ] && [ -f "$pg_dir/postmaster.pid" ]; then as_pg "$pg_bin/pg_ctl -D $pg_dir -m fast -w stop" >/dev/null 2>&1 || true; fi
+  if [ -n "$redis_port" ]; then redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ -z "${SKIP_BUILD:-}" ]; then
   t=$(now)
@@ -49,13 +62,50 @@ fi
 # shellcheck disable=SC1091
 . "$data/cases.env"
 
-# 2. Load into the embedded store with the import command; a 1M-element document (~118 MB) is above the default
-#    64 MiB cap, so the cap is raised for this run.
+# 2. Load into the store with the import command; a 1M-element document (~118 MB) is above the default 64 MiB cap,
+#    so the cap is raised for this run.
 mkdir -p "$work/data"
 db="$work/data/locationserver.db"
 server_env=(ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning Demo__Seed=false
   Storage__SqlitePath="$db" Storage__DataDirectory="$work/data" Admin__MaxWiremapBytes=1073741824)
-if [ -f "$data/locationserver.db" ]; then
+if [ "$backend" = postgres ]; then
+  command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install -y redis-server" >&2; exit 2; }
+  pg_port=$(free_port)
+  redis_port=$(free_port)
+  pg_dir="$work/pg"
+  mkdir -p "$pg_dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$work" "$pg_dir"
+  if [ -d "$data/pgdata" ]; then
+    cp -a "$data/pgdata/." "$pg_dir/"
+    pg_loaded=1
+  else
+    as_pg "$pg_bin/initdb --no-sync --auth=trust -U postgres -D $pg_dir" >/dev/null
+    pg_loaded=""
+  fi
+  # Durable commits (fsync on), as in production: the call-record commits pay for them.
+  as_pg "$pg_bin/pg_ctl -D $pg_dir -l $work/pg.log -w start -o '-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=200'" >/dev/null
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --pidfile "$work/redis.pid" --logfile "$work/redis.log"
+  server_env+=(ConnectionStrings__Postgres="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=locationserver"
+    ConnectionStrings__Redis="127.0.0.1:$redis_port" Tokens__Key="$(head -c 32 /dev/urandom | base64)"
+    Held__PublicBaseUrl="http://127.0.0.1")
+  if [ -n "$pg_loaded" ]; then
+    echo "load: reusing the PostgreSQL cluster loaded earlier in $data"
+  else
+    t=$(now)
+    psql -h 127.0.0.1 -p "$pg_port" -U postgres -qc 'CREATE DATABASE locationserver' >/dev/null
+    if (cd "$bin" && env "${server_env[@]}" dotnet LocationServer.dll migrate && env "${server_env[@]}" dotnet LocationServer.dll import "$data/wiremap.json") >"$work/import.log" 2>&1; then
+      echo "load: PostgreSQL, import command, $(( $(stat -c %s "$data/wiremap.json") / 1048576 )) MiB, $(since "$t") s"
+    else
+      cat "$work/import.log" >&2
+      exit 1
+    fi
+    if [ -n "${CACHE_DIR:-}" ]; then
+      as_pg "$pg_bin/pg_ctl -D $pg_dir -m fast -w stop" >/dev/null
+      mkdir -p "$data/pgdata" && cp -a "$pg_dir/." "$data/pgdata/" && rm -f "$data/pgdata/postmaster.pid"
+      as_pg "$pg_bin/pg_ctl -D $pg_dir -l $work/pg.log -w start -o '-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=200'" >/dev/null
+    fi
+  fi
+elif [ -f "$data/locationserver.db" ]; then
   cp "$data/locationserver.db" "$db"
   echo "load: reusing the database loaded earlier in $data"
 else
@@ -73,10 +123,11 @@ fi
 http=$(free_port)
 grpc=$(free_port)
 t=$(now)
-(cd "$bin" && exec env "${server_env[@]}" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http" Routing__GrpcPort="$grpc" \
+start_group "$work/server.log" env -C "$bin" "${server_env[@]}" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$http" Routing__GrpcPort="$grpc" \
   Routing__PsapBoundaryFile="$data/psap-boundaries.geojson" \
-  dotnet LocationServer.dll --Logging:LogLevel:LocationServer.Routing.PsapBoundaryFileLoader=Information) >"$work/server.log" 2>&1 &
-pid=$!
+  dotnet LocationServer.dll --Logging:LogLevel:LocationServer.Routing.PsapBoundaryFileLoader=Information \
+  --Logging:LogLevel:LocationServer.Routing.CallRecordWriter=Debug
+pid=$group_pid
 ready=""
 for _ in $(seq 1200); do
   kill -0 "$pid" 2>/dev/null || break
@@ -163,10 +214,16 @@ for spec in "${cases[@]}"; do
   # shellcheck disable=SC2086
   env TENANT="$TENANT" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
 done
+# Commit lag: from a record's queueing (just before the answer) to the end of the commit that made it durable.
+lag=$(sed -n 's/.*Committed \([0-9]*\) call records; the oldest was queued \([0-9.]*\) ms earlier.*/\1 \2/p' "$work/server.log" |
+  sort -k2 -n | awk '{ n++; c += $1; a[n] = $2 } END {
+    if (!n) { print "n/a (no debug log of the writer)"; exit }
+    h = int(n * 0.5) + 1; q = int(n * 0.99) + 1; if (q > n) q = n
+    printf "%d commits, %d records, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms", n, c, a[h], a[q], a[n] }' || true)
 
 # 5. Summary (the trap stops the service and removes the data).
 echo
-echo "RouteCall vs Ping, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
+echo "RouteCall vs Ping, $backend, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
 printf '%-22s %12s %9s %9s %12s %9s %7s  %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "paced: p50 / p99 ms"
 for spec in "${cases[@]}"; do
   IFS='|' read -r key label _ <<<"$spec"
@@ -176,3 +233,4 @@ for spec in "${cases[@]}"; do
     $1 ~ /^RouteCall@/ { paced = sprintf("%s: %s / %s", substr($1, 11), $5, $11) }
     END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f  %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0), paced }' "$work/$key.out"
 done
+echo "call records: $lag"

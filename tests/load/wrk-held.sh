@@ -2,25 +2,28 @@
 # Load test of POST /held against the same server's liveness endpoint, in one run, on loopback only.
 # Starts the service (Release) on its embedded default in a temporary directory, or uses BASE_URL if given.
 # Usage: bash tests/load/wrk-held.sh [seconds=10] [connections=64]
+# Environment: BASE_URL (use a running server instead), SKIP_BUILD=1 (use the existing Release build)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 duration=${1:-10}
 connections=${2:-64}
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install -y wrk" >&2; exit 1; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# shellcheck source=tests/load/lib.sh
+. "$repo/tests/load/lib.sh"
 work=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+# The service runs in its own process group; the trap stops the whole group, not a wrapper shell.
+cleanup() { stop_all_groups; rm -rf "$work"; }
 trap cleanup EXIT
 if [ -z "${BASE_URL:-}" ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  grpc=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  dotnet build "$repo/src/LocationServer" -c Release -v q -nologo >/dev/null
-  (cd "$repo/src/LocationServer/bin/Release/net10.0" && ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  port=$(free_port)
+  grpc=$(free_port)
+  [ -n "${SKIP_BUILD:-}" ] || dotnet build "$repo/src/LocationServer" -c Release -v q -nologo >/dev/null
+  bin="$repo/src/LocationServer/bin/Release/net10.0"
+  start_group "$work/server.log" env -C "$bin" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     Kestrel__Endpoints__Http__Url="http://127.0.0.1:$port" Routing__GrpcPort="$grpc" \
     Storage__DataDirectory="$work/data" Storage__SqlitePath="$work/data/ls.db" \
-    dotnet "$repo/src/LocationServer/bin/Release/net10.0/LocationServer.dll" >"$work/server.log" 2>&1) &
-  pid=$!
+    dotnet "$bin/LocationServer.dll"
   BASE_URL="http://127.0.0.1:$port"
   for _ in $(seq 100); do curl -sf "$BASE_URL/health/ready" >/dev/null && break; sleep 0.2; done
 fi

@@ -40,6 +40,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.routing.psapBoundaries.reloadSeconds | quote }}
 - name: Demo__Seed
   value: "false"
+- name: Connections__MaxConnections
+  value: {{ .Values.connections.maxConnections | quote }}
+- name: Connections__MaxUpgradedConnections
+  value: {{ .Values.connections.maxUpgradedConnections | quote }}
+- name: Connections__MaxPerSource
+  value: {{ .Values.connections.maxPerSource | quote }}
+- name: Connections__KeepAliveTimeoutSeconds
+  value: {{ .Values.connections.keepAliveTimeoutSeconds | quote }}
+- name: Connections__RequestHeadersTimeoutSeconds
+  value: {{ .Values.connections.requestHeadersTimeoutSeconds | quote }}
 - name: ConnectionStrings__Postgres
   valueFrom: { secretKeyRef: { name: {{ .Values.existingSecret }}, key: postgres } }
 - name: ConnectionStrings__Redis

@@ -54,7 +54,7 @@ public sealed partial class WiremapStore
         }).ToList();
         return RunAsync(async db =>
         {
-            // Routed calls wait for this write, so it is two statements in one transaction rather than EF change
+            // Every routed call is written here (in the background), so it is two statements in one transaction rather than EF change
             // tracking per row (measured: about 3x the records per second at batches of 64, `callwrite`).
             var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))

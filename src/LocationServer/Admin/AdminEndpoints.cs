@@ -1,15 +1,15 @@
-using LocationServer.Configuration;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using LocationServer.Configuration;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
+using LocationServer.Errors;
 using LocationServer.Held;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Options;
-using LocationServer.Errors;
 
 namespace LocationServer.Admin;
 

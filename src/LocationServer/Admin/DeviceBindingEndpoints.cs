@@ -2,8 +2,8 @@ using System.Net;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
-using LocationServer.Held;
 using LocationServer.Errors;
+using LocationServer.Held;
 
 namespace LocationServer.Admin;
 

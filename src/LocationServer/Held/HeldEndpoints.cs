@@ -1,5 +1,5 @@
-using LocationServer.Configuration;
 using System.Buffers;
+using LocationServer.Configuration;
 using Microsoft.Net.Http.Headers;
 using MediaTypeHeaderValue = Microsoft.Net.Http.Headers.MediaTypeHeaderValue;
 

@@ -6,17 +6,24 @@ using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 namespace LocationServer.Routing;
 
 /// <summary>
-/// Group commit for call records and the callback windows (ELIN assignments) they opened: every routed call waits
-/// for its record to be durable, but the records of calls routed at the same moment share one transaction, so the
-/// durable write costs one commit per batch instead of one per call.
+/// Writes call records and the callback windows (ELIN assignments) they opened in the background, in groups: a
+/// routed call is answered as soon as its route is decided and its record is queued; the writer commits whatever
+/// was queued meanwhile in one transaction, so the records of calls routed at the same moment share one durable
+/// write, and a record is normally committed within milliseconds of the answer (tens of milliseconds under load).
 /// </summary>
 /// <remarks>
+/// <para>
 /// An accepted record is never dropped because the store is away. When a commit fails for want of the store, its
-/// records stay in memory (at most <see cref="MaxBacklog"/>) and are retried with backoff until the store returns;
-/// the calls waiting on them, and every call routed meanwhile, are answered at once with "deferred" so routing never
-/// waits for the outage. Commits are idempotent (<see cref="WiremapStore.CommitCallsAsync"/>), so a retry after a
-/// lost acknowledgement writes nothing twice. Records still held at shutdown are flushed once more, and counted in
-/// the log if that fails too.
+/// records stay in memory (at most <see cref="MaxBacklog"/>; past that the oldest are given up and logged) and are
+/// retried with backoff until the store returns. Commits are idempotent (<see cref="WiremapStore.CommitCallsAsync"/>),
+/// so a retry after a lost acknowledgement writes nothing twice. A graceful stop commits what is still queued once
+/// more, and counts in the log what could not be written.
+/// </para>
+/// <para>
+/// What a crash (kill -9, power loss) can lose is what was queued and not yet committed: the records of the calls
+/// answered during the last commit and the wait before it (see docs/routing.md, "Call records"). Other nodes hear of
+/// an ELIN assignment from the ELIN bus as the call is routed, not from this write.
+/// </para>
 /// </remarks>
 internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider time, ILogger<CallRecordWriter> logger) : BackgroundService
 {
@@ -31,23 +38,47 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _deferring;
+    private int _queued;
 
     /// <summary>Whether records are being held because the store is away (diagnostics and tests).</summary>
     public bool Deferring => _deferring;
 
+    /// <summary>Records (and flushes) queued and not yet taken by the writer (diagnostics and tests).</summary>
+    public int QueueLength => Volatile.Read(ref _queued);
+
     /// <summary>
-    /// Completes with true once the record (and the ELIN assignment the call made, if any) is committed, or with
-    /// false when the store is away and the record is held for a later commit.
+    /// Queues <paramref name="record"/> (and the ELIN assignment the call made, if any) for the next group commit
+    /// and returns at once: true when the store is taking writes, false when it is away and the record is held until
+    /// it returns.
     /// </summary>
-    public Task<bool> WriteAsync(StoredCallRecord record, StoredElin? elin, CancellationToken cancellationToken)
+    /// <exception cref="StorageUnavailableException">The writer has stopped (the process is shutting down).</exception>
+    public bool Enqueue(StoredCallRecord record, StoredElin? elin)
     {
-        if (_deferring)
+        ArgumentNullException.ThrowIfNull(record);
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(new Pending(record, elin, time.GetTimestamp(), null)))
         {
-            if (!_queue.Writer.TryWrite(new Pending(record, elin, null))) throw new StorageUnavailableException("The call record writer is stopped.");
-            return Task.FromResult(false);
+            Interlocked.Decrement(ref _queued);
+            throw new StorageUnavailableException("The call record writer is stopped.");
         }
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(record, elin, done))) throw new StorageUnavailableException("The call record writer is stopped.");
+        return !_deferring;
+    }
+
+    /// <summary>
+    /// Completes once every record queued before the call has been committed, or is held because the store is away,
+    /// or was given up (backlog cap, refused by the store); at once when the writer has stopped. For tests, tools and
+    /// reads that must see what was just routed.
+    /// </summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        // A marker in the queue: the queue is first in, first out, so everything queued before it is ahead of it.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(new Pending(null, null, 0, done)))
+        {
+            Interlocked.Decrement(ref _queued);
+            return Task.CompletedTask;
+        }
         return done.Task.WaitAsync(cancellationToken);
     }
 
@@ -60,6 +91,8 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
         {
             while (true)
             {
+                // Whatever arrived during the previous commit is the next group: no timer, so an idle writer
+                // commits a lone record at once and a busy one commits larger groups.
                 if (pending.Count == 0 && !await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false)) break;
                 Drain(pending);
                 if (await CommitAsync(pending).ConfigureAwait(false))
@@ -75,8 +108,11 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
                 if (!_deferring)
                 {
                     _deferring = true;
-                    Log.Deferring(logger, pending.Count);
+                    Log.Deferring(logger, Records(pending));
                 }
+                // Held records count as settled for a flush: waiting for the store's return is not a flush.
+                ReleaseFlushes(pending, pending.Count);
+                pending.RemoveAll(p => p.Record is null);
                 await Task.Delay(retry, time, stoppingToken).ConfigureAwait(false);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
             }
@@ -87,18 +123,33 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
         // Shutting down: whatever was accepted gets one more try.
         _queue.Writer.TryComplete();
         Drain(pending);
-        if (!await CommitAsync(pending).ConfigureAwait(false)) Log.LostAtShutdown(logger, pending.Count);
-        foreach (var item in pending) item.Done?.TrySetResult(false);
+        var queued = Records(pending);
+        if (await CommitAsync(pending).ConfigureAwait(false)) Log.Flushed(logger, queued);
+        else
+        {
+            var lost = Records(pending);
+            Log.LostAtShutdown(logger, lost);
+        }
+        ReleaseFlushes(pending, pending.Count);
     }
 
     private void Drain(List<Pending> pending)
     {
-        while (_queue.Reader.TryRead(out var item)) pending.Add(item);
+        while (_queue.Reader.TryRead(out var item))
+        {
+            Interlocked.Decrement(ref _queued);
+            pending.Add(item);
+        }
         if (pending.Count <= MaxBacklog) return;
         var over = pending.Count - MaxBacklog;
-        for (var i = 0; i < over; i++) pending[i].Done?.TrySetResult(false);
+        var givenUp = 0;
+        for (var i = 0; i < over; i++)
+        {
+            if (pending[i].Record is null) pending[i].Flush!.TrySetResult();
+            else givenUp++;
+        }
         pending.RemoveRange(0, over);
-        Log.BacklogFull(logger, over, MaxBacklog);
+        Log.BacklogFull(logger, givenUp, MaxBacklog);
     }
 
     /// <summary>Commits <paramref name="pending"/> in batches, removing what was committed; false when the store is away.</summary>
@@ -111,36 +162,58 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
             var count = Math.Min(MaxBatch, pending.Count);
             records.Clear();
             elins.Clear();
+            var oldest = 0L;
             for (var i = 0; i < count; i++)
             {
-                records.Add(pending[i].Record);
+                if (pending[i].Record is not { } record) continue;
+                if (records.Count == 0) oldest = pending[i].QueuedAt;
+                records.Add(record);
                 if (pending[i].Elin is { } elin) elins.Add(elin);
             }
-            try
+            if (records.Count > 0)
             {
-                // Not the stopping token: records already accepted are written even during shutdown.
-                await store.CommitCallsAsync(records, elins, CancellationToken.None).ConfigureAwait(false);
-                for (var i = 0; i < count; i++) pending[i].Done?.TrySetResult(true);
+                try
+                {
+                    // Not the stopping token: records already accepted are written even during shutdown.
+                    await store.CommitCallsAsync(records, elins, CancellationToken.None).ConfigureAwait(false);
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var lag = time.GetElapsedTime(oldest).TotalMilliseconds;
+                        Log.Committed(logger, records.Count, lag);
+                    }
+                }
+                catch (StorageUnavailableException)
+                {
+                    return false;
+                }
+                catch (Exception ex)
+                {
+                    // Not the store being away (invalid data, a bug): retrying cannot help.
+                    Log.Rejected(logger, records.Count, ex);
+                }
             }
-            catch (StorageUnavailableException)
-            {
-                // Held for the retry; the callers waiting on this commit are answered now.
-                foreach (var item in pending) item.Done?.TrySetResult(false);
-                for (var i = 0; i < pending.Count; i++) pending[i] = pending[i] with { Done = null };
-                return false;
-            }
-            catch (Exception ex)
-            {
-                // Not the store being away (invalid data, a bug): retrying cannot help.
-                Log.Rejected(logger, count, ex);
-                for (var i = 0; i < count; i++) pending[i].Done?.TrySetException(ex);
-            }
+            ReleaseFlushes(pending, count);
             pending.RemoveRange(0, count);
         }
         return true;
     }
 
-    private sealed record Pending(StoredCallRecord Record, StoredElin? Elin, TaskCompletionSource<bool>? Done);
+    /// <summary>Completes the flushes among the first <paramref name="count"/> entries.</summary>
+    private static void ReleaseFlushes(List<Pending> pending, int count)
+    {
+        for (var i = 0; i < count; i++) pending[i].Flush?.TrySetResult();
+    }
+
+    private static int Records(List<Pending> pending)
+    {
+        var count = 0;
+        foreach (var item in pending)
+            if (item.Record is not null) count++;
+        return count;
+    }
+
+    /// <summary>A queued record, or (with <see cref="Flush"/> set and no record) a flush waiting for everything before it.</summary>
+    private sealed record Pending(StoredCallRecord? Record, StoredElin? Elin, long QueuedAt, TaskCompletionSource? Flush);
 
     private static partial class Log
     {
@@ -158,5 +231,11 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
 
         [LoggerMessage(EventId = 2225, Level = LogLevel.Error, Message = "{Count} call records were refused by the location database")]
         public static partial void Rejected(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 2226, Level = LogLevel.Information, Message = "Stopping: {Count} queued call records written")]
+        public static partial void Flushed(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 2227, Level = LogLevel.Debug, Message = "Committed {Count} call records; the oldest was queued {LagMs:F1} ms earlier")]
+        public static partial void Committed(ILogger logger, int count, double lagMs);
     }
 }

@@ -202,9 +202,9 @@ internal sealed partial class CallRouter(
         // audit store is down would be the worse failure.
         try
         {
-            if (!await callRecords.WriteAsync(record, cancellationToken).ConfigureAwait(false)) Log.CallRecordDeferred(logger, recordId);
+            if (!callRecords.Enqueue(record)) Log.CallRecordDeferred(logger, recordId);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             Log.CallRecordFailed(logger, recordId, ex);
         }

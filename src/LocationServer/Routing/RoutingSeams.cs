@@ -50,14 +50,15 @@ internal interface IPidfLoRenderer
     string Render(ResolvedLocation location, string method);
 }
 
-/// <summary>Durable record of every routed call; written before the routing answer is returned.</summary>
+/// <summary>Durable record of every routed call; committed in the background after the routing answer, within 100 ms normally.</summary>
 internal interface ICallRecordSink
 {
     /// <summary>
-    /// True once <paramref name="record"/> is durable; false when the store is away and the record is held to be
-    /// written when it returns (the call is routed meanwhile).
+    /// Queues <paramref name="record"/> to be made durable in the background and returns at once (the call is never
+    /// kept waiting for its record): true when the store is taking writes, false when it is away and the record is
+    /// held to be written when it returns.
     /// </summary>
-    Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken);
+    bool Enqueue(CallRecord record);
 }
 
 /// <summary>Where alerts are handed off; enqueueing never blocks or throws.</summary>

@@ -21,7 +21,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long ReadAt, IReadOnlyList<AlertTarget> Targets)> _targets = new(StringComparer.Ordinal);
 
-    public async Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken)
+    public bool Enqueue(CallRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         var tokenHash = string.IsNullOrEmpty(record.LocationReference) ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record.LocationReference)));
@@ -31,7 +31,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
         // The other nodes hear of the ELIN now, not after the commit, so their next caller from this location
         // gets another one; the announcement never delays the call.
         if (window is not null) _ = AnnounceAsync(window);
-        return await callRecords.WriteAsync(new StoredCallRecord(
+        return callRecords.Enqueue(new StoredCallRecord(
             Guid.ParseExact(record.Id, "N"),
             record.Tenant,
             record.At.UtcDateTime,
@@ -46,7 +46,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
             record.RouteName,
             record.CallbackNumber,
             record.TestCall,
-            record.CallId), window, cancellationToken).ConfigureAwait(false);
+            record.CallId), window);
     }
 
     public async Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -30,12 +30,12 @@ internal sealed class FakeCallRecordSink(InMemoryElinAssignmentStore elins) : IC
 
     public bool Fail { get; set; }
 
-    public Task<bool> WriteAsync(CallRecord record, CancellationToken cancellationToken)
+    public bool Enqueue(CallRecord record)
     {
         if (Fail) throw new IOException("store down");
         lock (Records) Records.Add(record);
         if (record.CallbackWindow is { } window) Elins.Upsert(window);
-        return Task.FromResult(true);
+        return true;
     }
 }
 

@@ -104,9 +104,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
+                // A graceful stop (SIGTERM), as an orchestrator does: queued call records are written before exit.
+                using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await process.WaitForExitAsync(timeout.Token);
+                try
+                {
+                    await process.WaitForExitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw new TimeoutException($"The service did not stop within 30 s of SIGTERM:\n{Output}");
+                }
             }
         }
     }
