@@ -39,6 +39,8 @@ fi
 # 1. Data (deterministic for the same sizes).
 data="$work/gen"
 if [ -n "${CACHE_DIR:-}" ]; then data="$CACHE_DIR/routing-$elements-$polygons"; fi
+# Data cached before RouteCall needed the call server's key lacks API_KEY: generate it again.
+if [ -f "$data/cases.env" ] && ! grep -q '^API_KEY=' "$data/cases.env"; then rm -f "$data/cases.env" "$data/locationserver.db"; fi
 if [ ! -f "$data/cases.env" ]; then
   t=$(now)
   dotnet "$bench" routing-data "$data" "$elements" "$polygons"
@@ -116,7 +118,7 @@ print((field(1, e["TENANT"]) + field(2, "911") + field(3, e.get("CALLING", "")) 
        field(5, e.get("STATION_MAC", "")) + field(8, "routing-scale-check")).hex())
 PY
 )
-  out=$(/usr/bin/python3 "$repo/tests/clients/grpc_client.py" "127.0.0.1:$grpc" /locationserver.routing.v1.RoutingService/RouteCall "$hex" 5)
+  out=$(/usr/bin/python3 "$repo/tests/clients/grpc_client.py" "127.0.0.1:$grpc" /locationserver.routing.v1.RoutingService/RouteCall "$hex" 5 "$API_KEY")
   python3 - "$out" "$label" "$source" "$psap" "$elin" <<'PY'
 import json, sys
 result, label, source, psap, elin = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
@@ -161,7 +163,7 @@ for spec in "${cases[@]}"; do
   (export TENANT $vars; check "$label" "$source" "$psap" "$elin")
   echo "== $label"
   # shellcheck disable=SC2086
-  env TENANT="$TENANT" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
+  env TENANT="$TENANT" API_KEY="$API_KEY" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
 done
 
 # 5. Summary (the trap stops the service and removes the data).
