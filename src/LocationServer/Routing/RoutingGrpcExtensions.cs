@@ -100,7 +100,7 @@ internal static class RoutingGrpcExtensions
         services.AddHostedService<ElinWindowLoader>();
         // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).
         services.TryAddScoped<CallRouter>();
-        services.TryAddScoped<RoutingGrpcService>();
+        services.TryAddSingleton<RoutingGrpcService>();
         services.TryAddSingleton<RoutingCallerAuthenticator>();
         services.AddGrpc();
         services.AddGrpcReflection();

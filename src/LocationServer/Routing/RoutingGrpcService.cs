@@ -9,7 +9,11 @@ namespace LocationServer.Routing;
 /// maps the protobuf messages to <see cref="CallRouter"/> and its outcomes to gRPC status codes (the one place that
 /// does). Every method but <c>Ping</c> needs the caller's API key, and a key routes only its own tenant's calls.
 /// </summary>
-internal sealed partial class RoutingGrpcService(CallRouter router, RoutingCallerAuthenticator authenticator, ILogger<RoutingGrpcService> logger)
+/// <remarks>
+/// A singleton, so <c>Ping</c> builds nothing per call; the scoped <see cref="CallRouter"/> (whose seams may be scoped)
+/// comes from the call's request scope.
+/// </remarks>
+internal sealed partial class RoutingGrpcService(RoutingCallerAuthenticator authenticator, ILogger<RoutingGrpcService> logger)
     : RoutingService.RoutingServiceBase
 {
     public const string ServiceName = "locationserver.routing.v1.RoutingService";
@@ -21,7 +25,7 @@ internal sealed partial class RoutingGrpcService(CallRouter router, RoutingCalle
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         Authorize(request.Tenant, context);
-        var outcome = await router.RouteCallAsync(new EmergencyCallRequest
+        var outcome = await Router(context).RouteCallAsync(new EmergencyCallRequest
         {
             Tenant = request.Tenant,
             Dialed = request.Dialed,
@@ -70,7 +74,7 @@ internal sealed partial class RoutingGrpcService(CallRouter router, RoutingCalle
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         Authorize(request.Tenant, context);
-        var lookup = Unwrap(await router.ResolveCallbackAsync(request.Tenant, request.Elin, context.CancellationToken).ConfigureAwait(false));
+        var lookup = Unwrap(await Router(context).ResolveCallbackAsync(request.Tenant, request.Elin, context.CancellationToken).ConfigureAwait(false));
         if (lookup.Assignment is not { } assignment) return new ResolveCallbackResponse { Found = false };
         return new ResolveCallbackResponse
         {
@@ -86,11 +90,14 @@ internal sealed partial class RoutingGrpcService(CallRouter router, RoutingCalle
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         Authorize(request.Tenant, context);
-        var lookup = Unwrap(await router.GetLocationAsync(request.Tenant, request.LocationReference, context.CancellationToken).ConfigureAwait(false));
+        var lookup = Unwrap(await Router(context).GetLocationAsync(request.Tenant, request.LocationReference, context.CancellationToken).ConfigureAwait(false));
         return lookup.Location is null
             ? new GetLocationResponse { Found = false, Reason = CallRouter.TokenStatusText(lookup.Status) }
             : new GetLocationResponse { Found = true, Location = ToMessage(lookup.Location, lookup.Method, lookup.PidfLo) };
     }
+
+    private static CallRouter Router(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<CallRouter>();
 
     /// <summary>Liveness of the listener: needs no credentials and touches nothing.</summary>
     public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context) => Pong;

@@ -293,6 +293,9 @@ public sealed class RoutingHostTests : IAsyncLifetime
         using var unknown = await GrpcInteropTests.PostAsync(client, new Uri($"http://{GrpcTarget}{Service}Nope"), GrpcInteropTests.Frame(new PingRequest()));
         Assert.Equal(HttpStatusCode.OK, unknown.StatusCode);
         Assert.Equal("12", GrpcInteropTests.Status(unknown));
+        using var unknownService = await GrpcInteropTests.PostAsync(client, new Uri($"http://{GrpcTarget}/no.such.v1.Service/Method"), GrpcInteropTests.Frame(new PingRequest()));
+        Assert.Equal(HttpStatusCode.OK, unknownService.StatusCode);
+        Assert.Equal("12", GrpcInteropTests.Status(unknownService));
     }
 
     [Fact]
@@ -306,6 +309,14 @@ public sealed class RoutingHostTests : IAsyncLifetime
         request.Headers.Host = $"127.0.0.1:{_grpcPort}";
         using var response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        // Nor does the HTTP listener answer unknown gRPC methods, unknown services or the health service.
+        foreach (var path in new[] { Service + "Nope", "/no.such.v1.Service/Method", "/grpc.health.v1.Health/Check" })
+        {
+            using var body = new ByteArrayContent(GrpcInteropTests.Frame(new PingRequest()));
+            body.Headers.ContentType = new("application/grpc");
+            using var other = await client.PostAsync(new Uri(_httpAddress, path), body);
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        }
         Assert.Equal("ok", await client.GetStringAsync(new Uri(_httpAddress, "/health/live")));
     }
 
