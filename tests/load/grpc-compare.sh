@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # gRPC server overhead, before and after: Ping (the cheapest method) of this tree's service against Ping of another
-# commit's service (default: main), in one run, with the same h2load settings, in alternating rounds so drift in the
+# commit's service (default: the last commit with the hand-written gRPC layer), in one run, with the same h2load settings, in alternating rounds so drift in the
 # shared machine's load hits both alike. The other commit is exported with git archive and built once into a cache
 # directory; both services run from their Release builds on free loopback ports, each in its own process group,
 # which is stopped on exit.
 #
 # Usage: bash tests/load/grpc-compare.sh [SECONDS=10] [ROUNDS=3]
-# Environment: BEFORE_REF (main), BEFORE_DIR (/tmp/locationserver-grpc-before-<commit>), SKIP_BUILD=1 (use this
+# Environment: BEFORE_REF (the parent of the commit that deleted src/LocationServer/Grpc/GrpcUnaryEndpoints.cs), BEFORE_DIR (/tmp/locationserver-grpc-before-<commit>), SKIP_BUILD=1 (use this
 #              tree's existing Release build), CONNECTIONS (4), STREAMS (16), THREADS (1)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +19,7 @@ command -v h2load >/dev/null || { echo "h2load is missing: apt-get install -y ng
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || { echo "python3-grpcio is missing: apt-get install -y python3-grpcio" >&2; exit 2; }
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1
 
-before_ref=${BEFORE_REF:-main}
+before_ref=${BEFORE_REF:-$(git -C "$repo" rev-list -1 HEAD -- src/LocationServer/Grpc/GrpcUnaryEndpoints.cs)^}
 commit=$(git -C "$repo" rev-parse --verify "$before_ref^{commit}")
 before_dir=${BEFORE_DIR:-/tmp/locationserver-grpc-before-${commit:0:12}}
 if [ ! -f "$before_dir/.built" ]; then
