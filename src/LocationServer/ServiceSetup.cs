@@ -20,6 +20,7 @@ internal static class ServiceSetup
         services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();
+        services.AddSingleton<DeviceClaims>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceReportQueue>());
         services.AddSingleton<UnknownNetworkEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownNetworkEvents>());

@@ -110,6 +110,10 @@ public sealed partial class WiremapStore
                 // Bump first: the version row's lock serialises all wiremap writers for the whole transaction.
                 var next = await BumpVersionAsync(db, cancellationToken).ConfigureAwait(false);
                 var id = tenant.Id;
+                var others = await db.Tenants.AsNoTracking().Where(t => t.Id != id)
+                    .Select(t => new { t.Id, t.CompanyUuid }).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var collisions = TenantHandles.Collisions(wiremap.Tenant, others.Select(o => (o.Id, o.CompanyUuid)));
+                if (collisions.Count > 0) throw new StoreValidationException(collisions);
                 await DeleteTenantContentAsync(db, id, cancellationToken).ConfigureAwait(false);
                 var existing = await db.Tenants.SingleOrDefaultAsync(t => t.Id == id, cancellationToken).ConfigureAwait(false);
                 if (existing is null) db.Tenants.Add(tenant);

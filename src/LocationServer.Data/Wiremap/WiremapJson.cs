@@ -86,6 +86,10 @@ public static class WiremapJson
         {
             return Fail(text.Error(e.Offset, "", $"property '{e.Name}' appears twice"));
         }
+        catch (InvalidTextException e)
+        {
+            return Fail(text.Error(e.Offset, "", "the string is not valid UTF-8 text (invalid bytes, or an escaped lone surrogate such as \\ud800)"));
+        }
 
         var mapper = new Mapper(text);
         var wiremap = mapper.Map(root);
@@ -288,6 +292,11 @@ public static class WiremapJson
         public int Offset { get; } = offset;
     }
 
+    private sealed class InvalidTextException(int offset) : Exception("invalid text")
+    {
+        public int Offset { get; } = offset;
+    }
+
     /// <summary>A parsed JSON value with the byte offset of its first token.</summary>
     private sealed class Node
     {
@@ -299,6 +308,19 @@ public static class WiremapJson
         public List<Node>? Items { get; private init; }
 
         public Node? this[string name] => Properties?.FirstOrDefault(p => p.Name == name).Value;
+
+        /// <summary>A string token's text; bytes that are not UTF-8, or an escaped lone surrogate, fail at the token's offset.</summary>
+        private static string ReadString(ref Utf8JsonReader reader, int offset)
+        {
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                throw new InvalidTextException(offset);
+            }
+        }
 
         public static Node Parse(ref Utf8JsonReader reader, int baseOffset)
         {
@@ -312,7 +334,7 @@ public static class WiremapJson
                         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                         {
                             var nameOffset = (int)reader.TokenStartIndex + baseOffset;
-                            var name = reader.GetString()!;
+                            var name = ReadString(ref reader, nameOffset);
                             if (!names.Add(name)) throw new DuplicatePropertyException(name, nameOffset);
                             reader.Read();
                             properties.Add((name, Parse(ref reader, baseOffset)));
@@ -326,7 +348,7 @@ public static class WiremapJson
                         return new Node { Kind = JsonValueKind.Array, Offset = offset, Items = items };
                     }
                 case JsonTokenType.String:
-                    return new Node { Kind = JsonValueKind.String, Offset = offset, Text = reader.GetString() };
+                    return new Node { Kind = JsonValueKind.String, Offset = offset, Text = ReadString(ref reader, offset) };
                 case JsonTokenType.Number:
                     return new Node
                     {

@@ -139,6 +139,8 @@ internal static class AdminEndpoints
             return Results.NoContent();
         }).WithSummary("Remove a webhook and its delivery log.");
 
+        admin.MapDeviceBindings();
+
         return app;
     }
 

@@ -26,6 +26,7 @@ internal sealed partial class HeldService(
     WiremapIndexHolder indexHolder,
     LocationTokenService tokens,
     DeviceReportQueue reports,
+    DeviceClaims claims,
     NomadicAddressService nomadic,
     IOptions<HeldOptions> options,
     TimeProvider time,
@@ -71,7 +72,15 @@ internal sealed partial class HeldService(
             return await LocateThirdPartyAsync(context, request, tenant, device!, cancellationToken).ConfigureAwait(false);
         }
 
-        var evidence = BuildEvidence(request, source);
+        // A claimed MAC counts only when it is bound to the address the request comes from (RFC 5985 §9).
+        var mac = device?.Mac;
+        if (mac is { } claimed && (source is null || !await claims.VerifyAsync(tenant.Tenant.Id, claimed, source, cancellationToken).ConfigureAwait(false)))
+        {
+            mac = null;
+            Activity.Current?.SetTag("held.mac_claim", "ignored");
+            telemetry.IgnoredMacClaims.Add(1);
+        }
+        var evidence = BuildEvidence(request, source, mac);
         var deviceKey = NetworkFingerprint.DeviceKey(evidence);
         var match = tenant.Match(evidence);
         reports.Enqueue(tenant.Tenant.Id, deviceKey, evidence);
@@ -251,13 +260,13 @@ internal sealed partial class HeldService(
     }
 
     /// <summary>
-    /// The evidence of a device asking for itself: the source address, its MAC if it named one, and what it
-    /// measured. (A device naming another address than the one it sends from is a third-party request.)
+    /// The evidence of a device asking for itself: the source address, its MAC if the claim was believed, and what
+    /// it measured. (A device naming another address than the one it sends from is a third-party request.)
     /// </summary>
-    private static Evidence BuildEvidence(HeldRequest request, IPAddress? source) => new()
+    private static Evidence BuildEvidence(HeldRequest request, IPAddress? source, MacAddress? mac) => new()
     {
         SourceAddress = source,
-        DeviceMac = request.Device?.Mac,
+        DeviceMac = mac,
         ServingBssid = request.ServingBssid,
         NeighbourBssids = request.NeighbourBssids,
         Lldp = request.Lldp,

@@ -22,6 +22,7 @@ internal sealed class LocationServerTelemetry : IDisposable
         _meter = meterFactory.Create(Name);
         HeldRequests = _meter.CreateCounter<long>("locationserver.held.requests", description: "HELD requests by outcome and matched rule.");
         HeldDuration = _meter.CreateHistogram<double>("locationserver.held.duration", unit: "ms", description: "HELD request processing time.");
+        IgnoredMacClaims = _meter.CreateCounter<long>("locationserver.held.ignored_mac_claims", description: "HELD requests whose MAC claim was not bound to their source address and was ignored.");
         Dereferences = _meter.CreateCounter<long>("locationserver.dereferences", description: "Location URI dereferences by outcome.");
         RoutedCalls = _meter.CreateCounter<long>("locationserver.routing.calls", description: "Routed emergency calls by route kind and location source.");
         WiremapReloads = _meter.CreateCounter<long>("locationserver.wiremap.reloads", description: "Wiremap index rebuilds.");
@@ -29,6 +30,7 @@ internal sealed class LocationServerTelemetry : IDisposable
 
     public Counter<long> HeldRequests { get; }
     public Histogram<double> HeldDuration { get; }
+    public Counter<long> IgnoredMacClaims { get; }
     public Counter<long> Dereferences { get; }
     public Counter<long> RoutedCalls { get; }
     public Counter<long> WiremapReloads { get; }

@@ -39,6 +39,32 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task ReplaceTenant_CompanyUuidOfAnotherTenant_IsRefusedAndChangesNothing()
+    {
+        var store = Database.CreateStore();
+        var owner = Samples.Wiremap(NewTenant());
+        owner = owner with { Tenant = owner.Tenant with { CompanyUuid = Guid.NewGuid() } };
+        await store.ReplaceTenantAsync(owner);
+        var before = await store.GetVersionAsync();
+
+        var intruder = Samples.Wiremap(NewTenant());
+        var reuse = intruder with { Tenant = intruder.Tenant with { CompanyUuid = owner.Tenant.CompanyUuid } };
+        var error = await Assert.ThrowsAsync<StoreValidationException>(() => store.ReplaceTenantAsync(reuse));
+        Assert.Contains(error.Errors, e => e.Path == "/tenant/companyUuid" && e.Message.Contains(owner.Tenant.Id, StringComparison.Ordinal));
+
+        // A tenant whose id is the other tenant's company UUID would win the LIS URL /held/{uuid}.
+        var named = Samples.Wiremap(owner.Tenant.CompanyUuid!.Value.ToString("D"));
+        error = await Assert.ThrowsAsync<StoreValidationException>(() => store.ReplaceTenantAsync(named));
+        Assert.Contains(error.Errors, e => e.Path == "/tenant/id");
+
+        Assert.Equal(before, await store.GetVersionAsync());
+        Assert.Null(await store.GetTenantAsync(intruder.Tenant.Id));
+        Assert.Null(await store.GetTenantAsync(named.Tenant.Id));
+        // The owner may still replace its own wiremap with its own UUID.
+        await store.ReplaceTenantAsync(owner);
+    }
+
+    [Fact]
     public async Task ReplaceTenant_ThenLoad_RoundTripsEveryField()
     {
         var store = Database.CreateStore();

@@ -35,6 +35,35 @@ public sealed class WiremapJsonTests
     }
 
     [Fact]
+    public void Read_InvalidUtf8InAString_IsALinePreciseError()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Minimal.Replace("\"Congress\"", "\"Cong#ress\"", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xC3; // a lead byte followed by 'r': not UTF-8
+        var result = WiremapJson.Read(new MemoryStream(bytes));
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(4, error.Line);
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_EscapedLoneSurrogate_IsALinePreciseError()
+    {
+        var result = Read(Minimal.Replace("\"floor\": \"3\"", "\"floor\": \"3\\ud800\"", StringComparison.Ordinal));
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(6, error.Line);
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8InAPropertyName_IsALinePreciseError()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Minimal.Replace("\"dids\"", "\"di#s\"", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xFF;
+        var error = Assert.Single(WiremapJson.Read(new MemoryStream(bytes)).Errors);
+        Assert.Equal(11, error.Line);
+    }
+
+    [Fact]
     public void Read_MinimalDocument_Succeeds()
     {
         var result = Read(Minimal);

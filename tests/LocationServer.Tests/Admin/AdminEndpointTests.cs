@@ -39,6 +39,26 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal("Congress", doc.Civic("RD"));
     }
 
+    [Theory]
+    [InlineData("\"id\": \"demo\"", "\"id\": \"6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10\"", "6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10")]
+    [InlineData("\"id\": \"demo\"", "\"id\": \"intruder\"", "intruder")]
+    public async Task Import_AnotherTenantsCompanyUuid_IsRefusedAndPhonesStayWithTheirTenant(string find, string replace, string tenant)
+    {
+        var client = await ClientAsync();
+        var export = await client.GetStringAsync("/admin/tenants/demo/wiremap");
+        // A copy of the demo tenant under another id keeps the demo's company UUID, or takes it as its id.
+        var copy = export.Replace(find, replace, StringComparison.Ordinal).Replace("\"Congress\"", "\"Decoy\"", StringComparison.Ordinal);
+        Assert.NotEqual(export, copy);
+        using var response = await client.PutAsync($"/admin/tenants/{tenant}/wiremap", Json(copy));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("already names tenant 'demo'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var (_, doc, _) = await client.PostHeldAsync(HeldClient.EmptyRequest, "10.1.3.44", "/held/6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10");
+        Assert.Equal("Congress", doc.Civic("RD"));
+        using var tenants = await client.GetAsync("/admin/tenants");
+        Assert.DoesNotContain("Decoy", await tenants.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Import_SyntaxError_ReportsLine()
     {
