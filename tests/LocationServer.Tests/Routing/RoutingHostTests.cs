@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
-using HealthClient = Grpc.Health.V1.Health.HealthClient;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 using LocationServer.Core.Matching;
@@ -18,6 +17,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace LocationServer.Tests.Routing;
 
