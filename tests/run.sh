@@ -86,7 +86,7 @@ if [ -z "$helm" ]; then
   chmod +x "$helm"
 fi
 chart_values=(--set routing.relayCenter.uri=sip:ecrc@relay.example --set routing.testService.uri=sip:933@test.example
-  --set routing.psapBoundaries.configMap=psap-boundaries)
+  --set routing.psapBoundaries.configMap=psap-boundaries --set config.publicBaseUrl=https://lis.example.com)
 "$helm" lint --strict charts/location-server "${chart_values[@]}" >"$work/helm-lint.log" 2>&1 || { cat "$work/helm-lint.log"; log "helm lint failed"; status=1; }
 "$helm" template ls charts/location-server "${chart_values[@]}" >"$work/chart.yaml" || { log "helm template failed"; status=1; }
 grep -q 'readOnlyRootFilesystem: true' "$work/chart.yaml" && grep -q 'runAsNonRoot: true' "$work/chart.yaml" \

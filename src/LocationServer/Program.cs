@@ -1,6 +1,8 @@
 using LocationServer;
 using LocationServer.Admin;
 using LocationServer.Cli;
+using LocationServer.Configuration;
+using LocationServer.Errors;
 using LocationServer.Health;
 using LocationServer.Held;
 using LocationServer.Routing;
@@ -15,11 +17,19 @@ builder.Services.AddHeld(builder.Configuration);
 builder.Services.AddAdmin(builder.Configuration);
 builder.Services.AddRoutingService(builder.Configuration);
 builder.Services.AddOpenApi();
+builder.Services.AddErrorHandling();
 
 var app = builder.Build();
 if (CliCommands.IsCommand(args)) return await CliCommands.RunAsync(app, args).ConfigureAwait(false);
 
+if (ValidatedOptions.Failures(app.Services) is { Count: > 0 } invalid)
+{
+    // A misconfigured service must not start: say which settings are wrong, without a stack trace.
+    await Console.Error.WriteLineAsync("LocationServer cannot start; the configuration is invalid:\n  " + string.Join("\n  ", invalid)).ConfigureAwait(false);
+    return 2;
+}
 await app.PrepareStorageAsync().ConfigureAwait(false);
+app.UseErrorHandling();
 app.UseLocationServerTelemetry();
 app.MapOpenApi();
 app.MapHealth();

@@ -1,3 +1,4 @@
+using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Held;
@@ -17,7 +18,7 @@ internal static class ServiceSetup
         services.AddSingleton<WiremapLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
         services.AddSingleton<WiremapImporter>();
-        services.AddOptions<TokenOptions>().Bind(configuration.GetSection(TokenOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<TokenOptions>(configuration, TokenOptions.Section);
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();
         services.AddSingleton<DeviceClaims>();

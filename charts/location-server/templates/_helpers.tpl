@@ -46,10 +46,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   valueFrom: { secretKeyRef: { name: {{ .Values.existingSecret }}, key: tokenKey } }
 - name: Admin__ApiKey
   valueFrom: { secretKeyRef: { name: {{ .Values.existingSecret }}, key: adminKey } }
-{{- with .Values.config.publicBaseUrl }}
 - name: Held__PublicBaseUrl
-  value: {{ . | quote }}
-{{- end }}
+  value: {{ required "config.publicBaseUrl is required: the base URL phones and call servers reach, e.g. https://lis.example.com" .Values.config.publicBaseUrl | quote }}
 {{- with .Values.config.defaultTenant }}
 - name: Held__DefaultTenant
   value: {{ . | quote }}

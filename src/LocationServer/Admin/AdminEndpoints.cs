@@ -1,3 +1,4 @@
+using LocationServer.Configuration;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,6 +9,7 @@ using LocationServer.Data.Wiremap;
 using LocationServer.Held;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Options;
+using LocationServer.Errors;
 
 namespace LocationServer.Admin;
 
@@ -20,19 +22,14 @@ internal static class AdminEndpoints
 {
     public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
-            .Validate(o => o.Validate(), "Admin:MaxWiremapBytes must be between 1 MiB and 1 GiB.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<AdminOptions>(configuration, AdminOptions.Section);
+        services.AddAdminAuthentication();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
-        {
-            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
-            return IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
-        });
+        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy);
 
         admin.MapGet("/tenants", (WiremapIndexHolder holder) => Results.Ok(holder.Current.Tenants.Select(t => new
         {
@@ -47,7 +44,7 @@ internal static class AdminEndpoints
         admin.MapGet("/tenants/{tenant}/wiremap", async (string tenant, WiremapStore store, CancellationToken ct) =>
         {
             var wiremap = await store.GetTenantAsync(tenant, ct).ConfigureAwait(false);
-            if (wiremap is null) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            if (wiremap is null) return Problems.UnknownTenant(tenant);
             var stream = new MemoryStream();
             WiremapJson.Write(stream, wiremap);
             stream.Position = 0;
@@ -61,21 +58,21 @@ internal static class AdminEndpoints
             if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = options.Value.MaxWiremapBytes + (1L << 20);
             var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
-            if (result.StorageUnavailable) return Results.Json(new { errors = result.Errors }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
             return result.Errors.Count > 0
-                ? Results.BadRequest(new { errors = result.Errors })
+                ? Problems.Invalid(result.Errors)
                 : Results.Ok(new { tenant = result.TenantId, version = result.Version });
-        }).Accepts<object>("application/json").WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
+        }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             LldpNeighbour[] lldp = [];
             if (chassis is not null)
             {
                 if (!LldpId.TryParse(chassis, isPort: false, out var c) || !LldpId.TryParse(port ?? "", isPort: true, out var p))
                 {
-                    if (c is null) return Results.BadRequest(new { error = "chassis does not parse" });
+                    if (c is null) return Problems.Invalid("chassis does not parse");
                     p = new LldpId(0, [0]);
                 }
                 lldp = [new LldpNeighbour(c!, p!)];
@@ -104,17 +101,19 @@ internal static class AdminEndpoints
                 .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
             .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
 
-        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, AlertTargetRequest body, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, HttpRequest request, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            var (body, problem) = await AdminJson.ReadAsync<AlertTargetRequest>(request).ConfigureAwait(false);
+            if (problem is not null) return problem;
             var kinds = new List<string>();
             var unknown = new List<string>();
-            foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
+            foreach (var (kind, i) in (body!.Kinds ?? []).Select((k, i) => (k, i)))
             {
                 if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());
                 else unknown.Add($"/kinds/{i}: unknown alert kind '{kind}' (known: {Routing.Alerts.AlertEventNames.All})");
             }
-            if (unknown.Count > 0) return Results.BadRequest(new { errors = unknown });
+            if (unknown.Count > 0) return Problems.Invalid(unknown);
             try
             {
                 var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", [.. kinds.Distinct()], body.Secret), ct).ConfigureAwait(false);
@@ -123,18 +122,18 @@ internal static class AdminEndpoints
             }
             catch (StoreValidationException ex)
             {
-                return Results.BadRequest(new { errors = ex.Errors.Select(e => e.ToString()) });
+                return Problems.Invalid(ex.Errors.Select(e => e.ToString()));
             }
             catch (StorageUnavailableException ex)
             {
-                return Results.Json(new { errors = new[] { ex.Message } }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Problems.Unavailable([ex.Message]);
             }
         }).WithSummary("Add a webhook for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
 
         admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
         {
             var owned = (await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false)).Any(t => t.Id == id);
-            if (!owned || !await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false)) return Results.NotFound();
+            if (!owned || !await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false)) return Problems.NotFound($"No alert target {id} in tenant '{tenant}'.");
             routing.InvalidateAlertTargets(tenant);
             return Results.NoContent();
         }).WithSummary("Remove a webhook and its delivery log.");
@@ -146,15 +145,4 @@ internal static class AdminEndpoints
 
     /// <summary>A webhook to add: URL, the alert kinds it wants, and an optional HMAC secret.</summary>
     internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret);
-
-    internal static bool IsAuthorized(HttpContext context, AdminOptions options)
-    {
-        if (string.IsNullOrEmpty(options.ApiKey)) return RequesterAuthenticator.IsLoopback(context.Connection.RemoteIpAddress);
-        var header = context.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return false;
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
-        return CryptographicOperations.FixedTimeEquals(given, expected);
-    }
 }

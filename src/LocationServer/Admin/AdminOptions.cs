@@ -1,9 +1,10 @@
+using LocationServer.Configuration;
 using LocationServer.Data.Wiremap;
 
 namespace LocationServer.Admin;
 
 /// <summary>Administration API settings, section <c>Admin</c>.</summary>
-internal sealed class AdminOptions
+internal sealed class AdminOptions : IValidatedOptions
 {
     public const string Section = "Admin";
 
@@ -19,5 +20,10 @@ internal sealed class AdminOptions
     /// </summary>
     public int MaxWiremapBytes { get; set; } = WiremapJson.MaxDocumentBytes;
 
-    public bool Validate() => MaxWiremapBytes is >= 1024 * 1024 and <= 1024 * 1024 * 1024;
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (MaxWiremapBytes is < 1024 * 1024 or > 1024 * 1024 * 1024)
+            yield return $"Admin:MaxWiremapBytes must lie between 1048576 (1 MiB) and 1073741824 (1 GiB); it is {MaxWiremapBytes}.";
+        if (ApiKey is { Length: > 0 and < 16 }) yield return "Admin:ApiKey must be at least 16 characters.";
+    }
 }

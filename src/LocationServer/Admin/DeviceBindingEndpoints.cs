@@ -3,6 +3,7 @@ using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Held;
+using LocationServer.Errors;
 
 namespace LocationServer.Admin;
 
@@ -12,13 +13,13 @@ namespace LocationServer.Admin;
 /// </summary>
 internal static class DeviceBindingEndpoints
 {
-    private static readonly object NotAMac = new { errors = new[] { "mac: not a MAC address" } };
-
     public static RouteGroupBuilder MapDeviceBindings(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/tenants/{tenant}/device-bindings", async (string tenant, IReadOnlyList<DeviceBindingEntry>? body, WiremapIndexHolder holder, DeviceClaims claims) =>
+        admin.MapPost("/tenants/{tenant}/device-bindings", async (string tenant, HttpRequest request, WiremapIndexHolder holder, DeviceClaims claims) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            var (body, problem) = await AdminJson.ReadAsync<List<DeviceBindingEntry?>>(request).ConfigureAwait(false);
+            if (problem is not null) return problem;
             var parsed = new List<(MacAddress Mac, IPAddress Address)>();
             var errors = new List<string>();
             foreach (var (entry, i) in (body ?? []).Select((e, i) => (e, i)))
@@ -27,31 +28,31 @@ internal static class DeviceBindingEndpoints
                 else if (entry.Ip is null || !IPAddress.TryParse(entry.Ip, out var address)) errors.Add($"/{i}/ip: not an IP address");
                 else parsed.Add((mac, address));
             }
-            if (errors.Count > 0) return Results.BadRequest(new { errors });
+            if (errors.Count > 0) return Problems.Invalid(errors);
             try
             {
                 foreach (var (mac, address) in parsed) await claims.AssertAsync(index.Tenant.Id, mac, address).ConfigureAwait(false);
             }
             catch (StorageUnavailableException ex)
             {
-                return Results.Json(new { errors = new[] { ex.Message } }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Problems.Unavailable([ex.Message]);
             }
             return Results.Ok(new { bound = parsed.Count });
         }).WithSummary("Bind MACs to the addresses a DHCP or ARP feed saw them use; a device's MAC claim is believed only from its bound address.");
 
         admin.MapGet("/tenants/{tenant}/device-bindings/{mac}", async (string tenant, string mac, WiremapIndexHolder holder, DeviceClaims claims) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
-            if (!MacAddress.TryParse(mac, out var parsed)) return Results.BadRequest(NotAMac);
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            if (!MacAddress.TryParse(mac, out var parsed)) return Problems.Invalid("mac: not a MAC address");
             var address = await claims.GetAsync(index.Tenant.Id, parsed).ConfigureAwait(false);
-            return address is null ? Results.NotFound(new { error = "This MAC is not bound." }) : Results.Ok(new { mac = parsed.ToDashString(), ip = address });
+            return address is null ? Problems.NotFound("This MAC is not bound.") : Results.Ok(new { mac = parsed.ToDashString(), ip = address });
         }).WithSummary("Show the address a MAC is bound to.");
 
         admin.MapDelete("/tenants/{tenant}/device-bindings/{mac}", async (string tenant, string mac, WiremapIndexHolder holder, DeviceClaims claims) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
-            if (!MacAddress.TryParse(mac, out var parsed)) return Results.BadRequest(NotAMac);
-            return await claims.ReleaseAsync(index.Tenant.Id, parsed).ConfigureAwait(false) ? Results.NoContent() : Results.NotFound();
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            if (!MacAddress.TryParse(mac, out var parsed)) return Problems.Invalid("mac: not a MAC address");
+            return await claims.ReleaseAsync(index.Tenant.Id, parsed).ConfigureAwait(false) ? Results.NoContent() : Problems.NotFound("This MAC is not bound.");
         }).WithSummary("Release a MAC's binding, so the next address that claims it binds it.");
         return admin;
     }

@@ -1,3 +1,4 @@
+using LocationServer.Configuration;
 using System.Buffers;
 using Microsoft.Net.Http.Headers;
 using MediaTypeHeaderValue = Microsoft.Net.Http.Headers.MediaTypeHeaderValue;
@@ -12,7 +13,7 @@ internal static class HeldEndpoints
 
     public static IServiceCollection AddHeld(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HeldOptions>().Bind(configuration.GetSection(HeldOptions.Section)).ValidateOnStart();
+        services.AddValidatedOptions<HeldOptions>(configuration, HeldOptions.Section);
         services.AddSingleton<HeldService>();
         services.AddSingleton<DereferenceService>();
         return services;

@@ -1,7 +1,9 @@
+using LocationServer.Configuration;
+
 namespace LocationServer.Held;
 
 /// <summary>HELD service settings, section <c>Held</c>.</summary>
-internal sealed class HeldOptions
+internal sealed class HeldOptions : IValidatedOptions
 {
     public const string Section = "Held";
 
@@ -12,8 +14,9 @@ internal sealed class HeldOptions
     public string? DefaultTenant { get; set; }
 
     /// <summary>
-    /// Absolute base URL location URIs are minted under, e.g. <c>https://lis.example.com</c>. Default: the scheme
-    /// and host of the request that asked for the URI.
+    /// Absolute base URL location URIs are minted under, e.g. <c>https://lis.example.com</c>. Required with PostgreSQL.
+    /// Default (embedded only): the scheme of the request and the local address and port it reached; never the
+    /// request's <c>Host</c> header, which the client chooses.
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
@@ -31,4 +34,23 @@ internal sealed class HeldOptions
 
     /// <summary>retention-expiry of PIDF-LOs relative to their timestamp (RFC 4119 §2.2.2). Default 24 hours.</summary>
     public TimeSpan RetentionPeriod { get; set; } = TimeSpan.FromHours(24);
+
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(PublicBaseUrl))
+        {
+            if (configuration.HasPostgres())
+                yield return "Held:PublicBaseUrl is required when PostgreSQL is configured: location URIs must name the host phones and call servers reach (e.g. https://lis.example.com).";
+        }
+        else if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") ||
+                 !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            yield return $"Held:PublicBaseUrl must be an absolute http or https URL without query, fragment or credentials (e.g. https://lis.example.com); it is '{PublicBaseUrl}'.";
+        }
+        if (string.IsNullOrWhiteSpace(EntityDomain)) yield return "Held:EntityDomain must not be empty.";
+        if (MaxRequestBytes is < 1024 or > 1024 * 1024) yield return $"Held:MaxRequestBytes must lie between 1024 and 1048576; it is {MaxRequestBytes}.";
+        if (DeviceReportLifetime < TimeSpan.FromMinutes(1) || DeviceReportLifetime > TimeSpan.FromDays(7))
+            yield return $"Held:DeviceReportLifetime must lie between 00:01:00 and 7.00:00:00; it is {DeviceReportLifetime}.";
+        if (RetentionPeriod <= TimeSpan.Zero) yield return $"Held:RetentionPeriod must be positive; it is {RetentionPeriod}.";
+    }
 }

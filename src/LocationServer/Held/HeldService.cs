@@ -224,12 +224,26 @@ internal sealed partial class HeldService(
             ]);
     }
 
-    /// <summary>The absolute location URI for a token.</summary>
+    /// <summary>
+    /// The absolute location URI for a token: under <c>Held:PublicBaseUrl</c>, or (embedded default) under the local
+    /// address and port the request reached. The Host header is the client's to choose, so it never names the URI.
+    /// </summary>
     public string LocationUri(HttpContext context, string token)
     {
         var baseUrl = _options.PublicBaseUrl;
-        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = $"{context.Request.Scheme}://{context.Request.Host}";
+        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = LocalBaseUrl(context);
         return baseUrl.TrimEnd('/') + "/loc/" + token;
+    }
+
+    private static string LocalBaseUrl(HttpContext context)
+    {
+        var local = context.Connection.LocalIpAddress;
+        if (local is { IsIPv4MappedToIPv6: true }) local = local.MapToIPv4();
+        var host = local is null ? "localhost"
+            : local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local}]"
+            : local.ToString();
+        var port = context.Connection.LocalPort;
+        return port > 0 ? $"{context.Request.Scheme}://{host}:{port}" : $"{context.Request.Scheme}://{host}";
     }
 
     private bool TryResolveTenant(WiremapIndex index, string? routeTenant, string? companyUuid, out TenantIndex tenant)

@@ -3,6 +3,7 @@ using LocationServer.Admin;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using Microsoft.Extensions.Options;
+using LocationServer.Errors;
 
 namespace LocationServer.Routing;
 
@@ -18,21 +19,17 @@ internal static class CallRecordEndpoints
 
     public static IEndpointRouteBuilder MapCallRecords(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Administration").AddEndpointFilter(async (context, next) =>
-        {
-            var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
-            return AdminEndpoints.IsAuthorized(context.HttpContext, options) ? await next(context).ConfigureAwait(false) : Results.Unauthorized();
-        });
+        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy);
 
         admin.MapGet("/tenants/{tenant}/calls", async (string tenant, string? from, string? to, int? limit,
             WiremapIndexHolder holder, WiremapStore store, TimeProvider time, CancellationToken ct) =>
         {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Results.NotFound(new { error = $"Unknown tenant '{tenant}'." });
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             var now = time.GetUtcNow();
-            if (!TryParseTime(to, now, out var toUtc)) return Results.BadRequest(new { error = "to is not an ISO 8601 date-time." });
-            if (!TryParseTime(from, toUtc - DefaultWindow, out var fromUtc)) return Results.BadRequest(new { error = "from is not an ISO 8601 date-time." });
-            if (fromUtc > toUtc) return Results.BadRequest(new { error = "from is after to." });
-            if (limit is < 1) return Results.BadRequest(new { error = "limit must be at least 1." });
+            if (!TryParseTime(to, now, out var toUtc)) return Problems.Invalid("to is not an ISO 8601 date-time.");
+            if (!TryParseTime(from, toUtc - DefaultWindow, out var fromUtc)) return Problems.Invalid("from is not an ISO 8601 date-time.");
+            if (fromUtc > toUtc) return Problems.Invalid("from is after to.");
+            if (limit is < 1) return Problems.Invalid("limit must be at least 1.");
             var take = Math.Min(limit ?? DefaultLimit, MaxLimit);
             var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, take, ct).ConfigureAwait(false);
             return Results.Ok(records.Select(r => new

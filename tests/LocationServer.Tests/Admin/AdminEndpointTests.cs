@@ -170,3 +170,39 @@ public sealed class AdminEndpointTests : IClassFixture<LocationServerFactory>
         Assert.Equal(["UnknownNetwork", "TestCall"], kinds);
     }
 }
+
+/// <summary>With <c>Admin:ApiKey</c> set, credentials are checked before any request body is read.</summary>
+public sealed class AdminKeyTests : IDisposable
+{
+    private const string Key = "admin-key-for-tests";
+    private readonly LocationServerFactory _factory = new();
+
+    public AdminKeyTests() => _factory.Settings["Admin:ApiKey"] = Key;
+
+    public void Dispose() => _factory.Dispose();
+
+    [Theory]
+    [InlineData("PUT", "/admin/tenants/demo/wiremap", "application/json", "{ not json")]
+    [InlineData("POST", "/admin/tenants/demo/alert-targets", "text/plain", "not even json")]
+    [InlineData("POST", "/admin/tenants/demo/device-bindings", "application/json", "[{\"mac\": 1}]")]
+    [InlineData("PUT", "/admin/tenants/demo/wiremap", "text/csv", "a,b")]
+    public async Task Admin_AnonymousWithMalformedBody_IsUnauthorizedBeforeTheBodyIsRead(string method, string path, string contentType, string body)
+    {
+        var client = _factory.CreateClient();
+        await client.WaitReadyAsync();
+        using var anonymous = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        using var refused = await client.SendAsync(anonymous);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("Bearer", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+
+        using var wrongKey = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        wrongKey.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-the-key");
+        using var refusedAgain = await client.SendAsync(wrongKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedAgain.StatusCode);
+
+        using var keyed = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        keyed.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+        using var read = await client.SendAsync(keyed);
+        Assert.True(read.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, read.StatusCode.ToString());
+    }
+}

@@ -63,7 +63,7 @@ public sealed class DereferenceTests : IClassFixture<LocationServerFactory>
     }
 
     [Fact]
-    public async Task Dereference_DeviceMoved_YieldsCurrentLocation()
+    public async Task Dereference_DeviceRepluggedKeepingItsAddress_YieldsCurrentLocation()
     {
         var client = await ClientAsync();
         var (_, doc, _) = await client.PostHeldAsync(PhoneRequest("10.1.3.44", "00-0b-82-01-02-03"), "10.1.3.44");
@@ -71,18 +71,41 @@ public sealed class DereferenceTests : IClassFixture<LocationServerFactory>
         var path = new Uri(doc.LocationUri()!).AbsolutePath;
 
         _factory.Time.Advance(TimeSpan.FromMinutes(5));
-        // The phone moves to the annex and re-registers from there.
-        var (_, moved, _) = await client.PostHeldAsync(PhoneRequest("10.2.0.77", "00-0b-82-01-02-03"), "10.2.0.77");
+        // The phone is re-plugged into the annex switch on a VLAN that spans buildings, keeps its address and
+        // re-registers: its location URI follows it.
+        var (_, moved, _) = await client.PostHeldAsync(LocationServer.Tests.Scale.Cluster.RepluggedPhoneRequest("10.1.3.44", "00-0b-82-01-02-03"), "10.1.3.44");
         Assert.Equal("Lavaca", moved!.Civic("RD"));
+        Assert.Equal("Lavaca", await EventualStreetAsync(client, path, "Lavaca"));
+    }
 
+    [Fact]
+    public async Task Dereference_DeviceMovedToANewAddress_OldUriKeepsItsLastPlaceAndTheNewUriFollows()
+    {
+        var client = await ClientAsync();
+        var (_, doc, _) = await client.PostHeldAsync(PhoneRequest("10.1.3.45", "00-0b-82-01-02-04"), "10.1.3.45");
+        var path = new Uri(doc!.LocationUri()!).AbsolutePath;
+
+        _factory.Time.Advance(TimeSpan.FromMinutes(5));
+        // A new address: the MAC stays bound to the old one (RFC 5985 §9), so the request is located by its own
+        // address and gets a URI of its own; the old URI never follows a report from another address.
+        var (_, moved, _) = await client.PostHeldAsync(PhoneRequest("10.2.0.78", "00-0b-82-01-02-04"), "10.2.0.78");
+        Assert.Equal("Lavaca", moved!.Civic("RD"));
+        var newPath = new Uri(moved.LocationUri()!).AbsolutePath;
+        Assert.Equal("Lavaca", await EventualStreetAsync(client, newPath, "Lavaca"));
+        using var old = await client.GetAsync(path);
+        Assert.Equal("Congress", System.Xml.Linq.XDocument.Parse(await old.Content.ReadAsStringAsync()).Civic("RD"));
+    }
+
+    private static async Task<string?> EventualStreetAsync(HttpClient client, string path, string expected)
+    {
         string? street = null;
-        for (var i = 0; i < 100 && street != "Lavaca"; i++)
+        for (var i = 0; i < 100 && street != expected; i++)
         {
             using var response = await client.GetAsync(path);
             street = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync()).Civic("RD");
-            if (street != "Lavaca") await Task.Delay(20);
+            if (street != expected) await Task.Delay(20);
         }
-        Assert.Equal("Lavaca", street);
+        return street;
     }
 
     [Fact]

@@ -147,6 +147,18 @@ public sealed class HeldEndpointTests : IClassFixture<LocationServerFactory>
     }
 
     [Fact]
+    public async Task Held_ForgedHostHeader_NeverNamesTheLocationUri()
+    {
+        var client = await ClientAsync();
+        using var request = HeldClient.Request("/held", HeldClient.EmptyRequest, "10.1.3.44");
+        request.Headers.Host = "attacker.example";
+        using var response = await client.SendAsync(request);
+        var uri = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync()).LocationUri();
+        Assert.NotNull(uri);
+        Assert.DoesNotContain("attacker", uri, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Held_LldpMeasurement_MatchesChassisPort()
     {
         var client = await ClientAsync();

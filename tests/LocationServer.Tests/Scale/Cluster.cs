@@ -101,6 +101,20 @@ internal sealed class Cluster : IAsyncDisposable
         </locationRequest>
         """;
 
+    /// <summary>
+    /// The phone re-plugged into the annex switch (LLDP chassis ifName "annex-sw2") while keeping its address, as on a
+    /// VLAN that spans buildings: its location URI must follow it there.
+    /// </summary>
+    public static string RepluggedPhoneRequest(string ip, string mac) => $"""
+        <locationRequest xmlns="urn:ietf:params:xml:ns:geopriv:held">
+          <locationType exact="false">civic locationURI</locationType>
+          <device xmlns="urn:ietf:params:xml:ns:geopriv:held:id"><ip v="4">{ip}</ip><mac>{mac}</mac></device>
+          <measurements xmlns="urn:ietf:params:xml:ns:geopriv:lm">
+            <lldp xmlns="urn:ietf:params:xml:ns:geopriv:lm:lldp"><chassis type="6">616e6e65782d737732</chassis><port type="5">4769312f302f31</port></lldp>
+          </measurements>
+        </locationRequest>
+        """;
+
     /// <summary>PUT /admin/tenants/demo/wiremap; returns the response (the caller disposes it).</summary>
     public static async Task<HttpResponseMessage> PutWiremapAsync(HttpClient client, TenantWiremap wiremap)
     {

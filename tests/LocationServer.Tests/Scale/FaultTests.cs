@@ -88,17 +88,20 @@ public sealed class FaultTests(ITestOutputHelper output)
             stopped = false;
             clock.Restart();
 
-            // A phone registers at HQ, then moves to the annex and registers there (on A); B's dereference of the first
-            // token must follow it once device reports flow through Redis again. Reports sent while the connection is
-            // still coming back are dropped by design, so the phone keeps re-registering as a real one would.
+            // A phone registers at HQ, then is re-plugged into the annex switch keeping its address and registers again
+            // (on A); B's dereference of the first token must follow it once device reports flow through Redis again.
+            // Reports sent while the connection is still coming back are dropped by design, so the phone keeps
+            // re-registering as a real one would.
             const string mac = "00-0b-82-0a-0b-0c";
-            var first = await MintAsync(a, Cluster.PhoneRequest(Cluster.HqPhoneIp, mac), Cluster.HqPhoneIp);
             string? seen = null;
             string last = "";
             while (clock.Elapsed < Recovery)
             {
                 await Task.Delay(200);
-                var (moved, movedDoc, movedBody) = await a.PostHeldAsync(Cluster.PhoneRequest(Cluster.AnnexPhoneIp, mac), Cluster.AnnexPhoneIp);
+                // While Redis is coming back the phone's MAC claim cannot be checked and is ignored (the URI is then tied
+                // to the phone's address alone), so the phone registers afresh each round, as a real one would.
+                var first = await MintAsync(a, Cluster.PhoneRequest(Cluster.HqPhoneIp, mac), Cluster.HqPhoneIp);
+                var (moved, movedDoc, movedBody) = await a.PostHeldAsync(Cluster.RepluggedPhoneRequest(Cluster.HqPhoneIp, mac), Cluster.HqPhoneIp);
                 moved.Dispose();
                 Assert.True(movedDoc.Civic("RD") == "Lavaca", $"the moved phone was not located at the annex: {movedBody}");
                 var (_, _, doc, text) = await Cluster.DereferenceAsync(b, first);
@@ -167,6 +170,17 @@ public sealed class FaultTests(ITestOutputHelper output)
         }
     }
 
+    private const string NomadicSubmission = """
+        <locationRequest xmlns="urn:ietf:params:xml:ns:geopriv:held">
+          <gatewayMac xmlns="urn:locationserver:held:ext">f0-9f-c2-99-00-01</gatewayMac>
+          <userProvidedLocation xmlns="urn:locationserver:held:ext">
+            <civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr">
+              <country>US</country><A1>TX</A1><A3>Austin</A3><RD>Elm</RD><STS>St</STS><HNO>42</HNO><PC>78704</PC>
+            </civicAddress>
+          </userProvidedLocation>
+        </locationRequest>
+        """;
+
     [Fact]
     public async Task Postgres_Down_ServesFromIndexAndRejectsAdminWrites()
     {
@@ -193,6 +207,21 @@ public sealed class FaultTests(ITestOutputHelper output)
                 Assert.True(rejected.StatusCode == HttpStatusCode.ServiceUnavailable, $"import with PostgreSQL down answered {(int)rejected.StatusCode}: {rejectedBody}");
                 using var json = JsonDocument.Parse(rejectedBody);
                 Assert.True(json.RootElement.TryGetProperty("errors", out var errors) && errors.GetArrayLength() > 0, $"no error in the 503 body: {rejectedBody}");
+                Assert.Equal("application/problem+json", rejected.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(rejected.Headers.RetryAfter);
+            }
+
+            // A soft client submitting its address needs the database: a HELD error in a 200, never an empty 500.
+            using (var submit = new HttpRequestMessage(HttpMethod.Post, "/held")
+            {
+                Content = new StringContent(NomadicSubmission, System.Text.Encoding.UTF8, "application/held+xml"),
+            })
+            {
+                submit.Headers.Add(LocationServerFactory.RemoteIpHeader, "203.0.113.77");
+                using var answered = await a.SendAsync(submit);
+                var heldBody = await answered.Content.ReadAsStringAsync();
+                Assert.True(answered.StatusCode == HttpStatusCode.OK, $"userProvidedLocation with PostgreSQL down answered {(int)answered.StatusCode}: {heldBody}");
+                Assert.Contains("code=\"generalLisError\"", heldBody, StringComparison.Ordinal);
             }
             foreach (var replica in new[] { a, b })
             {

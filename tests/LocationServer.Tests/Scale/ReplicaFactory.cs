@@ -33,6 +33,7 @@ public sealed class ReplicaFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Postgres", _postgres);
         builder.UseSetting("ConnectionStrings:Redis", _redis);
         builder.UseSetting("Tokens:Key", _tokenKey);
+        builder.UseSetting("Held:PublicBaseUrl", "http://localhost");
         builder.UseSetting("Demo:Seed", "false");
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, LocationServerFactory.RemoteIpStartupFilter>());
     }
