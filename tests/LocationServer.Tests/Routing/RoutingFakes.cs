@@ -104,6 +104,15 @@ internal sealed class RoutingScenario
 
     public static readonly GeoPoint Downtown = new(30.2672, -97.7431);
 
+    /// <summary>API key of acme's call server (requester "pbx").</summary>
+    public const string AcmeKey = "acme-pbx-key";
+
+    private static string KeyHash(string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>API key of the other tenant's call server.</summary>
+    public const string OtherKey = "other-pbx-key";
+
     public RoutingScenario(bool acmeDidFallback = false)
     {
         var acme = new TenantWiremap(
@@ -134,8 +143,13 @@ internal sealed class RoutingScenario
                 new DidAssignment("+15125550144", "far-1", HeldCapable: false),
                 new DidAssignment("+15125550155", "hq-2", HeldCapable: false),
             ],
-            []);
-        var other = new TenantWiremap(new Tenant("other", "Other"), [new Site("o", "O", Congress, Downtown)], [new DispatchableLocation("o-1", "o")], [], [], []);
+            [
+                new Requester("pbx", KeyHash(AcmeKey)),
+                // Authenticates HELD third-party requests by address; never a routing caller.
+                new Requester("lan", SourceCidrs: ["127.0.0.0/8", "::1/128"]),
+            ]);
+        var other = new TenantWiremap(new Tenant("other", "Other"), [new Site("o", "O", Congress, Downtown)], [new DispatchableLocation("o-1", "o")], [], [],
+            [new Requester("other-pbx", KeyHash(OtherKey))]);
         Wiremap.Swap(WiremapIndex.Build([acme, other], 1));
         Acme = Wiremap.Current.TryGetTenant("acme", out var a) ? a : throw new InvalidOperationException();
         Other = Wiremap.Current.TryGetTenant("other", out var o) ? o : throw new InvalidOperationException();
