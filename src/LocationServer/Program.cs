@@ -20,7 +20,6 @@ var app = builder.Build();
 if (CliCommands.IsCommand(args)) return await CliCommands.RunAsync(app, args).ConfigureAwait(false);
 
 await app.PrepareStorageAsync().ConfigureAwait(false);
-app.UseLocationServerTelemetry();
 app.MapOpenApi();
 app.MapHealth();
 app.MapHeld();
