@@ -150,11 +150,3 @@ public sealed class RedisCollection
 {
     public const string Name = "redis";
 }
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}

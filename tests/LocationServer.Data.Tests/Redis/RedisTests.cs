@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Data.Tests.Redis;
 
@@ -178,13 +179,13 @@ public sealed class InProcessSeamTests
     [Fact]
     public async Task InProcessDeviceState_SetGetAndExpire_FollowTheClock()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
         var store = new InProcessDeviceStateStore(time);
-        var report = new DeviceReport("198.51.100.7", null, "00:04:f2:15:c2:85", null, null, null, null, null, time.Now.UtcDateTime);
+        var report = new DeviceReport("198.51.100.7", null, "00:04:f2:15:c2:85", null, null, null, null, null, time.GetUtcNow().UtcDateTime);
         await store.SetAsync("acme", "dev-1", report, TimeSpan.FromMinutes(5));
         Assert.Same(report, await store.GetAsync("acme", "dev-1"));
         Assert.Null(await store.GetAsync("other", "dev-1"));
-        time.Now = time.Now.AddMinutes(5);
+        time.Advance(TimeSpan.FromMinutes(5));
         Assert.Null(await store.GetAsync("acme", "dev-1"));
     }
 
