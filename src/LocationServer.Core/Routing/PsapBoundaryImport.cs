@@ -141,7 +141,7 @@ public static class PsapBoundaryImport
             return;
         }
         error = geometry is Polygon or MultiPolygon
-            ? Validate(geometry)
+            ? DescribeRingError(element) ?? Validate(geometry)
             : $"geometry type \"{geometry.GeometryType}\" is not Polygon or MultiPolygon";
         if (error is not null)
         {
@@ -175,8 +175,9 @@ public static class PsapBoundaryImport
     }
 
     /// <summary>
-    /// The GeoJSON reader refuses a ring of fewer than four positions or an unclosed one without saying which;
-    /// this names the ring so the author can find it. Null when the failure lies elsewhere.
+    /// Names the first ring of fewer than four positions or not closed (the GeoJSON reader either refuses such a ring
+    /// without saying which or reads it into a polygon that is merely invalid), so the author can find it. Null when
+    /// every ring is well formed.
     /// </summary>
     private static string? DescribeRingError(JsonElement feature)
     {

@@ -4,8 +4,8 @@ using LocationServer.Data.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
 
 namespace LocationServer.Data.Tests.Redis;
 
@@ -146,6 +146,47 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
         Assert.True(heard > 100);
         Assert.True(DateTime.UtcNow - restarted < TimeSpan.FromSeconds(15), $"recovery took {DateTime.UtcNow - restarted}");
         output.WriteLine($"recovered in {DateTime.UtcNow - restarted}");
+    }
+
+    [Fact]
+    public async Task RedisStopped_Operations_FailWithinTheirTimeLimitAndRecoverAfterStart()
+    {
+        var store = new RedisDeviceStateStore(Connect());
+        var tenant = Tenant();
+        await store.SetAsync(tenant, "dev-1", Report("00:04:f2:15:c2:85"), TimeSpan.FromMinutes(1));
+        var (stop, start) = (TestServers.RedisStop, TestServers.RedisStart);
+        await TestServers.RunShellAsync(stop);
+        try
+        {
+            // Until the client notices the closed socket a command may wait for its 2 s time limit; after that every
+            // command fails at once instead of queueing for the server's return.
+            var failures = 0;
+            var slowest = TimeSpan.Zero;
+            for (var i = 0; i < 20 && failures < 5; i++)
+            {
+                var began = DateTime.UtcNow;
+                try
+                {
+                    await store.GetAsync(tenant, "dev-1");
+                }
+                catch (StorageUnavailableException)
+                {
+                    failures++;
+                }
+                var took = DateTime.UtcNow - began;
+                if (took > slowest) slowest = took;
+                await Task.Delay(100);
+            }
+            output.WriteLine($"slowest call with Redis stopped: {slowest.TotalMilliseconds:F0} ms");
+            Assert.Equal(5, failures);
+            Assert.True(slowest < TimeSpan.FromSeconds(5), $"a call with Redis stopped took {slowest}");
+        }
+        finally
+        {
+            await TestServers.RunShellAsync(start);
+        }
+        await TestServers.EventuallyAsync(() => store.SetAsync(tenant, "dev-2", Report("00:04:f2:15:c2:86"), TimeSpan.FromMinutes(1)).ContinueWith(t => t.IsCompletedSuccessfully ? 0 : throw t.Exception!.InnerException!, TaskScheduler.Default), TimeSpan.FromSeconds(15));
+        Assert.Equal("00:04:f2:15:c2:86", (await store.GetAsync(tenant, "dev-2"))?.Mac);
     }
 
     [Fact]
