@@ -2,6 +2,7 @@ using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Xml.Linq;
 using LocationServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +16,10 @@ namespace LocationServer.Tests.Telemetry;
 /// <summary>
 /// The host's OpenTelemetry wiring, captured with the in-memory exporters: ASP.NET Core server spans, the service's
 /// own counters, and HttpClient client spans for webhook deliveries (to a real receiver on a loopback port).
+/// Listeners are process-wide (every host's "LocationServer" meter and ASP.NET Core source reach them), so these tests
+/// run alone and pick their spans by trace id or target address.
 /// </summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class TelemetryTests : IAsyncLifetime
 {
     private const string HeldRequests = "locationserver.held.requests";
@@ -75,13 +79,18 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         var before = HeldCount("located");
 
-        var (response, doc, _) = await _client.PostHeldAsync(HeldClient.EmptyRequest, "10.1.3.44");
+        var trace = ActivityTraceId.CreateRandom();
+        using var request = HeldClient.Request("/held", HeldClient.EmptyRequest, "10.1.3.44");
+        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        using var response = await _client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Null(doc.ErrorCode());
+        Assert.Null(XDocument.Parse(await response.Content.ReadAsStringAsync()).ErrorCode());
         Assert.Equal(before + 1, HeldCount("located"));
-        var span = await SpanAsync(a => a.Kind == ActivityKind.Server && (a.GetTagItem("url.path") as string) == "/held");
-        Assert.Single(_spans.Snapshot(), a => a.Kind == ActivityKind.Server && (a.GetTagItem("url.path") as string) == "/held");
+        var span = await SpanAsync(a => a.Kind == ActivityKind.Server && a.TraceId == trace);
+        Assert.Single(_spans.Snapshot(), a => a.Kind == ActivityKind.Server && a.TraceId == trace);
+        Assert.Equal("/held", span.GetTagItem("url.path"));
         Assert.Equal("POST", span.GetTagItem("http.request.method"));
         Assert.Equal("/held", span.GetTagItem("http.route"));
         Assert.Equal(200, span.GetTagItem("http.response.status_code"));
@@ -130,4 +139,11 @@ public sealed class TelemetryTests : IAsyncLifetime
             lock (_gate) base.InsertItem(index, item);
         }
     }
+}
+
+/// <summary>Telemetry tests run after the parallel ones, alone: the listeners they install hear every host in the process.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "telemetry";
 }
