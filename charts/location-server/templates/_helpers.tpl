@@ -63,7 +63,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ . | quote }}
 {{- end }}
 {{- with .Values.config.otlpEndpoint }}
-- name: OpenTelemetry__Endpoint
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $.Values.config.otlpProtocol | default "grpc" | quote }}
 {{- end }}
 {{- end -}}

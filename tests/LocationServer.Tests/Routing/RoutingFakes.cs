@@ -5,6 +5,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Tests.Routing;
 
@@ -185,23 +186,13 @@ internal sealed class RoutingScenario
     public FakeCallRecordSink Records { get; }
     public ElinWindow Window { get; private set; } = null!;
     public FakeAlertSink Alerts { get; } = new();
-    public ManualClock Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public RoutingOptions Options { get; }
     public TenantIndex Acme { get; }
     public TenantIndex Other { get; }
     public CallRouter Router { get; }
 
     public ResolvedLocation Location(string id) => Acme.FindLocation(id)!;
-}
-
-/// <summary>A clock the test moves by hand (only wall-clock reads; timers run on the system clock).</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
 }
 
 internal sealed class StaticRoutingOptions(RoutingOptions value) : IOptionsMonitor<RoutingOptions>
