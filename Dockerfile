@@ -18,8 +18,7 @@ WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_ENVIRONMENT=Production \
     Kestrel__Endpoints__Http__Url=http://0.0.0.0:8080 \
-    Routing__GrpcAddress=0.0.0.0 \
-    Routing__GrpcPort=8081 \
+    Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:8081 \
     Storage__DataDirectory=/var/lib/location-server
 RUN mkdir -p /var/lib/location-server && chown 64198:64198 /var/lib/location-server
 USER 64198:64198

@@ -92,6 +92,11 @@ chart_values=(--set routing.relayCenter.uri=sip:ecrc@relay.example --set routing
 grep -q 'readOnlyRootFilesystem: true' "$work/chart.yaml" && grep -q 'runAsNonRoot: true' "$work/chart.yaml" \
   && grep -q 'name: Routing__PsapBoundaryFile' "$work/chart.yaml" || { log "the rendered chart lacks its hardened defaults or routing settings"; status=1; }
 if "$helm" template ls charts/location-server >/dev/null 2>&1; then log "the chart rendered without the relay centre, test service and PSAP boundaries"; status=1; fi
+# The NetworkPolicy closes the gRPC port until call servers are listed, then admits only them.
+grep -q 'kind: NetworkPolicy' "$work/chart.yaml" && ! grep -q 'port: grpc, protocol' "$work/chart.yaml" \
+  && grep -q 'name: Kestrel__Endpoints__Grpc__Url' "$work/chart.yaml" || { log "the rendered chart lacks its NetworkPolicy or gRPC endpoint"; status=1; }
+"$helm" template ls charts/location-server "${chart_values[@]}" --set 'networkPolicy.grpc.from[0].ipBlock.cidr=10.20.0.0/24' \
+  | grep -A3 'port: grpc, protocol' | grep -q 'cidr: 10.20.0.0/24' || { log "the NetworkPolicy does not admit the listed call servers to the gRPC port"; status=1; }
 log "checking formatting"
 dotnet format LocationServer.sln --verify-no-changes --no-restore -v q || { log "dotnet format found changes (run: dotnet format)"; status=1; }
 for project in tests/*/*.Tests.csproj; do

@@ -32,7 +32,6 @@ if (ValidatedOptions.Failures(app.Services) is { Count: > 0 } invalid)
 }
 await app.PrepareStorageAsync().ConfigureAwait(false);
 app.UseErrorHandling();
-app.UseLocationServerTelemetry();
 app.MapOpenApi();
 app.MapHealth();
 app.MapHeld();

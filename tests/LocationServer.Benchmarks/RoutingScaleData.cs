@@ -17,12 +17,16 @@ namespace LocationServer.Benchmarks;
 /// deterministically: <c>wiremap.json</c> (one tenant, the <see cref="WiremapGenerator"/> elements, every location
 /// with a point, one DID per location, ELINs on every tenth location, DID fallback on), <c>psap-boundaries.geojson</c>
 /// (a tiling of non-overlapping PSAP polygons with irregular shared edges, covering every point) and
-/// <c>cases.env</c> (the identifiers the load cases use, with the boundary each must route to). Both files are checked
+/// <c>cases.env</c> (the identifiers the load cases use, with the boundary each must route to, and the call server's
+/// API key). Both files are checked
 /// with the product's own validators before they are written; the script loads the wiremap with the import command.
 /// </summary>
 internal static class RoutingScaleData
 {
     public const string TenantId = "bench";
+
+    /// <summary>API key of the generated tenant's call server (written to cases.env as API_KEY).</summary>
+    public const string CallServerKey = "bench-callserver-key";
 
     // The grid starts south-west of Austin; cells are 0.01° (about 1 km) on a side.
     private const double OriginLatitude = 30.0;
@@ -103,6 +107,8 @@ internal static class RoutingScaleData
             Sites = sites,
             Locations = locations,
             Dids = dids,
+            // The call server the load scripts play; RouteCall needs its key.
+            Requesters = [new Requester("callserver", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(CallServerKey))))],
         };
     }
 
@@ -120,6 +126,7 @@ internal static class RoutingScaleData
         var text = new StringBuilder();
         void Line(string key, object value) => text.Append(CultureInfo.InvariantCulture, $"{key}={value}\n");
         Line("TENANT", wiremap.Tenant.Id);
+        Line("API_KEY", CallServerKey);
         Line("ELEMENTS", wiremap.Elements.Count);
         Line("POLYGONS", polygonCount);
         Line("LOCATIONS", wiremap.Locations.Count);

@@ -28,9 +28,17 @@ internal static class Samples
         PC = "M5H 1J9",
     };
 
+    /// <summary>
+    /// The sample's company UUID: the documented one for "acme", else one derived from the id, since company UUIDs
+    /// are unique across tenants.
+    /// </summary>
+    public static Guid CompanyUuid(string tenantId) => tenantId == "acme"
+        ? Guid.Parse("6f1c2d7e-8a4b-4c3d-9e2f-1a2b3c4d5e6f")
+        : new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tenantId)).AsSpan(0, 16));
+
     /// <summary>A wiremap using every kind of element and every optional field.</summary>
     public static TenantWiremap Wiremap(string tenantId = "acme") => new(
-        new Tenant(tenantId, "Acme Corp", Guid.Parse("6f1c2d7e-8a4b-4c3d-9e2f-1a2b3c4d5e6f"), DidFallback: true, CallbackNumber: "+15125550100"),
+        new Tenant(tenantId, "Acme Corp", CompanyUuid(tenantId), DidFallback: true, CallbackNumber: "+15125550100"),
         [
             new Site("aus", "Austin HQ", Austin, new GeoPoint(30.2672, -97.7431), "+15125550101"),
             new Site("tor", "Toronto", Toronto),

@@ -14,6 +14,8 @@ internal static class TestServers
     public const string RedisVariable = "LOCATIONSERVER_TEST_REDIS";
     public const string PostgresRestartVariable = "LOCATIONSERVER_TEST_POSTGRES_RESTART";
     public const string RedisRestartVariable = "LOCATIONSERVER_TEST_REDIS_RESTART";
+    public const string RedisStopVariable = "LOCATIONSERVER_TEST_REDIS_STOP";
+    public const string RedisStartVariable = "LOCATIONSERVER_TEST_REDIS_START";
 
     public static string Postgres => Required(PostgresVariable, "an Npgsql connection string to a PostgreSQL server where tests may create databases, e.g. Host=127.0.0.1;Port=55432;Username=postgres");
 
@@ -22,6 +24,10 @@ internal static class TestServers
     public static string PostgresRestart => Required(PostgresRestartVariable, "a shell command that restarts the PostgreSQL server");
 
     public static string RedisRestart => Required(RedisRestartVariable, "a shell command that restarts the Redis server (kill, then start)");
+
+    public static string RedisStop => Required(RedisStopVariable, "a shell command that stops the Redis server");
+
+    public static string RedisStart => Required(RedisStartVariable, "a shell command that starts the Redis server again");
 
     private static string Required(string name, string what)
     {
@@ -149,12 +155,4 @@ public sealed class PostgresCollection
 public sealed class RedisCollection
 {
     public const string Name = "redis";
-}
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
 }

@@ -8,8 +8,9 @@
 #
 # Usage: bash tests/load/crash-window.sh [RATE=1000] [KILL_AFTER=5] [RUNS=3]
 # Environment: SKIP_BUILD=1 (use the existing Release build), BIN_DIR (another build of the service),
-#              GRPC_AUTHORIZATION (a value for an `authorization` metadata entry on every call)
+#              GRPC_AUTHORIZATION (the `authorization` metadata on every call; default the demo call server's key)
 set -euo pipefail
+export GRPC_AUTHORIZATION="${GRPC_AUTHORIZATION:-Bearer demo-callserver-key}"
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 rate=${1:-1000}
 kill_after=${2:-5}

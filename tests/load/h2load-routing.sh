@@ -5,9 +5,10 @@
 # Usage: tests/load/h2load-routing.sh [HOST:PORT] [SECONDS]
 #   HOST:PORT  a running server's gRPC listener, loopback only (default 127.0.0.1:8081)
 #   SECONDS    measured duration per method (default 10), after a 2 s warm-up
-# Environment: TENANT (acme), DIALED (911), CALLING (+15125550100), STATION_MAC (empty), LOCATION_REFERENCE (empty),
-#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it),
-#              GRPC_AUTHORIZATION (empty: a value for an `authorization` header on every h2load request)
+# Environment: API_KEY (demo-callserver-key: the demo call server's key, sent as "authorization: Bearer API_KEY";
+#              RouteCall is refused without it), TENANT (demo), DIALED (911), CALLING (+15125550100),
+#              STATION_MAC (empty), LOCATION_REFERENCE (empty),
+#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it)
 # Starts no server; its temporary files are removed on exit.
 #
 # Three runs: Ping and RouteCall at saturation (as fast as the connections and streams allow; the ratio compares
@@ -21,6 +22,7 @@ connections="${CONNECTIONS:-4}"
 streams="${STREAMS:-16}"
 threads="${THREADS:-1}"
 rate="${RATE:-1000}"
+api_key="${API_KEY:-demo-callserver-key}"
 host="${target%:*}"
 case "$host" in
   127.*|localhost|'[::1]') ;;
@@ -53,7 +55,7 @@ def frame(message):
     return b"\x00" + struct.pack(">I", len(message)) + message
 
 env = os.environ
-route = (field(1, env.get("TENANT", "acme")) + field(2, env.get("DIALED", "911")) +
+route = (field(1, env.get("TENANT", "demo")) + field(2, env.get("DIALED", "911")) +
          field(3, env.get("CALLING", "+15125550100")) + field(4, env.get("LOCATION_REFERENCE", "")) +
          field(5, env.get("STATION_MAC", "")) + field(8, "load-test"))
 with open(os.path.join(sys.argv[1], "ping.bin"), "wb") as f:
@@ -69,7 +71,7 @@ service="locationserver.routing.v1.RoutingService"
 # h2load sees only HTTP status 200; check the gRPC status of one call of each method first.
 preflight() {
   local method="$1" hex="$2" result
-  if ! result="$(/usr/bin/python3 "$here/../clients/grpc_client.py" "$target" "/$service/$method" "$hex" 5)"; then
+  if ! result="$(/usr/bin/python3 "$here/../clients/grpc_client.py" "$target" "/$service/$method" "$hex" 5 "$api_key")"; then
     echo "preflight of $method failed (is python3-grpcio installed? is the server on $target?)" >&2
     exit 1
   fi
@@ -84,12 +86,11 @@ preflight RouteCall "$(cat "$work/routecall.hex")"
 run() {
   local method="$1" body="$2" label="${3:-$1}" out
   local extra=("${@:4}")
-  if [ -n "${GRPC_AUTHORIZATION:-}" ]; then extra+=(-H "authorization: $GRPC_AUTHORIZATION"); fi
   local file="${label//[^A-Za-z0-9]/_}"
   local log="$work/$file.log"
   out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "${extra[@]}" \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
-    --log-file="$log" "http://$target/$service/$method")"
+    -H "authorization: Bearer $api_key" --log-file="$log" "http://$target/$service/$method")"
   local rps
   rps="$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")"
   local failed

@@ -18,10 +18,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: Production
 - name: Kestrel__Endpoints__Http__Url
   value: "http://0.0.0.0:{{ .Values.service.httpPort }}"
-- name: Routing__GrpcAddress
-  value: "0.0.0.0"
-- name: Routing__GrpcPort
-  value: "{{ .Values.service.grpcPort }}"
+- name: Kestrel__Endpoints__Grpc__Url
+  value: "http://0.0.0.0:{{ .Values.service.grpcPort }}"
 - name: Storage__DataDirectory
   value: /tmp/location-server
 - name: Routing__RelayCenter__Uri
@@ -65,7 +63,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ . | quote }}
 {{- end }}
 {{- with .Values.config.otlpEndpoint }}
-- name: OpenTelemetry__Endpoint
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
   value: {{ . | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ $.Values.config.otlpProtocol | default "grpc" | quote }}
 {{- end }}
 {{- end -}}

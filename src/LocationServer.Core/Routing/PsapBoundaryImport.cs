@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
+using NetTopologySuite.IO.Converters;
 using NetTopologySuite.Operation.Valid;
 
 namespace LocationServer.Core.Routing;
@@ -16,12 +18,15 @@ internal static class PsapGeometry
 
 /// <summary>
 /// Reads PSAP service boundaries from GeoJSON (RFC 7946: a FeatureCollection of Polygon or MultiPolygon features
-/// with properties <c>id</c>, <c>name</c>, <c>uri</c>) and from WKT, and validates them: rings closed and at least
+/// with properties <c>id</c>, <c>name</c>, <c>uri</c>; each feature read by NetTopologySuite's GeoJSON reader on its
+/// own, so one bad feature does not hide the others) and from WKT, and validates them: rings closed and at least
 /// four positions, no self-intersection (OGC validity), longitude within ±180 and latitude within ±90.
 /// Every rejected feature is reported with its index; valid features are returned alongside.
 /// </summary>
 public static class PsapBoundaryImport
 {
+    private static readonly JsonSerializerOptions GeoJsonOptions = new() { Converters = { new GeoJsonConverterFactory(PsapGeometry.Factory) } };
+
     /// <summary>Parses a GeoJSON FeatureCollection (a lone Feature is accepted too).</summary>
     /// <param name="json">The document.</param>
     /// <param name="tenantId">Owning tenant of every boundary, or null for shared boundaries.</param>
@@ -100,35 +105,44 @@ public static class PsapBoundaryImport
         return new PsapBoundaryImportResult(boundaries, errors);
     }
 
-    private static void ReadFeature(JsonElement feature, int index, string? tenantId, List<PsapBoundary> boundaries, List<PsapBoundaryError> errors, HashSet<string> ids)
+    private static void ReadFeature(JsonElement element, int index, string? tenantId, List<PsapBoundary> boundaries, List<PsapBoundaryError> errors, HashSet<string> ids)
     {
-        if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "Feature")
+        IFeature? feature;
+        try
+        {
+            feature = element.Deserialize<IFeature>(GeoJsonOptions);
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            errors.Add(new PsapBoundaryError(index, FeatureId(element), DescribeRingError(element) ?? "not a valid GeoJSON Feature: " + ex.Message));
+            return;
+        }
+        if (feature is null)
         {
             errors.Add(new PsapBoundaryError(index, null, "not a GeoJSON Feature"));
             return;
         }
-        string? id = null, name = null, uri = null;
-        if (feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object)
-        {
-            id = ReadText(properties, "id");
-            name = ReadText(properties, "name");
-            uri = ReadText(properties, "uri");
-        }
+        var attributes = feature.Attributes;
+        var id = Text(attributes?.GetOptionalValue("id"));
+        var name = Text(attributes?.GetOptionalValue("name"));
+        var uri = Text(attributes?.GetOptionalValue("uri"));
         // RFC 7946 §3.2 allows the id as a Feature member as well.
-        id ??= ReadText(feature, "id");
+        id ??= Text((feature as IUnique)?.Id);
         var error = ValidateAttributes(id, name, uri);
         if (error is not null)
         {
             errors.Add(new PsapBoundaryError(index, id, error));
             return;
         }
-        if (!feature.TryGetProperty("geometry", out var geometryElement) || geometryElement.ValueKind != JsonValueKind.Object)
+        var geometry = feature.Geometry;
+        if (geometry is null)
         {
             errors.Add(new PsapBoundaryError(index, id, "the feature has no geometry"));
             return;
         }
-        var geometry = ReadGeometry(geometryElement, out error);
-        error ??= Validate(geometry!);
+        error = geometry is Polygon or MultiPolygon
+            ? DescribeRingError(element) ?? Validate(geometry)
+            : $"geometry type \"{geometry.GeometryType}\" is not Polygon or MultiPolygon";
         if (error is not null)
         {
             errors.Add(new PsapBoundaryError(index, id, error));
@@ -139,19 +153,63 @@ public static class PsapBoundaryImport
             errors.Add(new PsapBoundaryError(index, id, "duplicate id"));
             return;
         }
-        boundaries.Add(new PsapBoundary(id!, tenantId, name!, uri!, geometry!));
+        boundaries.Add(new PsapBoundary(id!, tenantId, name!, uri!, geometry));
     }
 
-    private static string? ReadText(JsonElement element, string property)
+    private static string? Text(object? value) => value switch
     {
-        if (!element.TryGetProperty(property, out var value)) return null;
-        return value.ValueKind switch
-        {
-            JsonValueKind.String => string.IsNullOrWhiteSpace(value.GetString()) ? null : value.GetString()!.Trim(),
-            JsonValueKind.Number => value.GetRawText(),
-            _ => null,
-        };
+        string text => string.IsNullOrWhiteSpace(text) ? null : text.Trim(),
+        decimal or double or long or int => Convert.ToString(value, CultureInfo.InvariantCulture),
+        JsonElement { ValueKind: JsonValueKind.String } element => Text(element.GetString()),
+        JsonElement { ValueKind: JsonValueKind.Number } element => element.GetRawText(),
+        _ => null,
+    };
+
+    private static string? FeatureId(JsonElement feature)
+    {
+        if (feature.ValueKind != JsonValueKind.Object) return null;
+        if (feature.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object &&
+            properties.TryGetProperty("id", out var id) && Text(id) is { } fromProperties)
+            return fromProperties;
+        return feature.TryGetProperty("id", out var memberId) ? Text(memberId) : null;
     }
+
+    /// <summary>
+    /// Names the first ring of fewer than four positions or not closed (the GeoJSON reader either refuses such a ring
+    /// without saying which or reads it into a polygon that is merely invalid), so the author can find it. Null when
+    /// every ring is well formed.
+    /// </summary>
+    private static string? DescribeRingError(JsonElement feature)
+    {
+        if (feature.ValueKind != JsonValueKind.Object || !feature.TryGetProperty("geometry", out var geometry) || geometry.ValueKind != JsonValueKind.Object ||
+            !geometry.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array ||
+            !geometry.TryGetProperty("type", out var type))
+            return null;
+        var polygons = type.ValueEquals("MultiPolygon")
+            ? coordinates.EnumerateArray().Select((polygon, i) => (Prefix: $"polygon {i}: ", Polygon: polygon))
+            : type.ValueEquals("Polygon") ? [(Prefix: "", Polygon: coordinates)] : [];
+        foreach (var (prefix, polygon) in polygons)
+        {
+            if (polygon.ValueKind != JsonValueKind.Array) continue;
+            var r = 0;
+            foreach (var ring in polygon.EnumerateArray())
+            {
+                if (ring.ValueKind == JsonValueKind.Array)
+                {
+                    var count = ring.GetArrayLength();
+                    if (count < 4) return $"{prefix}ring {r}: a ring needs at least four positions";
+                    if (!SamePosition(ring[0], ring[count - 1])) return $"{prefix}ring {r}: the ring is not closed (first and last positions differ)";
+                }
+                r++;
+            }
+        }
+        return null;
+    }
+
+    private static bool SamePosition(JsonElement a, JsonElement b) =>
+        a.ValueKind == JsonValueKind.Array && b.ValueKind == JsonValueKind.Array && a.GetArrayLength() >= 2 && b.GetArrayLength() >= 2 &&
+        a[0].TryGetDouble(out var ax) && b[0].TryGetDouble(out var bx) && a[1].TryGetDouble(out var ay) && b[1].TryGetDouble(out var by) &&
+        ax == bx && ay == by;
 
     private static string? ValidateAttributes(string? id, string? name, string? uri)
     {
@@ -161,114 +219,6 @@ public static class PsapBoundaryImport
         if (!uri.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) && !uri.StartsWith("sips:", StringComparison.OrdinalIgnoreCase))
             return $"property \"uri\" must be a sip: or sips: URI, not \"{uri}\"";
         return null;
-    }
-
-    private static Geometry? ReadGeometry(JsonElement element, out string? error)
-    {
-        error = null;
-        var type = element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (!element.TryGetProperty("coordinates", out var coordinates) || coordinates.ValueKind != JsonValueKind.Array)
-        {
-            error = "the geometry has no \"coordinates\" array";
-            return null;
-        }
-        var factory = PsapGeometry.Factory;
-        switch (type)
-        {
-            case "Polygon":
-                return ReadPolygon(coordinates, out error);
-            case "MultiPolygon":
-                var polygons = new List<Polygon>();
-                var i = 0;
-                foreach (var polygonElement in coordinates.EnumerateArray())
-                {
-                    var polygon = ReadPolygon(polygonElement, out error);
-                    if (polygon is null)
-                    {
-                        error = $"polygon {i}: {error}";
-                        return null;
-                    }
-                    polygons.Add(polygon);
-                    i++;
-                }
-                if (polygons.Count == 0)
-                {
-                    error = "the MultiPolygon is empty";
-                    return null;
-                }
-                return factory.CreateMultiPolygon([.. polygons]);
-            default:
-                error = $"geometry type \"{type}\" is not Polygon or MultiPolygon";
-                return null;
-        }
-    }
-
-    private static Polygon? ReadPolygon(JsonElement element, out string? error)
-    {
-        error = null;
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            error = "a polygon must be an array of rings";
-            return null;
-        }
-        var rings = new List<LinearRing>();
-        var r = 0;
-        foreach (var ringElement in element.EnumerateArray())
-        {
-            var ring = ReadRing(ringElement, out error);
-            if (ring is null)
-            {
-                error = $"ring {r}: {error}";
-                return null;
-            }
-            rings.Add(ring);
-            r++;
-        }
-        if (rings.Count == 0)
-        {
-            error = "the polygon has no rings";
-            return null;
-        }
-        return PsapGeometry.Factory.CreatePolygon(rings[0], [.. rings.Skip(1)]);
-    }
-
-    private static LinearRing? ReadRing(JsonElement element, out string? error)
-    {
-        error = null;
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            error = "a ring must be an array of positions";
-            return null;
-        }
-        var coordinates = new List<Coordinate>();
-        foreach (var position in element.EnumerateArray())
-        {
-            if (position.ValueKind != JsonValueKind.Array || position.GetArrayLength() < 2 ||
-                position[0].ValueKind != JsonValueKind.Number || position[1].ValueKind != JsonValueKind.Number)
-            {
-                error = $"position {coordinates.Count} is not [longitude, latitude]";
-                return null;
-            }
-            var lon = position[0].GetDouble();
-            var lat = position[1].GetDouble();
-            if (!IsLonLat(lon, lat))
-            {
-                error = string.Create(CultureInfo.InvariantCulture, $"position {coordinates.Count} [{lon}, {lat}] is outside longitude ±180 / latitude ±90");
-                return null;
-            }
-            coordinates.Add(new Coordinate(lon, lat));
-        }
-        if (coordinates.Count < 4)
-        {
-            error = "a ring needs at least four positions";
-            return null;
-        }
-        if (!coordinates[0].Equals2D(coordinates[^1]))
-        {
-            error = "the ring is not closed (first and last positions differ)";
-            return null;
-        }
-        return PsapGeometry.Factory.CreateLinearRing([.. coordinates]);
     }
 
     private static bool IsLonLat(double lon, double lat) =>

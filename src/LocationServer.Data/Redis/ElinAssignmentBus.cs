@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LocationServer.Data.Storage;
+using StackExchange.Redis;
 
 namespace LocationServer.Data.Redis;
 
@@ -46,7 +47,7 @@ internal sealed class RedisElinAssignmentBus : IElinAssignmentBus
     public RedisElinAssignmentBus(RedisConnection connection)
     {
         _connection = connection;
-        _connection.AddSubscription(Channel, (_, message) =>
+        _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
         {
             ElinAssignment? assignment;
             try
@@ -65,7 +66,7 @@ internal sealed class RedisElinAssignmentBus : IElinAssignmentBus
     public async Task PublishAsync(ElinAssignment assignment)
     {
         var message = JsonSerializer.Serialize(assignment, Json);
-        await _connection.RunAsync(db => db.PublishAsync(Channel, message)).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message)).ConfigureAwait(false);
     }
 
     public IDisposable Subscribe(Action<ElinAssignment> onAssigned)

@@ -87,8 +87,8 @@ internal sealed class RedisWiremapChangeBus : IWiremapChangeBus
     public RedisWiremapChangeBus(RedisConnection connection)
     {
         _connection = connection;
-        // One Redis subscription per multiplexer, fanned out locally; re-established whenever the connection is rebuilt.
-        _connection.AddSubscription(Channel, (_, message) =>
+        // One Redis subscription per connection, fanned out locally; the multiplexer restores it after a reconnect.
+        _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
         {
             if (long.TryParse((string?)message, NumberStyles.Integer, CultureInfo.InvariantCulture, out var version))
                 _subscriptions.Raise(version);
@@ -96,7 +96,7 @@ internal sealed class RedisWiremapChangeBus : IWiremapChangeBus
     }
 
     public async Task PublishAsync(long version) =>
-        await _connection.RunAsync(db => db.PublishAsync(Channel, version.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), version.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
 
     public IDisposable Subscribe(Action<long> onCommitted) => _subscriptions.Add(onCommitted);
 }

@@ -5,29 +5,35 @@ using Microsoft.AspNetCore.Routing.Matching;
 
 namespace LocationServer.Grpc;
 
+/// <summary>The h2c gRPC listener: the named Kestrel endpoint <see cref="EndpointName"/> and the local port it binds.</summary>
+/// <param name="Url">The endpoint's URL, e.g. "http://127.0.0.1:8081".</param>
+/// <param name="Port">Its TCP port (never 0: the port tells the listeners apart).</param>
+internal sealed record GrpcListener(string Url, int Port)
+{
+    /// <summary>Name of the Kestrel endpoint (<c>Kestrel:Endpoints:Grpc</c>).</summary>
+    public const string EndpointName = "Grpc";
+
+    /// <summary>Configuration path of the endpoint.</summary>
+    public const string SectionPath = "Kestrel:Endpoints:" + EndpointName;
+}
+
 /// <summary>Endpoint metadata: the endpoint answers only on connections accepted by the listener on <see cref="Port"/>.</summary>
 internal sealed record LocalPortMetadata(int Port);
 
 /// <summary>
-/// Restricts endpoints carrying <see cref="LocalPortMetadata"/> to connections on that local port. Unlike
-/// <c>RequireHost("*:8081")</c>, which trusts the client's Host/:authority header (and breaks behind a port-mapping
-/// proxy), this looks at the socket the request arrived on. Requests without an IP socket (TestServer, Unix domain
-/// sockets) are not restricted.
+/// Keeps the gRPC listener and the other listeners apart by the socket a request arrived on (not the Host header,
+/// which the client chooses and a port-mapping proxy rewrites): endpoints carrying <see cref="LocalPortMetadata"/>
+/// answer only on that port, and every other endpoint (HELD, <c>/loc</c>, LoST, admin, health, OpenAPI) answers
+/// nowhere on the gRPC listener's port. Requests without an IP socket (TestServer, Unix domain sockets) are not
+/// restricted.
 /// </summary>
-internal sealed class LocalPortMatcherPolicy : MatcherPolicy, IEndpointSelectorPolicy
+internal sealed class LocalPortMatcherPolicy(GrpcListener listener) : MatcherPolicy, IEndpointSelectorPolicy
 {
-    // Before HTTP method matching, so a request on another port never sees a gRPC route.
+    // Before HTTP method matching, so a request on the wrong port never sees the route.
     public override int Order => -1000;
 
-    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints)
-    {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        foreach (var endpoint in endpoints)
-        {
-            if (endpoint.Metadata.GetMetadata<LocalPortMetadata>() is not null) return true;
-        }
-        return false;
-    }
+    // Every endpoint: those without the metadata must be refused on the gRPC port.
+    public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints) => true;
 
     public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
     {
@@ -41,7 +47,8 @@ internal sealed class LocalPortMatcherPolicy : MatcherPolicy, IEndpointSelectorP
         {
             if (!candidates.IsValidCandidate(i)) continue;
             var required = candidates[i].Endpoint.Metadata.GetMetadata<LocalPortMetadata>();
-            if (required is not null && required.Port != port) candidates.SetValidity(i, false);
+            var allowed = required is null ? port != listener.Port : required.Port == port;
+            if (!allowed) candidates.SetValidity(i, false);
         }
         return Task.CompletedTask;
     }

@@ -79,20 +79,11 @@ internal static class LostEndpoints
     private static void WriteError(ArrayBufferWriter<byte> output, string source, LostError error) =>
         LostResponseWriter.WriteErrors(source, error.Kind, error.Message, output, error.UnsupportedProfiles);
 
-    /// <summary>A representative point: the point, the circle's centre, or the average of the polygon's vertices.</summary>
-    private static GeoPoint Representative(LostGeometry geometry)
-    {
-        var points = geometry.Points;
-        if (geometry.Kind != LostGeometryKind.Polygon || points.Count < 2) return points[0];
-        var count = points[0] == points[^1] ? points.Count - 1 : points.Count;
-        double lat = 0, lon = 0;
-        for (var i = 0; i < count; i++)
-        {
-            lat += points[i].Latitude;
-            lon += points[i].Longitude;
-        }
-        return new GeoPoint(lat / count, lon / count);
-    }
+    /// <summary>A representative point: the point, the circle's centre, or a point inside the polygon.</summary>
+    private static GeoPoint Representative(LostGeometry geometry) =>
+        geometry.Kind == LostGeometryKind.Polygon && geometry.Points.Count >= 2
+            ? RepresentativePoint.OfPolygon(geometry.Points)
+            : geometry.Points[0];
 
     internal static (FindServiceResponse? Response, LostError? Error) Answer(
         FindServiceRequest request, LostOptions options, RoutingOptions routing, PsapBoundaryIndex boundaries, WiremapIndex wiremap, DateTimeOffset now)

@@ -3,10 +3,8 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Grpc;
 using LocationServer.Routing.Alerts;
-using LocationServer.Routing.V1;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace LocationServer.Routing;
 
@@ -14,29 +12,63 @@ namespace LocationServer.Routing;
 internal static class RoutingGrpcExtensions
 {
     /// <summary>
-    /// Adds a separate HTTP/2-only cleartext (h2c, prior knowledge) Kestrel listener for gRPC on
-    /// <c>Routing:GrpcAddress</c>:<c>Routing:GrpcPort</c> (default 127.0.0.1:8081), and registers the matcher policy
-    /// that keeps the gRPC endpoints on that listener only (by the socket's local port, not the Host header).
+    /// Declares the routing service's HTTP/2-only cleartext (h2c, prior knowledge) listener as the named Kestrel
+    /// endpoint <c>Kestrel:Endpoints:Grpc</c> and registers the matcher policy that keeps gRPC on that listener and
+    /// everything else off it (by the socket's local port, not the Host header). Without a configured <c>Url</c> the
+    /// endpoint is built from <c>Routing:GrpcAddress</c>:<c>Routing:GrpcPort</c> (default 127.0.0.1:8081); its
+    /// <c>Protocols</c> is <c>Http2</c> (any other value stops the start).
     /// </summary>
     /// <remarks>
-    /// Listening in code makes Kestrel ignore <c>--urls</c>/<c>ASPNETCORE_URLS</c>/<c>ASPNETCORE_HTTP_PORTS</c>, so
-    /// this re-binds those addresses (default http://localhost:5000) unless <c>Kestrel:Endpoints</c> is configured,
-    /// which Kestrel keeps loading itself.
+    /// Once <c>Kestrel:Endpoints</c> names an endpoint Kestrel ignores <c>--urls</c>/<c>ASPNETCORE_URLS</c>/
+    /// <c>ASPNETCORE_HTTP_PORTS</c>, so when the gRPC endpoint is the only one configured, those addresses (default
+    /// http://localhost:5000) become endpoints too.
     /// </remarks>
     public static WebApplicationBuilder ConfigureRoutingListener(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var section = builder.Configuration.GetSection(RoutingOptions.SectionName);
-        var port = section.GetValue(nameof(RoutingOptions.GrpcPort), 8081);
-        var addressText = section[nameof(RoutingOptions.GrpcAddress)] ?? "127.0.0.1";
-        if (!IPAddress.TryParse(addressText, out var address))
-            throw new InvalidOperationException($"Routing:GrpcAddress '{addressText}' is not an IP address.");
-        var rebind = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any() ? [] : ServerUrls(builder.Configuration);
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var configuration = builder.Configuration;
+        var added = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var endpoint = configuration.GetSection(GrpcListener.SectionPath);
+        var url = endpoint["Url"];
+        if (string.IsNullOrWhiteSpace(url))
         {
-            foreach (var url in rebind) ListenUrl(kestrel, url, port);
-            kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http2);
-        });
+            var section = configuration.GetSection(RoutingOptions.SectionName);
+            var port = section.GetValue(nameof(RoutingOptions.GrpcPort), 8081);
+            var addressText = section[nameof(RoutingOptions.GrpcAddress)] ?? "127.0.0.1";
+            if (!IPAddress.TryParse(addressText, out var address))
+                throw new InvalidOperationException($"Routing:GrpcAddress '{addressText}' is not an IP address.");
+            url = "http://" + new IPEndPoint(address, port);
+            added[GrpcListener.SectionPath + ":Url"] = url;
+        }
+        var protocols = endpoint["Protocols"];
+        if (string.IsNullOrWhiteSpace(protocols)) added[GrpcListener.SectionPath + ":Protocols"] = nameof(HttpProtocols.Http2);
+        else if (!Enum.TryParse<HttpProtocols>(protocols, ignoreCase: true, out var parsed) || parsed != HttpProtocols.Http2)
+            throw new InvalidOperationException($"{GrpcListener.SectionPath}:Protocols must be Http2 (h2c), not '{protocols}'.");
+        BindingAddress binding;
+        try
+        {
+            binding = BindingAddress.Parse(url);
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidOperationException($"{GrpcListener.SectionPath}:Url '{url}' is not a URL.", ex);
+        }
+        if (binding.Port is < 1 or > 65535)
+            throw new InvalidOperationException($"{GrpcListener.SectionPath}:Url '{url}' must name a fixed port: the port keeps gRPC and HTTP apart.");
+
+        var others = configuration.GetSection("Kestrel:Endpoints").GetChildren()
+            .Where(c => !string.Equals(c.Key, GrpcListener.EndpointName, StringComparison.OrdinalIgnoreCase));
+        if (!others.Any())
+        {
+            var i = 0;
+            foreach (var serverUrl in ServerUrls(configuration))
+            {
+                if (BindingAddress.Parse(serverUrl).Port == binding.Port) continue;
+                added[$"Kestrel:Endpoints:Http{i++}:Url"] = serverUrl;
+            }
+        }
+        if (added.Count > 0) configuration.AddInMemoryCollection(added);
+        builder.Services.AddSingleton(new GrpcListener(url, binding.Port));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Routing.MatcherPolicy, LocalPortMatcherPolicy>());
         return builder;
     }
@@ -68,7 +100,17 @@ internal static class RoutingGrpcExtensions
         services.AddHostedService<ElinWindowLoader>();
         // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).
         services.TryAddScoped<CallRouter>();
-        services.TryAddScoped<RoutingGrpcService>();
+        services.TryAddSingleton<RoutingGrpcService>();
+        services.TryAddSingleton<RoutingCallerAuthenticator>();
+        services.AddGrpc();
+        services.AddGrpcReflection();
+        services.AddHealthChecks().AddCheck<RoutingHealthCheck>(RoutingHealthCheck.Name, tags: [RoutingHealthCheck.Name]);
+        services.AddGrpcHealthChecks(o =>
+        {
+            // "" is the server as a whole; the routing service by its full name. Both answer from the same check.
+            o.Services.Map("", r => r.Tags.Contains(RoutingHealthCheck.Name));
+            o.Services.Map(RoutingGrpcService.ServiceName, r => r.Tags.Contains(RoutingHealthCheck.Name));
+        });
         services.AddHostedService<PsapBoundaryFileLoader>();
         services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<IOptions<AlertOptions>>().Value.AllowPrivateTargets));
         services.TryAddSingleton<AlertDispatcher>();
@@ -78,26 +120,20 @@ internal static class RoutingGrpcExtensions
     }
 
     /// <summary>
-    /// Maps the four methods of <c>locationserver.routing.v1.RoutingService</c> and the UNIMPLEMENTED answer for any
-    /// other method, all restricted to the gRPC listener of <see cref="ConfigureRoutingListener"/>.
+    /// Maps <c>locationserver.routing.v1.RoutingService</c> (with Grpc.AspNetCore's UNIMPLEMENTED answer for unknown
+    /// services and methods), server reflection and <c>grpc.health.v1.Health</c>, all restricted to the gRPC listener
+    /// of <see cref="ConfigureRoutingListener"/>.
     /// </summary>
     public static WebApplication MapRoutingGrpc(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (!app.Services.GetServices<Microsoft.AspNetCore.Routing.MatcherPolicy>().OfType<LocalPortMatcherPolicy>().Any())
-            throw new InvalidOperationException("Call builder.ConfigureRoutingListener() before MapRoutingGrpc(): the gRPC endpoints must stay on their own listener.");
-        var port = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value.GrpcPort;
-        const string name = RoutingGrpcService.ServiceName;
-        app.MapGrpcUnary<RouteCallRequest, RouteCallResponse>(name, "RouteCall", static (r, c) => Service(c).RouteCall(r, c)).RequireLocalPort(port);
-        app.MapGrpcUnary<ResolveCallbackRequest, ResolveCallbackResponse>(name, "ResolveCallback", static (r, c) => Service(c).ResolveCallback(r, c)).RequireLocalPort(port);
-        app.MapGrpcUnary<GetLocationRequest, GetLocationResponse>(name, "GetLocation", static (r, c) => Service(c).GetLocation(r, c)).RequireLocalPort(port);
-        app.MapGrpcUnary<PingRequest, PingResponse>(name, "Ping", RoutingGrpcService.Ping).RequireLocalPort(port);
-        app.MapGrpcUnimplemented().RequireLocalPort(port);
+        var listener = app.Services.GetService<GrpcListener>()
+            ?? throw new InvalidOperationException("Call builder.ConfigureRoutingListener() before MapRoutingGrpc(): the gRPC endpoints must stay on their own listener.");
+        app.MapGrpcService<RoutingGrpcService>().RequireLocalPort(listener.Port);
+        app.MapGrpcReflectionService().RequireLocalPort(listener.Port);
+        app.MapGrpcHealthChecksService().RequireLocalPort(listener.Port);
         return app;
     }
-
-    private static RoutingGrpcService Service(ServerCallContextLite context) =>
-        context.HttpContext.RequestServices.GetRequiredService<RoutingGrpcService>();
 
     private static List<string> ServerUrls(ConfigurationManager configuration)
     {
@@ -113,16 +149,5 @@ internal static class RoutingGrpcExtensions
         }
         if (urls.Count == 0) urls.Add("http://localhost:5000");
         return urls;
-    }
-
-    private static void ListenUrl(KestrelServerOptions kestrel, string url, int grpcPort)
-    {
-        var binding = BindingAddress.Parse(url);
-        var https = string.Equals(binding.Scheme, "https", StringComparison.OrdinalIgnoreCase);
-        if (binding.Port == grpcPort) return;
-        Action<ListenOptions> configure = https ? static o => o.UseHttps() : static _ => { };
-        if (string.Equals(binding.Host, "localhost", StringComparison.OrdinalIgnoreCase)) kestrel.ListenLocalhost(binding.Port, configure);
-        else if (IPAddress.TryParse(binding.Host.Trim('[', ']'), out var ip)) kestrel.Listen(ip, binding.Port, configure);
-        else kestrel.ListenAnyIP(binding.Port, configure);
     }
 }

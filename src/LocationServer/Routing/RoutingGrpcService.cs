@@ -1,22 +1,31 @@
+using Grpc.Core;
 using LocationServer.Core.Matching;
-using LocationServer.Grpc;
 using LocationServer.Routing.V1;
 
 namespace LocationServer.Routing;
 
 /// <summary>
-/// <c>locationserver.routing.v1.RoutingService</c>: maps the protobuf messages to <see cref="CallRouter"/> and its
-/// outcomes to gRPC status codes (the one place that does).
+/// <c>locationserver.routing.v1.RoutingService</c>: authenticates the caller (<see cref="RoutingCallerAuthenticator"/>),
+/// maps the protobuf messages to <see cref="CallRouter"/> and its outcomes to gRPC status codes (the one place that
+/// does). Every method but <c>Ping</c> needs the caller's API key, and a key routes only its own tenant's calls.
 /// </summary>
-internal sealed class RoutingGrpcService(CallRouter router)
+/// <remarks>
+/// A singleton, so <c>Ping</c> builds nothing per call; the scoped <see cref="CallRouter"/> (whose seams may be scoped)
+/// comes from the call's request scope.
+/// </remarks>
+internal sealed partial class RoutingGrpcService(RoutingCallerAuthenticator authenticator, ILogger<RoutingGrpcService> logger)
+    : RoutingService.RoutingServiceBase
 {
     public const string ServiceName = "locationserver.routing.v1.RoutingService";
 
-    public async ValueTask<RouteCallResponse> RouteCall(RouteCallRequest request, ServerCallContextLite context)
+    private static readonly Task<PingResponse> Pong = Task.FromResult(new PingResponse { Status = "ok" });
+
+    public override async Task<RouteCallResponse> RouteCall(RouteCallRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var outcome = await router.RouteCallAsync(new EmergencyCallRequest
+        Authorize(request.Tenant, context);
+        var outcome = await Router(context).RouteCallAsync(new EmergencyCallRequest
         {
             Tenant = request.Tenant,
             Dialed = request.Dialed,
@@ -60,11 +69,12 @@ internal sealed class RoutingGrpcService(CallRouter router)
         };
     }
 
-    public async ValueTask<ResolveCallbackResponse> ResolveCallback(ResolveCallbackRequest request, ServerCallContextLite context)
+    public override async Task<ResolveCallbackResponse> ResolveCallback(ResolveCallbackRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var lookup = Unwrap(await router.ResolveCallbackAsync(request.Tenant, request.Elin, context.CancellationToken).ConfigureAwait(false));
+        Authorize(request.Tenant, context);
+        var lookup = Unwrap(await Router(context).ResolveCallbackAsync(request.Tenant, request.Elin, context.CancellationToken).ConfigureAwait(false));
         if (lookup.Assignment is not { } assignment) return new ResolveCallbackResponse { Found = false };
         return new ResolveCallbackResponse
         {
@@ -75,25 +85,57 @@ internal sealed class RoutingGrpcService(CallRouter router)
         };
     }
 
-    public async ValueTask<GetLocationResponse> GetLocation(GetLocationRequest request, ServerCallContextLite context)
+    public override async Task<GetLocationResponse> GetLocation(GetLocationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var lookup = Unwrap(await router.GetLocationAsync(request.Tenant, request.LocationReference, context.CancellationToken).ConfigureAwait(false));
+        Authorize(request.Tenant, context);
+        var lookup = Unwrap(await Router(context).GetLocationAsync(request.Tenant, request.LocationReference, context.CancellationToken).ConfigureAwait(false));
         return lookup.Location is null
             ? new GetLocationResponse { Found = false, Reason = CallRouter.TokenStatusText(lookup.Status) }
             : new GetLocationResponse { Found = true, Location = ToMessage(lookup.Location, lookup.Method, lookup.PidfLo) };
     }
 
-    public static ValueTask<PingResponse> Ping(PingRequest request, ServerCallContextLite context) =>
-        ValueTask.FromResult(new PingResponse { Status = "ok" });
+    private static CallRouter Router(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<CallRouter>();
+
+    /// <summary>Liveness of the listener: needs no credentials and touches nothing.</summary>
+    public override Task<PingResponse> Ping(PingRequest request, ServerCallContext context) => Pong;
+
+    /// <summary>
+    /// Refuses the call unless its <c>authorization</c> metadata carries an API key of a requester of
+    /// <paramref name="tenant"/>: UNAUTHENTICATED without a key or with a wrong one, PERMISSION_DENIED for a key of
+    /// another tenant (or a tenant that does not exist, so a key cannot probe for other tenants), INVALID_ARGUMENT
+    /// when the request names no tenant.
+    /// </summary>
+    private void Authorize(string tenant, ServerCallContext context)
+    {
+        var authorization = context.RequestHeaders.GetValue("authorization");
+        var result = authenticator.Authenticate(authorization, tenant, out var requester);
+        switch (result)
+        {
+            case RoutingCallerAuth.Authorized:
+                Log.CallerAuthorized(logger, context.Method, requester!);
+                return;
+            case RoutingCallerAuth.MissingCredentials:
+                Log.CallerRefused(logger, context.Method, result, context.Peer);
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "authorization metadata with a Bearer API key is required."));
+            case RoutingCallerAuth.BadCredentials:
+                Log.CallerRefused(logger, context.Method, result, context.Peer);
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "the API key is not valid."));
+            default:
+                if (string.IsNullOrWhiteSpace(tenant)) throw new RpcException(new Status(StatusCode.InvalidArgument, "tenant is required."));
+                Log.CallerRefused(logger, context.Method, result, context.Peer);
+                throw new RpcException(new Status(StatusCode.PermissionDenied, "the API key does not authorise calls of this tenant."));
+        }
+    }
 
     private static T Unwrap<T>(RoutingOutcome<T> outcome)
         where T : class => outcome.Failure switch
         {
             RoutingFailure.None => outcome.Value!,
-            RoutingFailure.UnknownTenant => throw new GrpcStatusException(GrpcStatusCode.NotFound, outcome.Detail ?? "not found"),
-            _ => throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, outcome.Detail ?? "invalid argument"),
+            RoutingFailure.UnknownTenant => throw new RpcException(new Status(StatusCode.NotFound, outcome.Detail ?? "not found")),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, outcome.Detail ?? "invalid argument")),
         };
 
     internal static Location ToMessage(ResolvedLocation location, string? method, string? pidfLo)
@@ -134,5 +176,14 @@ internal sealed class RoutingGrpcService(CallRouter router)
         };
         if (location.Point is { } point) message.Point = new GeoPoint { Latitude = point.Latitude, Longitude = point.Longitude };
         return message;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "Routing call {Method} from {Peer} refused: {Result}")]
+        public static partial void CallerRefused(ILogger logger, string method, RoutingCallerAuth result, string peer);
+
+        [LoggerMessage(EventId = 2112, Level = LogLevel.Debug, Message = "Routing call {Method} authorised for requester {Requester}")]
+        public static partial void CallerAuthorized(ILogger logger, string method, string requester);
     }
 }

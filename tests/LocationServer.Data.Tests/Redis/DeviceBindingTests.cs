@@ -1,5 +1,6 @@
 using LocationServer.Data.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Data.Tests.Redis;
 
@@ -110,26 +111,26 @@ public sealed class DeviceBindingTests : IDisposable
     [Fact]
     public async Task Claim_AfterTtl_BindsAnew()
     {
-        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var store = new InProcessDeviceBindingStore(time);
         await store.ClaimAsync("t", "mac-1", "10.0.0.1", TimeSpan.FromHours(1));
-        time.Now += TimeSpan.FromMinutes(59);
+        time.Advance(TimeSpan.FromMinutes(59));
         Assert.False(await store.ClaimAsync("t", "mac-1", "10.0.0.2", TimeSpan.FromHours(1)));
-        time.Now += TimeSpan.FromMinutes(2);
+        time.Advance(TimeSpan.FromMinutes(2));
         Assert.True(await store.ClaimAsync("t", "mac-1", "10.0.0.2", TimeSpan.FromHours(1)));
     }
 
     [Fact]
     public async Task Claim_WhenFull_RefusesNewMacsButKeepsKnownOnes()
     {
-        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var store = new InProcessDeviceBindingStore(time, capacity: 2);
         Assert.True(await store.ClaimAsync("t", "mac-1", "10.0.0.1", Ttl));
         Assert.True(await store.ClaimAsync("t", "mac-2", "10.0.0.2", Ttl));
         Assert.False(await store.ClaimAsync("t", "mac-3", "10.0.0.3", Ttl));
         Assert.True(await store.ClaimAsync("t", "mac-1", "10.0.0.1", Ttl));
         // Expired bindings make room.
-        time.Now += Ttl + TimeSpan.FromSeconds(1);
+        time.Advance(Ttl + TimeSpan.FromSeconds(1));
         Assert.True(await store.ClaimAsync("t", "mac-3", "10.0.0.3", Ttl));
     }
 }

@@ -4,6 +4,7 @@ using LocationServer.Data.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
 namespace LocationServer.Data.Tests.Redis;
@@ -13,9 +14,9 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
 {
     private readonly List<RedisConnection> _connections = [];
 
-    private RedisConnection Connect(TimeSpan? rebuildAfter = null)
+    private RedisConnection Connect()
     {
-        var connection = new RedisConnection(TestServers.Redis, NullLogger<RedisConnection>.Instance) { RebuildAfter = rebuildAfter ?? TimeSpan.FromSeconds(3) };
+        var connection = new RedisConnection(TestServers.Redis, NullLogger<RedisConnection>.Instance);
         _connections.Add(connection);
         return connection;
     }
@@ -144,7 +145,48 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
         }, TimeSpan.FromSeconds(15));
         Assert.True(heard > 100);
         Assert.True(DateTime.UtcNow - restarted < TimeSpan.FromSeconds(15), $"recovery took {DateTime.UtcNow - restarted}");
-        output.WriteLine($"recovered in {DateTime.UtcNow - restarted}; multiplexer rebuilds: {connection.Rebuilds}/{subscriberConnection.Rebuilds}");
+        output.WriteLine($"recovered in {DateTime.UtcNow - restarted}");
+    }
+
+    [Fact]
+    public async Task RedisStopped_Operations_FailWithinTheirTimeLimitAndRecoverAfterStart()
+    {
+        var store = new RedisDeviceStateStore(Connect());
+        var tenant = Tenant();
+        await store.SetAsync(tenant, "dev-1", Report("00:04:f2:15:c2:85"), TimeSpan.FromMinutes(1));
+        var (stop, start) = (TestServers.RedisStop, TestServers.RedisStart);
+        await TestServers.RunShellAsync(stop);
+        try
+        {
+            // Until the client notices the closed socket a command may wait for its 2 s time limit; after that every
+            // command fails at once instead of queueing for the server's return.
+            var failures = 0;
+            var slowest = TimeSpan.Zero;
+            for (var i = 0; i < 20 && failures < 5; i++)
+            {
+                var began = DateTime.UtcNow;
+                try
+                {
+                    await store.GetAsync(tenant, "dev-1");
+                }
+                catch (StorageUnavailableException)
+                {
+                    failures++;
+                }
+                var took = DateTime.UtcNow - began;
+                if (took > slowest) slowest = took;
+                await Task.Delay(100);
+            }
+            output.WriteLine($"slowest call with Redis stopped: {slowest.TotalMilliseconds:F0} ms");
+            Assert.Equal(5, failures);
+            Assert.True(slowest < TimeSpan.FromSeconds(5), $"a call with Redis stopped took {slowest}");
+        }
+        finally
+        {
+            await TestServers.RunShellAsync(start);
+        }
+        await TestServers.EventuallyAsync(() => store.SetAsync(tenant, "dev-2", Report("00:04:f2:15:c2:86"), TimeSpan.FromMinutes(1)).ContinueWith(t => t.IsCompletedSuccessfully ? 0 : throw t.Exception!.InnerException!, TaskScheduler.Default), TimeSpan.FromSeconds(15));
+        Assert.Equal("00:04:f2:15:c2:86", (await store.GetAsync(tenant, "dev-2"))?.Mac);
     }
 
     [Fact]
@@ -178,13 +220,13 @@ public sealed class InProcessSeamTests
     [Fact]
     public async Task InProcessDeviceState_SetGetAndExpire_FollowTheClock()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
         var store = new InProcessDeviceStateStore(time);
-        var report = new DeviceReport("198.51.100.7", null, "00:04:f2:15:c2:85", null, null, null, null, null, time.Now.UtcDateTime);
+        var report = new DeviceReport("198.51.100.7", null, "00:04:f2:15:c2:85", null, null, null, null, null, time.GetUtcNow().UtcDateTime);
         await store.SetAsync("acme", "dev-1", report, TimeSpan.FromMinutes(5));
         Assert.Same(report, await store.GetAsync("acme", "dev-1"));
         Assert.Null(await store.GetAsync("other", "dev-1"));
-        time.Now = time.Now.AddMinutes(5);
+        time.Advance(TimeSpan.FromMinutes(5));
         Assert.Null(await store.GetAsync("acme", "dev-1"));
     }
 

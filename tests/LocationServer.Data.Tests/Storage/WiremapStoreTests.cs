@@ -3,6 +3,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Data.Tests.Storage;
 
@@ -308,10 +309,10 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     public async Task Nomadic_SaveThenUpdate_KeepsCreatedAndReplacesAddress()
     {
         var tenant = NewTenant();
-        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
         var store = Database.CreateStore(time: time);
         await store.SaveNomadicAsync(new NomadicAddress(tenant, "dev-1", "net-a", Samples.Austin));
-        time.Now = time.Now.AddDays(1);
+        time.Advance(TimeSpan.FromDays(1));
         await store.SaveNomadicAsync(new NomadicAddress(tenant, "dev-1", "net-a", Samples.Toronto));
 
         var found = await Database.CreateStore().FindNomadicAsync(tenant, "dev-1", "net-a");

@@ -1,6 +1,6 @@
 using System.Net;
-using LocationServer.Grpc;
-using LocationServer.Routing.V1;
+using Grpc.Core;
+using LocationServer.Tests.Grpc.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,8 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace LocationServer.Tests.Grpc;
 
 /// <summary>
-/// A minimal real Kestrel app on a random loopback port with an HTTP/2-only cleartext listener and a test set of
-/// unary gRPC handlers: Ping, Echo (round trip), Fail (non-ASCII error message), Slow (outlives deadlines), Boom.
+/// A minimal real Kestrel app on a random loopback port with an HTTP/2-only cleartext listener serving the test
+/// service <c>locationserver.test.v1.Interop</c> through Grpc.AspNetCore, as the routing service is served.
 /// </summary>
 public sealed class GrpcTestHost : IAsyncLifetime
 {
@@ -31,25 +31,9 @@ public sealed class GrpcTestHost : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
         _app = builder.Build();
-        _app.MapGrpcUnary<PingRequest, PingResponse>("locationserver.routing.v1.RoutingService", "Ping", (_, _) => ValueTask.FromResult(new PingResponse { Status = "ok" }));
-        _app.MapGrpcUnary<GetLocationRequest, GetLocationResponse>(Service, "Echo", (request, context) =>
-            ValueTask.FromResult(new GetLocationResponse { Found = true, Reason = request.LocationReference + "|" + request.Tenant + "|" + (context.Deadline is null ? "no-deadline" : "deadline") }));
-        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "Fail", (_, _) => throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, NonAsciiMessage));
-        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "Slow", async (_, context) =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(10), context.CancellationToken);
-            return new PingResponse { Status = "late" };
-        });
-        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "Stubborn", async (_, _) =>
-        {
-            // Ignores the cancellation token: the deadline must still be answered on time.
-            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
-            return new PingResponse { Status = "late" };
-        });
-        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "Boom", (_, _) => throw new InvalidOperationException("secret internals"));
-        _app.MapGrpcUnary<PingRequest, PingResponse>(Service, "OwnCancel", (_, _) => throw new OperationCanceledException());
-        _app.MapGrpcUnimplemented();
+        _app.MapGrpcService<InteropService>();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Target = new Uri(address).Authority;
@@ -58,5 +42,33 @@ public sealed class GrpcTestHost : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();
+    }
+
+    private sealed class InteropService : Interop.InteropBase
+    {
+        public override Task<EchoReply> Echo(EchoRequest request, ServerCallContext context) =>
+            Task.FromResult(new EchoReply { Text = request.Text + "|" + request.Tenant + "|" + (context.Deadline == DateTime.MaxValue ? "no-deadline" : "deadline") });
+
+        public override Task<EchoReply> Fail(EchoRequest request, ServerCallContext context) =>
+            throw new RpcException(new Status(StatusCode.InvalidArgument, NonAsciiMessage));
+
+        public override async Task<EchoReply> Slow(EchoRequest request, ServerCallContext context)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), context.CancellationToken);
+            return new EchoReply { Text = "late" };
+        }
+
+        public override async Task<EchoReply> Stubborn(EchoRequest request, ServerCallContext context)
+        {
+            // Ignores the cancellation token: the deadline must still be answered on time.
+            await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+            return new EchoReply { Text = "late" };
+        }
+
+        public override Task<EchoReply> Boom(EchoRequest request, ServerCallContext context) =>
+            throw new InvalidOperationException("secret internals");
+
+        public override Task<EchoReply> OwnCancel(EchoRequest request, ServerCallContext context) =>
+            throw new OperationCanceledException();
     }
 }

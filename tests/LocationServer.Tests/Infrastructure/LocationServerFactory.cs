@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Tests.Infrastructure;
 
@@ -22,7 +23,8 @@ public sealed class LocationServerFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
-    public FakeTime Time { get; } = new(DateTimeOffset.UtcNow);
+    /// <summary>The host's clock: wall-clock reads and the timers the host creates through it move only when a test advances it.</summary>
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
     /// <summary>Extra configuration, applied before the host is built.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -63,14 +65,4 @@ public sealed class LocationServerFactory : WebApplicationFactory<Program>
             next(app);
         };
     }
-}
-
-/// <summary>A clock the tests move by hand.</summary>
-public sealed class FakeTime(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
 }

@@ -197,6 +197,21 @@ public sealed class LostEndpointTests : IClassFixture<LocationServerFactory>
     }
 
     [Fact]
+    public async Task FindService_ConcavePolygon_MappedByAPointInsideIt()
+    {
+        // A "C" opening east: its spine lies in the Austin boundary, its arms reach east past every boundary, and the
+        // average of its vertices (30.35, -97.51) falls in the open mouth, outside the polygon and every boundary.
+        const string body = "<findService xmlns=\"urn:ietf:params:xml:ns:lost1\"><location id=\"c\" profile=\"geodetic-2d\">" +
+            "<gml:Polygon xmlns:gml=\"http://www.opengis.net/gml\" srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:exterior><gml:LinearRing>" +
+            "<gml:pos>30.50 -97.65</gml:pos><gml:pos>30.50 -97.40</gml:pos><gml:pos>30.46 -97.40</gml:pos><gml:pos>30.46 -97.60</gml:pos>" +
+            "<gml:pos>30.24 -97.60</gml:pos><gml:pos>30.24 -97.40</gml:pos><gml:pos>30.20 -97.40</gml:pos><gml:pos>30.20 -97.65</gml:pos>" +
+            "<gml:pos>30.50 -97.65</gml:pos></gml:LinearRing></gml:exterior></gml:Polygon></location><service>urn:service:sos</service></findService>";
+        var document = await FindServiceAsync(body);
+        Assert.Equal(AustinPsap, Uri(SingleMapping(document)));
+        Assert.Empty(document.Root!.Elements(L + "warnings"));
+    }
+
+    [Fact]
     public async Task FindService_PathAlreadyHoldsOurSource_Loop()
     {
         var document = await FindServiceAsync(Point(30.2672, -97.7431, path: $"<path><via source=\"resolver.example\"/><via source=\"{Source}\"/></path>"));

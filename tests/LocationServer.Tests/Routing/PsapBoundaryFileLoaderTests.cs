@@ -3,6 +3,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Tests.Routing;
 
@@ -51,8 +52,8 @@ public sealed class PsapBoundaryFileLoaderTests
         travis|Travis County 9-1-1|sip:travis@esinet.example|POLYGON((-98.2 30.0, -97.3 30.0, -97.3 30.6, -98.2 30.6, -98.2 30.0))
         """;
 
-    private static PsapBoundaryFileLoader Loader(PsapBoundaryIndexHolder holder, string path, int reloadSeconds = 0) =>
-        new(holder, Options.Create(new RoutingOptions { PsapBoundaryFile = path, PsapBoundaryReloadSeconds = reloadSeconds }), TimeProvider.System, NullLogger<PsapBoundaryFileLoader>.Instance);
+    private static PsapBoundaryFileLoader Loader(PsapBoundaryIndexHolder holder, string path, int reloadSeconds = 0, TimeProvider? time = null) =>
+        new(holder, Options.Create(new RoutingOptions { PsapBoundaryFile = path, PsapBoundaryReloadSeconds = reloadSeconds }), time ?? TimeProvider.System, NullLogger<PsapBoundaryFileLoader>.Instance);
 
     [Fact]
     public async Task ReloadIfChanged_ValidThenInvalidThenValid_SwapsOnlyValidFiles()
@@ -100,15 +101,18 @@ public sealed class PsapBoundaryFileLoaderTests
         {
             await File.WriteAllTextAsync(path, Wkt);
             var holder = new PsapBoundaryIndexHolder();
-            var loader = Loader(holder, path, reloadSeconds: 1);
+            var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+            var loader = Loader(holder, path, reloadSeconds: 60, time);
             await loader.StartAsync(CancellationToken.None);
             await File.WriteAllTextAsync(path, TravisOnly);
-            var started = DateTime.UtcNow;
-            while (holder.Current.Find(RoutingScenario.Downtown)?.Id != "travis")
+            Assert.Equal("austin", holder.Current.Find(RoutingScenario.Downtown)?.Id);
+            // The periodic check runs on the fake clock: each advance by the period lets one check run.
+            for (var i = 0; i < 1000 && holder.Current.Find(RoutingScenario.Downtown)?.Id != "travis"; i++)
             {
-                Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), "the changed file was not picked up");
-                await Task.Delay(50);
+                time.Advance(TimeSpan.FromSeconds(60));
+                await Task.Delay(5);
             }
+            Assert.Equal("travis", holder.Current.Find(RoutingScenario.Downtown)?.Id);
             await loader.StopAsync(CancellationToken.None);
         }
         finally

@@ -5,6 +5,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LocationServer.Tests.Routing;
 
@@ -104,6 +105,15 @@ internal sealed class RoutingScenario
 
     public static readonly GeoPoint Downtown = new(30.2672, -97.7431);
 
+    /// <summary>API key of acme's call server (requester "pbx").</summary>
+    public const string AcmeKey = "acme-pbx-key";
+
+    private static string KeyHash(string key) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>API key of the other tenant's call server.</summary>
+    public const string OtherKey = "other-pbx-key";
+
     public RoutingScenario(bool acmeDidFallback = false)
     {
         var acme = new TenantWiremap(
@@ -134,8 +144,13 @@ internal sealed class RoutingScenario
                 new DidAssignment("+15125550144", "far-1", HeldCapable: false),
                 new DidAssignment("+15125550155", "hq-2", HeldCapable: false),
             ],
-            []);
-        var other = new TenantWiremap(new Tenant("other", "Other"), [new Site("o", "O", Congress, Downtown)], [new DispatchableLocation("o-1", "o")], [], [], []);
+            [
+                new Requester("pbx", KeyHash(AcmeKey)),
+                // Authenticates HELD third-party requests by address; never a routing caller.
+                new Requester("lan", SourceCidrs: ["127.0.0.0/8", "::1/128"]),
+            ]);
+        var other = new TenantWiremap(new Tenant("other", "Other"), [new Site("o", "O", Congress, Downtown)], [new DispatchableLocation("o-1", "o")], [], [],
+            [new Requester("other-pbx", KeyHash(OtherKey))]);
         Wiremap.Swap(WiremapIndex.Build([acme, other], 1));
         Acme = Wiremap.Current.TryGetTenant("acme", out var a) ? a : throw new InvalidOperationException();
         Other = Wiremap.Current.TryGetTenant("other", out var o) ? o : throw new InvalidOperationException();
@@ -171,23 +186,13 @@ internal sealed class RoutingScenario
     public FakeCallRecordSink Records { get; }
     public ElinWindow Window { get; private set; } = null!;
     public FakeAlertSink Alerts { get; } = new();
-    public ManualClock Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     public RoutingOptions Options { get; }
     public TenantIndex Acme { get; }
     public TenantIndex Other { get; }
     public CallRouter Router { get; }
 
     public ResolvedLocation Location(string id) => Acme.FindLocation(id)!;
-}
-
-/// <summary>A clock the test moves by hand (only wall-clock reads; timers run on the system clock).</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset _now = start;
-
-    public override DateTimeOffset GetUtcNow() => _now;
-
-    public void Advance(TimeSpan by) => _now += by;
 }
 
 internal sealed class StaticRoutingOptions(RoutingOptions value) : IOptionsMonitor<RoutingOptions>

@@ -7,6 +7,7 @@ using Google.Protobuf;
 using LocationServer.Routing.V1;
 using LocationServer.Tests.Grpc;
 using LocationServer.Tests.Infrastructure;
+using LocationServer.Wiremap;
 
 namespace LocationServer.Tests.RoutingEndToEnd;
 
@@ -47,7 +48,7 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
 
     private async Task<RouteCallResponse> RouteCallAsync(RouteCallRequest request)
     {
-        var result = await GrpcClients.PythonAsync(_service.GrpcTarget, Service + "RouteCall", request.ToByteArray());
+        var result = await GrpcClients.PythonAsync(_service.GrpcTarget, Service + "RouteCall", request.ToByteArray(), apiKey: DemoWiremap.CallServerKey);
         Assert.True(result.Code == 0, $"RouteCall failed with status {result.Code}: {result.Details}");
         return RouteCallResponse.Parser.ParseFrom(result.Response);
     }
@@ -55,7 +56,7 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
     private async Task<ResolveCallbackResponse> ResolveCallbackAsync(string elin)
     {
         var result = await GrpcClients.PythonAsync(_service.GrpcTarget, Service + "ResolveCallback",
-            new ResolveCallbackRequest { Tenant = "demo", Elin = elin }.ToByteArray());
+            new ResolveCallbackRequest { Tenant = "demo", Elin = elin }.ToByteArray(), apiKey: DemoWiremap.CallServerKey);
         Assert.True(result.Code == 0, $"ResolveCallback failed with status {result.Code}: {result.Details}");
         return ResolveCallbackResponse.Parser.ParseFrom(result.Response);
     }
@@ -173,5 +174,39 @@ public sealed class RoutingEndToEndTests : IAsyncLifetime
         // Newest first.
         var times = calls.Select(c => c.GetProperty("time").GetDateTime()).ToList();
         Assert.Equal(times.OrderByDescending(t => t), times);
+    }
+
+    [Fact]
+    public async Task RealService_GrpcListener_ServesGrpcOnly()
+    {
+        using var client = GrpcInteropTests.Http2Client();
+        var grpc = new Uri("http://" + _service.GrpcTarget);
+        // HELD, dereference, LoST, admin, health and OpenAPI exist on the HTTP listener and nowhere on the gRPC one.
+        foreach (var (method, path, contentType) in new[]
+        {
+            (HttpMethod.Post, "/held", "application/held+xml"),
+            (HttpMethod.Post, "/held/demo", "application/held+xml"),
+            (HttpMethod.Get, "/loc/some-token", ""),
+            (HttpMethod.Post, "/lost", "application/lost+xml"),
+            (HttpMethod.Get, "/admin/tenants", ""),
+            (HttpMethod.Get, "/health/live", ""),
+            (HttpMethod.Get, "/openapi/v1.json", ""),
+        })
+        {
+            using var request = new HttpRequestMessage(method, new Uri(grpc, path)) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            if (contentType.Length > 0) request.Content = new StringContent(HeldClient.EmptyRequest, Encoding.UTF8, contentType);
+            using var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path} on the gRPC listener answered {(int)response.StatusCode}");
+        }
+        using var http = new HttpClient { BaseAddress = _service.HttpAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+
+        var ping = await GrpcClients.PythonAsync(_service.GrpcTarget, Service + "Ping", new PingRequest().ToByteArray());
+        Assert.Equal(0, ping.Code);
+        var unauthenticated = await GrpcClients.NodeAsync(_service.GrpcTarget, Service + "RouteCall",
+            new RouteCallRequest { Tenant = "demo", Dialed = "911", CallingNumber = "+15125550100" }.ToByteArray());
+        Assert.Equal(16, unauthenticated.Code);
+        var health = await GrpcClients.DotNetAsync(_service.GrpcTarget, "/grpc.health.v1.Health/Check", new global::Grpc.Health.V1.HealthCheckRequest().ToByteArray());
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, global::Grpc.Health.V1.HealthCheckResponse.Parser.ParseFrom(health.Response).Status);
     }
 }

@@ -56,8 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}",
-            ["Routing__GrpcAddress"] = "127.0.0.1",
-            ["Routing__GrpcPort"] = GrpcPort.ToString(CultureInfo.InvariantCulture),
+            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}",
             ["Routing__PsapBoundaryFile"] = BoundaryFile(output),
             ["Routing__RelayCenter__Uri"] = "sip:ecrc@relay.invalid",
             ["Routing__RelayCenter__Name"] = "Emergency Call Relay Centre (demo)",
