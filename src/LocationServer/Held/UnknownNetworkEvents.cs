@@ -116,7 +116,8 @@ internal sealed partial class UnknownNetworkEvents(
 
     private async Task FlushLoopAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(limits.Value.UnknownNetworkFlushMilliseconds), time);
+        // Write pacing is wall-clock I/O cadence, not the domain time the intervals are measured in.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(limits.Value.UnknownNetworkFlushMilliseconds), TimeProvider.System);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

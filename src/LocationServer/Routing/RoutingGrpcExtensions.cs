@@ -112,7 +112,7 @@ internal static class RoutingGrpcExtensions
             o.Services.Map(RoutingGrpcService.ServiceName, r => r.Tags.Contains(RoutingHealthCheck.Name));
         });
         services.AddHostedService<PsapBoundaryFileLoader>();
-        services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<IOptions<AlertOptions>>().Value.AllowPrivateTargets));
+        services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertOptions>>().Value.AllowPrivateTargets));
         services.TryAddSingleton<AlertDispatcher>();
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());

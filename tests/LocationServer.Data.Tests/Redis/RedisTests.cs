@@ -233,13 +233,13 @@ public sealed class InProcessSeamTests
     [Fact]
     public async Task InProcessDeviceState_MoreDevicesThanCapacity_HoldsAtMostCapacityAndKeepsTheNewest()
     {
-        var time = new ManualTime(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 7, 0, 0, TimeSpan.Zero));
         var store = new InProcessDeviceStateStore(time, capacity: 100);
         for (var i = 0; i < 1_000; i++)
         {
-            var report = new DeviceReport("198.51.100.7", null, null, null, null, null, null, null, time.Now.UtcDateTime);
+            var report = new DeviceReport("198.51.100.7", null, null, null, null, null, null, null, time.GetUtcNow().UtcDateTime);
             await store.SetAsync("acme", "dev-" + i, report, TimeSpan.FromHours(24));
-            time.Now = time.Now.AddSeconds(1);
+            time.Advance(TimeSpan.FromSeconds(1));
             Assert.True(store.Count <= 100, $"{store.Count} devices held after {i + 1} reports");
         }
         Assert.NotNull(await store.GetAsync("acme", "dev-999"));
