@@ -23,8 +23,7 @@ internal static class ServiceSetup
         services.AddSingleton<DeviceReportQueue>();
         services.AddSingleton<DeviceClaims>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceReportQueue>());
-        services.AddOptions<HeldLimitOptions>().Bind(configuration.GetSection(HeldLimitOptions.Section))
-            .Validate(o => o.Validate(), "Held:Limits options are invalid.").ValidateOnStart();
+        services.AddValidatedOptions<HeldLimitOptions>(configuration, HeldLimitOptions.Section);
         services.AddSingleton<HeldSourceLimiter>();
         services.AddSingleton<UnknownNetworkEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownNetworkEvents>());

@@ -1,3 +1,5 @@
+using LocationServer.Configuration;
+
 namespace LocationServer.Held;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace LocationServer.Held;
 /// address (an IPv6 source counts by its /64), per replica, as a token bucket refilled every second whose size is
 /// the per-minute figure.
 /// </summary>
-internal sealed class HeldLimitOptions
+internal sealed class HeldLimitOptions : IValidatedOptions
 {
     public const string Section = "Held:Limits";
 
@@ -27,7 +29,11 @@ internal sealed class HeldLimitOptions
     /// </summary>
     public int MaxTrackedNetworks { get; set; } = 100_000;
 
-    public bool Validate() =>
-        UserAddressesPerMinute >= 0 && UnknownNetworkRequestsPerMinute >= 0 &&
-        UnknownNetworkFlushMilliseconds is >= 100 and <= 600_000 && MaxTrackedNetworks is >= 1 and <= 10_000_000;
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (UserAddressesPerMinute < 0) yield return $"Held:Limits:UserAddressesPerMinute must be 0 (off) or more; it is {UserAddressesPerMinute}.";
+        if (UnknownNetworkRequestsPerMinute < 0) yield return $"Held:Limits:UnknownNetworkRequestsPerMinute must be 0 (off) or more; it is {UnknownNetworkRequestsPerMinute}.";
+        if (UnknownNetworkFlushMilliseconds is < 100 or > 600_000) yield return $"Held:Limits:UnknownNetworkFlushMilliseconds must lie between 100 and 600000; it is {UnknownNetworkFlushMilliseconds}.";
+        if (MaxTrackedNetworks is < 1 or > 10_000_000) yield return $"Held:Limits:MaxTrackedNetworks must lie between 1 and 10000000; it is {MaxTrackedNetworks}.";
+    }
 }

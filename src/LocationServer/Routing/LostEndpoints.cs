@@ -1,4 +1,5 @@
 using System.Buffers;
+using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
@@ -10,7 +11,7 @@ using Microsoft.Net.Http.Headers;
 namespace LocationServer.Routing;
 
 /// <summary>LoST settings, section <c>Lost</c>.</summary>
-internal sealed class LostOptions
+internal sealed class LostOptions : IValidatedOptions
 {
     public const string Section = "Lost";
 
@@ -22,6 +23,15 @@ internal sealed class LostOptions
 
     /// <summary>Service number in mappings for urn:service:sos. Default "911".</summary>
     public string ServiceNumber { get; set; } = "911";
+
+    public IEnumerable<string> Validate(IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(Source)) yield return "Lost:Source must not be empty (RFC 5222 §5: the mapping's source).";
+        if (MappingLifetime < TimeSpan.FromMinutes(1) || MappingLifetime > TimeSpan.FromDays(7))
+            yield return $"Lost:MappingLifetime must lie between 00:01:00 and 7.00:00:00; it is {MappingLifetime}.";
+        if (string.IsNullOrWhiteSpace(ServiceNumber) || !ServiceNumber.All(char.IsAsciiDigit))
+            yield return $"Lost:ServiceNumber must be digits, e.g. 911; it is '{ServiceNumber}'.";
+    }
 }
 
 /// <summary>
@@ -37,7 +47,7 @@ internal static class LostEndpoints
 
     public static IServiceCollection AddLost(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LostOptions>().Bind(configuration.GetSection(LostOptions.Section));
+        services.AddValidatedOptions<LostOptions>(configuration, LostOptions.Section);
         return services;
     }
 
