@@ -9,7 +9,7 @@
 # Environment: SKIP_BUILD=1 (use the existing Release build), CACHE_DIR (keep the generated files and the loaded
 #              database there and reuse them; each run still works on a copy), CONNECTIONS, STREAMS, THREADS (h2load),
 #              BACKEND (sqlite, the default, or postgres: a throwaway PostgreSQL 15 and Redis on loopback ports),
-#              BIN_DIR / BENCH_DLL (another build of the service / benchmarks, e.g. of an earlier commit),
+#              BIN_DIR / BENCH_DLL (another build of the service / benchmarks, e.g. of an earlier commit).
 # Every server runs in its own process group (tests/load/lib.sh) and is stopped on exit. After the measurements the
 # service's debug log of the call-record writer gives the commit lag: how long after its answer a record was committed.
 set -euo pipefail
