@@ -8,6 +8,8 @@ COPY proto/ proto/
 COPY src/LocationServer.Core/LocationServer.Core.csproj src/LocationServer.Core/
 COPY src/LocationServer.Held/LocationServer.Held.csproj src/LocationServer.Held/
 COPY src/LocationServer.Data/LocationServer.Data.csproj src/LocationServer.Data/
+COPY src/LocationServer.Locating/LocationServer.Locating.csproj src/LocationServer.Locating/
+COPY src/LocationServer.Routing/LocationServer.Routing.csproj src/LocationServer.Routing/
 COPY src/LocationServer/LocationServer.csproj src/LocationServer/
 RUN dotnet restore src/LocationServer/LocationServer.csproj
 COPY src/ src/

@@ -6,6 +6,7 @@ using LocationServer.Errors;
 using LocationServer.Health;
 using LocationServer.Held;
 using LocationServer.Hosting;
+using LocationServer.Lost;
 using LocationServer.Routing;
 using LocationServer.Telemetry;
 using LocationServer.Wiremap;

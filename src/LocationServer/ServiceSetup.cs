@@ -1,9 +1,11 @@
+using LocationServer.Admin;
 using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Held;
 using LocationServer.Tokens;
 using LocationServer.Wiremap;
+using Microsoft.Extensions.Options;
 
 namespace LocationServer;
 
@@ -17,7 +19,8 @@ internal static class ServiceSetup
         services.AddSingleton<WiremapIndexHolder>();
         services.AddSingleton<WiremapLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
-        services.AddSingleton<WiremapImporter>();
+        services.AddSingleton(sp => new WiremapImporter(
+            sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes));
         services.AddValidatedOptions<TokenOptions>(configuration, TokenOptions.Section);
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();

@@ -18,13 +18,6 @@ public sealed partial class WiremapStore
     }
 
     /// <summary>
-    /// Appends several call records in one transaction (group commit: one durable write for every call routed
-    /// meanwhile). Records with an empty id get one. Either all are committed or none.
-    /// </summary>
-    public Task AddCallRecordsAsync(IReadOnlyList<CallRecord> records, CancellationToken cancellationToken = default) =>
-        CommitCallsAsync(records, [], cancellationToken);
-
-    /// <summary>
     /// Appends call records and lends the ELINs those calls presented (<paramref name="elins"/>, replacing any
     /// earlier assignment of each ELIN in its tenant) in one transaction: either everything is committed or
     /// nothing. Idempotent, so a batch can be retried after a failure: a record whose id is already stored is kept,

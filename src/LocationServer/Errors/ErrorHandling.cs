@@ -51,11 +51,11 @@ internal static partial class ErrorHandling
             if (context.Request.Path.StartsWithSegments("/lost"))
             {
                 context.Response.Clear();
-                var source = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Routing.LostOptions>>().Value.Source;
+                var source = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Lost.LostOptions>>().Value.Source;
                 var output = new System.Buffers.ArrayBufferWriter<byte>(512);
                 LocationServer.Held.Lost.LostResponseWriter.WriteErrors(source, LocationServer.Held.Lost.LostErrorKind.InternalError, "The server could not answer this request; try again.", output);
                 context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.ContentType = Routing.LostEndpoints.ContentType;
+                context.Response.ContentType = Lost.LostEndpoints.ContentType;
                 await context.Response.Body.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 return true;
             }

@@ -75,7 +75,7 @@ internal static class RoutingGrpcExtensions
 
     /// <summary>
     /// Registers the routing service: options (validated at start), <see cref="CallRouter"/>, the PSAP boundary
-    /// holder, the wiremap station locator, the in-memory ELIN callback window (loaded from
+    /// holder, the in-memory ELIN callback window (loaded from
     /// <see cref="IElinAssignmentStore"/> at start) and the alert dispatcher. The host registers the seams it owns:
     /// <see cref="ILocationTokenResolver"/>, <see cref="IPidfLoRenderer"/>, <see cref="ICallRecordSink"/>,
     /// <see cref="IElinAssignmentStore"/>, <see cref="IAlertTargetSource"/>, <see cref="IAlertDeliveryLog"/>, and
@@ -95,7 +95,6 @@ internal static class RoutingGrpcExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PsapBoundaryIndexHolder>();
-        services.TryAddSingleton<IStationLocator, WiremapStationLocator>();
         services.TryAddSingleton<ElinWindow>();
         services.AddHostedService<ElinWindowLoader>();
         // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).

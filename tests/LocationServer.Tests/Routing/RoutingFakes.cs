@@ -175,7 +175,7 @@ internal sealed class RoutingScenario
     public CallRouter NewRouter(ElinWindow window)
     {
         Window = window;
-        return new CallRouter(Wiremap, Boundaries, Tokens, new WiremapStationLocator(), window, Elins, Records, Alerts, new FakePidfLoRenderer(),
+        return new CallRouter(Wiremap, Boundaries, Tokens, window, Elins, Records, Alerts, new FakePidfLoRenderer(),
             new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
     }
 

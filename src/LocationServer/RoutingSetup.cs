@@ -1,6 +1,9 @@
+using LocationServer.Held;
+using LocationServer.Lost;
+using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
 
-namespace LocationServer.Routing;
+namespace LocationServer;
 
 /// <summary>Registers the routing service with the seams this host provides.</summary>
 internal static class RoutingSetup

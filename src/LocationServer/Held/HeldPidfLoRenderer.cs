@@ -1,8 +1,8 @@
 using LocationServer.Core.Matching;
-using LocationServer.Held;
 using LocationServer.Held.Pidf;
+using LocationServer.Routing;
 
-namespace LocationServer.Routing;
+namespace LocationServer.Held;
 
 /// <summary>The PIDF-LO the routing service hands the call server: the same document a HELD dereference yields.</summary>
 internal sealed class HeldPidfLoRenderer(HeldService held, TimeProvider time) : IPidfLoRenderer

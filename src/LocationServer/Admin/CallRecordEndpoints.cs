@@ -1,11 +1,11 @@
 using System.Globalization;
-using LocationServer.Admin;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
+using LocationServer.Routing;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Routing;
+namespace LocationServer.Admin;
 
 /// <summary>
 /// Call records query for administrators: <c>GET /admin/tenants/{tenant}/calls?from=&amp;to=&amp;limit=</c>, under the

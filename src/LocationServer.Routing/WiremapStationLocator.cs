@@ -3,18 +3,22 @@ using LocationServer.Core.Routing;
 
 namespace LocationServer.Routing;
 
+/// <summary>A station located from its signalled MAC/IP.</summary>
+internal sealed record StationMatch(ResolvedLocation Location, string Method, string Rule);
+
 /// <summary>
 /// Locates a station by the tenant's wiremap: its MAC against pinned device MACs, its IP against subnets. The IP
 /// is the station's own address (the INVITE's claim, not a connection's source), so public-IP site ranges do not
 /// apply; VPN/NAT (off-premises) ranges never yield a location.
 /// </summary>
-internal sealed class WiremapStationLocator : IStationLocator
+internal static class WiremapStationLocator
 {
-    public ValueTask<StationMatch?> LocateAsync(TenantIndex tenant, StationIdentity station, CancellationToken cancellationToken)
+    /// <summary>Locates a calling station from the MAC/IP its call server signalled.</summary>
+    public static StationMatch? Locate(TenantIndex tenant, StationIdentity station)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        if (station.IsEmpty) return ValueTask.FromResult<StationMatch?>(null);
+        if (station.IsEmpty) return null;
         var result = tenant.Match(new Evidence { DeviceMac = station.Mac, ReportedAddress = station.Address });
-        return ValueTask.FromResult(result.Found ? new StationMatch(result.Location!, "Wiremap", result.Rule.ToString()) : null);
+        return result.Found ? new StationMatch(result.Location!, "Wiremap", result.Rule.ToString()) : null;
     }
 }

@@ -1,7 +1,7 @@
-using LocationServer.Held;
+using LocationServer.Routing;
 using LocationServer.Tokens;
 
-namespace LocationServer.Routing;
+namespace LocationServer.Held;
 
 /// <summary>Redeems the location URIs the HELD side issues, for the routing service (same keys, same current-location rule).</summary>
 internal sealed class HeldTokenResolver(LocationTokenService tokens, CurrentLocationResolver resolver) : ILocationTokenResolver

@@ -8,7 +8,7 @@ using LocationServer.Held.Lost;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
-namespace LocationServer.Routing;
+namespace LocationServer.Lost;
 
 /// <summary>LoST settings, section <c>Lost</c>.</summary>
 internal sealed class LostOptions : IValidatedOptions

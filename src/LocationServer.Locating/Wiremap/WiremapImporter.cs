@@ -9,14 +9,14 @@ internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyLi
 /// <summary>
 /// Imports a tenant's wiremap from the JSON format: validated whole (syntax and semantics, with line and column),
 /// written in one transaction, announced to every replica, and loaded into this replica's index before the import
-/// is acknowledged.
+/// is acknowledged. Documents larger than <c>maxBytes</c> (<c>Admin:MaxWiremapBytes</c>) are refused unread.
 /// </summary>
-internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services, Microsoft.Extensions.Options.IOptions<Admin.AdminOptions> options)
+internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services, int maxBytes)
 {
     public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
     {
         // Request bodies are read asynchronously (Kestrel forbids synchronous I/O); the cap bounds memory.
-        var cap = options.Value.MaxWiremapBytes;
+        var cap = maxBytes;
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int count;

@@ -81,7 +81,6 @@ internal sealed partial class CallRouter(
     WiremapIndexHolder wiremap,
     PsapBoundaryIndexHolder boundaries,
     ILocationTokenResolver tokens,
-    IStationLocator stations,
     ElinWindow elinWindow,
     IElinAssignmentStore elins,
     ICallRecordSink callRecords,
@@ -309,7 +308,7 @@ internal sealed partial class CallRouter(
         var station = ParseStation(request);
         if (!station.IsEmpty)
         {
-            var match = await stations.LocateAsync(tenant, station, cancellationToken).ConfigureAwait(false);
+            var match = WiremapStationLocator.Locate(tenant, station);
             if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did);
             reasons.Add("station not in wiremap");
         }

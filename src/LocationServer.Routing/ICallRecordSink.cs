@@ -1,0 +1,15 @@
+using LocationServer.Core.Matching;
+using LocationServer.Core.Routing;
+
+namespace LocationServer.Routing;
+
+/// <summary>Durable record of every routed call; committed in the background after the routing answer, within 100 ms normally.</summary>
+internal interface ICallRecordSink
+{
+    /// <summary>
+    /// Queues <paramref name="record"/> to be made durable in the background and returns at once (the call is never
+    /// kept waiting for its record): true when the store is taking writes, false when it is away and the record is
+    /// held to be written when it returns.
+    /// </summary>
+    bool Enqueue(CallRecord record);
+}
