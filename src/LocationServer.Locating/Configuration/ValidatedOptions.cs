@@ -16,9 +16,15 @@ internal interface IValidatedOptions
 internal static class ValidatedOptions
 {
     public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section)
-        where T : class, IValidatedOptions
+        where T : class, IValidatedOptions =>
+        services.AddValidatedOptions<T>(configuration, section, options => options.Validate(configuration));
+
+    /// <summary>The same for settings classes that live where this interface cannot (Core): <paramref name="validate"/> names each problem.</summary>
+    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section, Func<T, IEnumerable<string>> validate)
+        where T : class
     {
-        services.AddSingleton<IValidateOptions<T>>(new Validator<T>(configuration));
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IValidateOptions<T>>(new Validator<T>(validate));
         services.AddSingleton<IOptionsCheck>(sp => new OptionsCheck<T>(sp));
         return services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
     }
@@ -60,12 +66,12 @@ internal static class ValidatedOptions
         }
     }
 
-    private sealed class Validator<T>(IConfiguration configuration) : IValidateOptions<T>
-        where T : class, IValidatedOptions
+    private sealed class Validator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+        where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options)
         {
-            var errors = options.Validate(configuration).ToList();
+            var errors = validate(options).ToList();
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }

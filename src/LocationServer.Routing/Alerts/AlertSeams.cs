@@ -117,9 +117,19 @@ internal sealed class AlertOptions
     /// </summary>
     public int UnknownNetworkIntervalMinutes { get; set; } = 60;
 
-    public bool Validate() =>
-        QueueCapacity is >= 1 and <= 1_000_000 && MaxAttempts is >= 1 and <= 20 && InitialBackoffMilliseconds >= 0 &&
-        MaxBackoffMilliseconds >= InitialBackoffMilliseconds && AttemptTimeoutMilliseconds >= 1 && MaxConcurrentDeliveries >= 1 &&
-        UnknownNetworkQueueCapacity is >= 1 and <= 1_000_000 && MaxConcurrentUnknownNetworkDeliveries >= 1 &&
-        UnknownNetworkIntervalMinutes is >= 1 and <= 10_080;
+    public bool Validate() => !Problems().Any();
+
+    /// <summary>Each bad setting, named, with what it must be; empty when the options are usable.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (QueueCapacity is < 1 or > 1_000_000) yield return $"Routing:Alerts:QueueCapacity must lie between 1 and 1000000; it is {QueueCapacity}.";
+        if (UnknownNetworkQueueCapacity is < 1 or > 1_000_000) yield return $"Routing:Alerts:UnknownNetworkQueueCapacity must lie between 1 and 1000000; it is {UnknownNetworkQueueCapacity}.";
+        if (MaxAttempts is < 1 or > 20) yield return $"Routing:Alerts:MaxAttempts must lie between 1 and 20; it is {MaxAttempts}.";
+        if (InitialBackoffMilliseconds < 0) yield return $"Routing:Alerts:InitialBackoffMilliseconds must not be negative; it is {InitialBackoffMilliseconds}.";
+        if (MaxBackoffMilliseconds < InitialBackoffMilliseconds) yield return $"Routing:Alerts:MaxBackoffMilliseconds ({MaxBackoffMilliseconds}) must be at least Routing:Alerts:InitialBackoffMilliseconds ({InitialBackoffMilliseconds}).";
+        if (AttemptTimeoutMilliseconds < 1) yield return $"Routing:Alerts:AttemptTimeoutMilliseconds must be at least 1; it is {AttemptTimeoutMilliseconds}.";
+        if (MaxConcurrentDeliveries < 1) yield return $"Routing:Alerts:MaxConcurrentDeliveries must be at least 1; it is {MaxConcurrentDeliveries}.";
+        if (MaxConcurrentUnknownNetworkDeliveries < 1) yield return $"Routing:Alerts:MaxConcurrentUnknownNetworkDeliveries must be at least 1; it is {MaxConcurrentUnknownNetworkDeliveries}.";
+        if (UnknownNetworkIntervalMinutes is < 1 or > 10_080) yield return $"Routing:Alerts:UnknownNetworkIntervalMinutes must lie between 1 and 10080; it is {UnknownNetworkIntervalMinutes}.";
+    }
 }

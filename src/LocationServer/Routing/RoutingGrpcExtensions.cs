@@ -1,4 +1,5 @@
 using System.Net;
+using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Grpc;
@@ -85,14 +86,8 @@ internal static class RoutingGrpcExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<RoutingOptions>()
-            .Bind(configuration.GetSection(RoutingOptions.SectionName))
-            .Validate(o => !o.Validate().Any(), "Routing options are invalid: " + RoutingOptions.SectionName + " needs RelayCenter:Uri and TestService:Uri (sip:), CallbackWindowMinutes 1-1440.")
-            .ValidateOnStart();
-        services.AddOptions<AlertOptions>()
-            .Bind(configuration.GetSection(AlertOptions.SectionName))
-            .Validate(o => o.Validate(), "Routing:Alerts options are invalid.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<RoutingOptions>(configuration, RoutingOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<AlertOptions>(configuration, AlertOptions.SectionName, o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PsapBoundaryIndexHolder>();
         services.TryAddSingleton<ElinWindow>();

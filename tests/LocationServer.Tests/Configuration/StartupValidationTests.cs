@@ -46,6 +46,21 @@ public sealed class StartupValidationTests
         Assert.Contains(Validate<AdminOptions>("Admin", key, value), e => e.StartsWith(message, StringComparison.Ordinal));
 
     [Fact]
+    public async Task Process_BadRoutingAndAlertSettings_ExitsNamingEach()
+    {
+        var (exitCode, output) = await RunServiceAsync(new()
+        {
+            ["Routing__RelayCenter__Uri"] = "tel:+18005550100",
+            ["Routing__CallbackWindowMinutes"] = "0",
+            ["Routing__Alerts__MaxAttempts"] = "99",
+        });
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Routing:RelayCenter:Uri must be a sip: or sips: URI", output, StringComparison.Ordinal);
+        Assert.Contains("Routing:CallbackWindowMinutes must be between 1 and 1440", output, StringComparison.Ordinal);
+        Assert.Contains("Routing:Alerts:MaxAttempts must lie between 1 and 20", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Options_Defaults_AreValidOnTheEmbeddedDefault()
     {
         var empty = new ConfigurationBuilder().Build();
