@@ -64,10 +64,10 @@ internal sealed partial class DeviceClaims
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1301, Level = LogLevel.Debug, Message = "A request for tenant {Tenant} claimed a MAC bound to another address; the claim is ignored")]
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Debug, Message = "A request for tenant {Tenant} claimed a MAC bound to another address; the claim is ignored")]
         public static partial void ClaimRefused(ILogger logger, string tenant);
 
-        [LoggerMessage(EventId = 1302, Level = LogLevel.Warning, Message = "Device bindings unavailable; MAC claims are ignored until they answer")]
+        [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Device bindings unavailable; MAC claims are ignored until they answer")]
         public static partial void StoreUnavailable(ILogger logger, Exception exception);
     }
 }
