@@ -236,28 +236,6 @@ public sealed partial class WiremapStore
             return row is null ? null : new NomadicAddress(row.TenantId, row.DeviceKey, row.NetworkFingerprint, RowMapping.CivicFromJson(row.Civic), row.CreatedUtc, row.UpdatedUtc);
         }, cancellationToken);
 
-    /// <summary>Records that a device asked from an unknown network; returns the stored event (with its id).</summary>
-    public Task<UnknownNetworkEvent> AddUnknownNetworkEventAsync(UnknownNetworkEvent networkEvent, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(networkEvent);
-        var stored = networkEvent.Id == Guid.Empty ? networkEvent with { Id = Guid.CreateVersion7() } : networkEvent;
-        return RunAsync(async db =>
-        {
-            db.UnknownNetworkEvents.Add(new UnknownNetworkEventRow
-            {
-                Id = stored.Id,
-                TenantId = stored.TenantId,
-                DeviceKey = stored.DeviceKey,
-                NetworkFingerprint = stored.NetworkFingerprint,
-                TimeUtc = stored.TimeUtc,
-                RequestCount = stored.RequestCount,
-                LastUtc = stored.LastUtc,
-            });
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return stored;
-        }, cancellationToken);
-    }
-
     /// <summary>
     /// Writes per-network counts in one transaction: a record whose id exists gets its count and last time
     /// replaced (the caller holds the running total), any other is added.

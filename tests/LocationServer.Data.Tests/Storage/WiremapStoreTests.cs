@@ -339,8 +339,8 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         var tenant = NewTenant();
         var t0 = new DateTime(2026, 11, 22, 9, 0, 0, DateTimeKind.Utc);
         var store = Database.CreateStore();
-        await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, "dev-1", "net-a", t0));
-        await store.AddUnknownNetworkEventAsync(new UnknownNetworkEvent(tenant, "dev-2", "net-b", t0.AddMinutes(5)));
+        await store.SaveUnknownNetworkCountsAsync([new UnknownNetworkEvent(tenant, "dev-1", "net-a", t0, Guid.CreateVersion7())]);
+        await store.SaveUnknownNetworkCountsAsync([new UnknownNetworkEvent(tenant, "dev-2", "net-b", t0.AddMinutes(5), Guid.CreateVersion7())]);
         var list = await store.ListUnknownNetworkEventsAsync(tenant, t0, 10);
         Assert.Equal(["dev-2", "dev-1"], list.Select(e => e.DeviceKey));
         Assert.Single(await store.ListUnknownNetworkEventsAsync(tenant, t0.AddMinutes(1), 10));
