@@ -67,7 +67,7 @@ internal static class Samples
         ],
         [
             new Requester("callserver", new string('a', 64), ["192.0.2.10", "2001:db8::/64"]),
-            new Requester("sbc", KeySha256: new string('b', 64)),
+            new Requester("sbc", KeySha256: new string('b', 64), ReferenceOnly: true),
         ]);
 
     /// <summary>The canonical text of a wiremap: equal text means equal wiremaps (records hold lists by reference).</summary>

@@ -97,10 +97,15 @@ public sealed record DidAssignment(
 /// <param name="Name">Requester name, used as the Basic user name and in audit records.</param>
 /// <param name="KeySha256">Hex SHA-256 of the API key; null when only <see cref="SourceCidrs"/> authenticate.</param>
 /// <param name="SourceCidrs">Source address ranges the requester connects from (return routability), if any.</param>
+/// <param name="ReferenceOnly">
+/// Answer this requester by reference only (RFC 5985 §6.5, RFC 6753): a <c>locationURI</c> and never a PIDF-LO,
+/// whatever location types it asks for; the URI then dereferences only with this requester's own credentials.
+/// </param>
 public sealed record Requester(
     string Name,
     string? KeySha256 = null,
-    IReadOnlyList<string>? SourceCidrs = null);
+    IReadOnlyList<string>? SourceCidrs = null,
+    bool ReferenceOnly = false);
 
 /// <summary>A tenant's whole wiremap: what an administrator imports, exports and edits.</summary>
 public sealed record TenantWiremap(

@@ -105,6 +105,7 @@ internal static class RowMapping
             Ordinal = i,
             KeySha256 = r.KeySha256,
             SourceCidrs = ListToJson(r.SourceCidrs),
+            ReferenceOnly = r.ReferenceOnly,
         })];
     }
 
@@ -122,7 +123,7 @@ internal static class RowMapping
                 l.Id, l.SiteId, l.Floor, l.Unit, l.Room, l.Text, Point(l.Latitude, l.Longitude, l.Altitude), ListFromJson(l.Elins), l.CallbackNumber))],
             [.. elements.OrderBy(e => e.Ordinal).Select(e => new NetworkElement((ElementKind)e.Kind, e.Value, e.LocationId, e.SiteId, e.OffPremises, e.Description))],
             [.. dids.OrderBy(d => d.Ordinal).Select(d => new DidAssignment(d.Value, d.LocationId, d.CallbackNumber, d.HeldCapable, d.UserName))],
-            [.. requesters.OrderBy(r => r.Ordinal).Select(r => new Requester(r.Name, r.KeySha256, ListFromJson(r.SourceCidrs)))]);
+            [.. requesters.OrderBy(r => r.Ordinal).Select(r => new Requester(r.Name, r.KeySha256, ListFromJson(r.SourceCidrs), r.ReferenceOnly))]);
 
     private static GeoPoint? Point(double? latitude, double? longitude, double? altitude) =>
         latitude is { } lat && longitude is { } lon ? new GeoPoint(lat, lon, altitude) : null;

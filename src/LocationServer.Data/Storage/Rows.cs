@@ -79,6 +79,8 @@ internal sealed class RequesterRow
     public string? KeySha256 { get; set; }
     /// <summary>JSON array of CIDR strings, or null.</summary>
     public string? SourceCidrs { get; set; }
+    /// <summary>Answered by location URI only (RFC 6753).</summary>
+    public bool ReferenceOnly { get; set; }
 }
 
 internal sealed class WiremapVersionRow

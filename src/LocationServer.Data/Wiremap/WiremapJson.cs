@@ -202,6 +202,7 @@ public static class WiremapJson
                 foreach (var c in cidrs) w.WriteStringValue(c);
                 w.WriteEndArray();
             }
+            if (r.ReferenceOnly) w.WriteBoolean("referenceOnly", true);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -537,8 +538,9 @@ public static class WiremapJson
                     Record(path + "/" + secret, s);
                     Error(path + "/" + secret, s, "API keys are never imported; give keySha256 (hex SHA-256 of the key)");
                 }
-            Known(node, path, "name", "keySha256", "sourceCidrs", "key", "apiKey", "password", "secret");
-            return new Requester(String(node, path, "name") ?? "", String(node, path, "keySha256"), Strings(node, path, "sourceCidrs"));
+            Known(node, path, "name", "keySha256", "sourceCidrs", "referenceOnly", "key", "apiKey", "password", "secret");
+            return new Requester(String(node, path, "name") ?? "", String(node, path, "keySha256"), Strings(node, path, "sourceCidrs"),
+                Bool(node, path, "referenceOnly") ?? false);
         }
 
         private List<T> List<T>(Node root, string name, Func<Node, string, T?> map)

@@ -9,7 +9,9 @@ namespace LocationServer.Tokens;
 
 /// <summary>
 /// What a location URI stands for: a device of a tenant, the evidence it was located by when the URI was issued,
-/// and the URI's lifetime (RFC 5985 §6.5). The URI always yields the device's <em>current</em> location.
+/// and the URI's lifetime (RFC 5985 §6.5). The URI always yields the device's <em>current</em> location. A URI issued
+/// to a reference-only requester names it in <see cref="Requester"/>, and only that requester may dereference it
+/// (RFC 6753 §4.2 access control).
 /// </summary>
 internal sealed record LocationToken(
     string TenantId,
@@ -17,7 +19,8 @@ internal sealed record LocationToken(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     Evidence Evidence,
-    bool TestCall = false);
+    bool TestCall = false,
+    string? Requester = null);
 
 /// <summary>Why a token did not redeem.</summary>
 internal enum TokenFailure
@@ -105,7 +108,7 @@ internal sealed class LocationTokenCodec
         using var stream = new MemoryStream(128);
         using var w = new BinaryWriter(stream, Encoding.UTF8);
         w.Write(FormatVersion);
-        w.Write((byte)(token.TestCall ? 1 : 0));
+        w.Write((byte)((token.TestCall ? 1 : 0) | (token.Requester is not null ? 2 : 0)));
         w.Write(token.IssuedAt.ToUnixTimeSeconds());
         w.Write(token.ExpiresAt.ToUnixTimeSeconds());
         w.Write(token.TenantId);
@@ -126,6 +129,8 @@ internal sealed class LocationTokenCodec
             WriteLldp(w, e.Lldp[i].Chassis);
             WriteLldp(w, e.Lldp[i].Port);
         }
+        // Appended only when flagged, so tokens sealed before the field existed still open.
+        if (token.Requester is not null) w.Write(token.Requester);
         w.Flush();
         return stream.ToArray();
     }
@@ -151,6 +156,7 @@ internal sealed class LocationTokenCodec
             for (var i = 0; i < neighbours.Length; i++) neighbours[i] = new MacAddress(r.ReadUInt64());
             var lldp = new LldpNeighbour[r.ReadByte()];
             for (var i = 0; i < lldp.Length; i++) lldp[i] = new LldpNeighbour(ReadLldp(r), ReadLldp(r));
+            var requester = (flags & 2) != 0 ? r.ReadString() : null;
             token = new LocationToken(tenant, deviceKey, issued, expires, new Evidence
             {
                 SourceAddress = source,
@@ -160,7 +166,7 @@ internal sealed class LocationTokenCodec
                 GatewayMac = gateway,
                 NeighbourBssids = neighbours,
                 Lldp = lldp,
-            }, (flags & 1) != 0);
+            }, (flags & 1) != 0, requester);
             return true;
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)

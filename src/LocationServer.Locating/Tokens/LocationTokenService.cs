@@ -21,14 +21,14 @@ internal sealed class LocationTokenService
         _codec = new LocationTokenCodec(keys);
     }
 
-    /// <summary>Issues a token for a device; returns it with its expiry.</summary>
-    public (string Token, DateTimeOffset Expires) Issue(string tenantId, string deviceKey, Evidence evidence, bool testCall = false)
+    /// <summary>Issues a token for a device; returns it with its expiry. <paramref name="requester"/> reserves it to that requester.</summary>
+    public (string Token, DateTimeOffset Expires) Issue(string tenantId, string deviceKey, Evidence evidence, bool testCall = false, string? requester = null)
     {
         var now = _time.GetUtcNow();
         // Whole seconds: the wire format carries seconds and HELD dates print without fractions.
         now = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
         var expires = now + _lifetime;
-        var token = _codec.Seal(new LocationToken(tenantId, deviceKey, now, expires, evidence, testCall));
+        var token = _codec.Seal(new LocationToken(tenantId, deviceKey, now, expires, evidence, testCall, requester));
         return (token, expires);
     }
 

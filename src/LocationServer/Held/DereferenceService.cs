@@ -10,8 +10,11 @@ namespace LocationServer.Held;
 /// Dereferences location URIs (RFC 6753): GET answers as if a <c>geodetic civic</c> request with exact="false" had
 /// been POSTed (§3.2), with the bare PIDF-LO when the client prefers <c>application/pidf+xml</c>; POST takes a HELD
 /// locationRequest without identity (§3.1). Both yield the device's current location and never issue new URIs.
+/// A URI issued to a reference-only requester answers only that requester, authenticated as for HELD (API key or
+/// source range), and challenges anyone else with 401 before any body is read (RFC 6753 §4.2 access control).
 /// </summary>
 internal sealed class DereferenceService(
+    WiremapIndexHolder indexHolder,
     LocationTokenService tokens,
     CurrentLocationResolver resolver,
     HeldService held,
@@ -27,7 +30,9 @@ internal sealed class DereferenceService(
             context.Response.StatusCode = StatusCodes.Status406NotAcceptable;
             return;
         }
-        var result = await ResolveAsync(token, context.RequestAborted).ConfigureAwait(false);
+        var redemption = Redeem(token);
+        if (Refused(context, redemption.Token)) return;
+        var result = await ResolveAsync(redemption, context.RequestAborted).ConfigureAwait(false);
         if (result.Error is { } error)
         {
             await HeldEndpoints.WriteErrorAsync(context, error).ConfigureAwait(false);
@@ -52,6 +57,8 @@ internal sealed class DereferenceService(
             context.Response.StatusCode = status;
             return;
         }
+        var redemption = Redeem(token);
+        if (Refused(context, redemption.Token)) return;
         var parsed = await HeldEndpoints.ReadRequestAsync(context).ConfigureAwait(false);
         if (parsed.Error is { } parseError)
         {
@@ -73,7 +80,7 @@ internal sealed class DereferenceService(
                 "Dereference never issues location URIs (RFC 6753 §3.1).")).ConfigureAwait(false);
             return;
         }
-        var result = await ResolveAsync(token, context.RequestAborted).ConfigureAwait(false);
+        var result = await ResolveAsync(redemption, context.RequestAborted).ConfigureAwait(false);
         if (result.Error is { } error)
         {
             await HeldEndpoints.WriteErrorAsync(context, error).ConfigureAwait(false);
@@ -101,16 +108,30 @@ internal sealed class DereferenceService(
         return held.BuildPidfLo(answer, now, civic, geodetic, order);
     }
 
-    private async Task<(LocationAnswer? Answer, HeldError? Error)> ResolveAsync(string token, CancellationToken cancellationToken)
+    private (LocationToken? Token, HeldError? Error) Redeem(string token)
     {
         var failure = tokens.TryRedeem(token, expectedTenant: null, out var redeemed);
-        if (failure != TokenFailure.None)
-        {
-            telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", failure.ToString()));
-            var message = failure == TokenFailure.Expired ? "This location URI has expired." : "This location URI is not known.";
-            return (null, new HeldError(HeldErrorCode.LocationUnknown, message));
-        }
-        var resolution = await resolver.ResolveAsync(redeemed!, cancellationToken).ConfigureAwait(false);
+        if (failure == TokenFailure.None) return (redeemed, null);
+        telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", failure.ToString()));
+        var message = failure == TokenFailure.Expired ? "This location URI has expired." : "This location URI is not known.";
+        return (null, new HeldError(HeldErrorCode.LocationUnknown, message));
+    }
+
+    /// <summary>Answers 401 with a challenge when the URI is reserved to a requester that this request does not authenticate as.</summary>
+    private bool Refused(HttpContext context, LocationToken? token)
+    {
+        if (token?.Requester is not { } owner || !indexHolder.Current.TryGetTenant(token.TenantId, out var tenant)) return false;
+        if (RequesterAuthenticator.Authenticate(context, tenant, out _, only: owner) == RequesterAuthResult.Authorized) return false;
+        telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", "unauthorized"));
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = RequesterAuthenticator.Challenge(tenant.Tenant.Id);
+        return true;
+    }
+
+    private async Task<(LocationAnswer? Answer, HeldError? Error)> ResolveAsync((LocationToken? Token, HeldError? Error) redemption, CancellationToken cancellationToken)
+    {
+        if (redemption.Token is not { } redeemed) return (null, redemption.Error);
+        var resolution = await resolver.ResolveAsync(redeemed, cancellationToken).ConfigureAwait(false);
         telemetry.Dereferences.Add(1, new KeyValuePair<string, object?>("outcome", resolution.Error?.Code.ToString() ?? "located"));
         return resolution;
     }

@@ -70,7 +70,7 @@ internal sealed partial class HeldService(
                     return new HeldAnswer(null, null, StatusCodes.Status401Unauthorized, RequesterAuthenticator.Challenge(tenant.Tenant.Id));
             }
             Activity.Current?.SetTag("held.requester", requester?.Name);
-            return await LocateThirdPartyAsync(context, request, tenant, device!, cancellationToken).ConfigureAwait(false);
+            return await LocateThirdPartyAsync(context, request, tenant, device!, requester, cancellationToken).ConfigureAwait(false);
         }
 
         // A claimed MAC counts only when it is bound to the address the request comes from (RFC 5985 §9).
@@ -119,11 +119,25 @@ internal sealed partial class HeldService(
                 return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this network; a soft client may submit the address of where it is.");
             }
         }
-        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device);
+        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device, requester: null);
     }
 
-    private async Task<HeldAnswer> LocateThirdPartyAsync(HttpContext context, HeldRequest request, TenantIndex tenant, DeviceIdentity device, CancellationToken cancellationToken)
+    /// <summary>
+    /// A third-party (identity) request from an authorised requester (RFC 6155 §4.2). It answers for the identifiers
+    /// it names and reads stored state without ever writing it: no device report, no MAC binding, no nomadic address.
+    /// The evidence is, in order: measurements the requester supplies, used as a device's own would be (RFC 7105
+    /// §6.4); else the device's last report when it corroborates every identifier named (same MAC, sent from the named
+    /// address); else the named identifiers alone, matched against the wiremap.
+    /// </summary>
+    private async Task<HeldAnswer> LocateThirdPartyAsync(HttpContext context, HeldRequest request, TenantIndex tenant, DeviceIdentity device, Requester? requester, CancellationToken cancellationToken)
     {
+        if (request.UserProvidedLocation is not null)
+        {
+            // A nomadic address is stored state keyed by the device and its network; only the device may set it.
+            Count("thirdPartyAddress", MatchRule.None);
+            return HeldAnswer.Fail(HeldErrorCode.RequestError,
+                "userProvidedLocation is accepted only from the device itself, never in a third-party request (RFC 6155 §4).");
+        }
         if (!string.IsNullOrWhiteSpace(device.Uri))
         {
             if (!tenant.TryGetDid(device.Uri, out var did))
@@ -132,7 +146,7 @@ internal sealed partial class HeldService(
                 return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this number.");
             }
             var answer = new LocationAnswer(did.Location, MatchRule.None, EvidenceField.None, "Manual", "lis", "DID " + did.Number);
-            return Answer(context, request, tenant, answer, "did:" + did.Number, new Evidence(), echo: device);
+            return Answer(context, request, tenant, answer, "did:" + did.Number, new Evidence(), echo: device, requester);
         }
         if (device.Ip is null && device.Mac is null)
         {
@@ -141,11 +155,27 @@ internal sealed partial class HeldService(
                 "This server locates other devices by ip, mac or uri (sip:/tel: number).",
                 [new("ip", IdNamespace), new("mac", IdNamespace), new("uri", IdNamespace)]), null);
         }
-        // Identity queries locate the device where the network last saw it; the query itself is no evidence.
-        var probe = new Evidence { SourceAddress = device.Ip, DeviceMac = device.Mac };
-        var deviceKey = NetworkFingerprint.DeviceKey(probe);
-        var last = await reports.GetAsync(tenant.Tenant.Id, deviceKey, cancellationToken).ConfigureAwait(false);
-        var evidence = last ?? probe;
+        var ip = device.Ip is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : device.Ip;
+        var deviceKey = NetworkFingerprint.DeviceKey(new Evidence { SourceAddress = ip, DeviceMac = device.Mac });
+        var supplied = HasEvidenceMeasurements(request);
+        Evidence evidence;
+        if (supplied)
+        {
+            evidence = BuildEvidence(request, ip, device.Mac);
+        }
+        else
+        {
+            var last = await reports.GetAsync(tenant.Tenant.Id, deviceKey, cancellationToken).ConfigureAwait(false);
+            if (last is not null && !Corroborates(last, ip, device.Mac))
+            {
+                // The device last spoke from elsewhere (or as another MAC): its report says nothing about the
+                // identifiers named, so an adopted address never inherits it.
+                Activity.Current?.SetTag("held.report", "contradicts");
+                Log.ReportNotUsed(logger, tenant.Tenant.Id);
+                last = null;
+            }
+            evidence = last ?? new Evidence { SourceAddress = ip, DeviceMac = device.Mac };
+        }
         var match = tenant.Match(evidence);
         if (match.OffPremises)
         {
@@ -153,6 +183,11 @@ internal sealed partial class HeldService(
             return HeldAnswer.Fail(HeldErrorCode.NotLocatable, "The device is on a network this server cannot locate.");
         }
         LocationAnswer? located = match.Found ? LocationAnswer.FromMatch(match) : null;
+        if (located is not null && supplied && IsMeasurement(match.Evidence))
+        {
+            // RFC 7105 §4.4: data from a third party is labelled "other"; the requester vouched for it, not the device.
+            located = located with { Source = "lis other" };
+        }
         if (located is null && NetworkFingerprint.From(evidence) is { } fingerprint)
             located = await nomadic.FindAsync(tenant.Tenant.Id, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
         if (located is null)
@@ -160,11 +195,47 @@ internal sealed partial class HeldService(
             Count("locationUnknown", MatchRule.None);
             return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this device.");
         }
-        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device);
+        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device, requester);
     }
 
-    private HeldAnswer Answer(HttpContext context, HeldRequest request, TenantIndex tenant, LocationAnswer located, string deviceKey, Evidence evidence, DeviceIdentity? echo)
+    /// <summary>
+    /// True when a stored report may answer for the identifiers a third-party request names: it was reported by the
+    /// named MAC (when one is named) and sent from the named address (when one is named). A report that names
+    /// another MAC, none, or comes from another address contradicts the query.
+    /// </summary>
+    internal static bool Corroborates(Evidence report, IPAddress? namedIp, MacAddress? namedMac)
     {
+        if (namedMac is { } mac && report.DeviceMac != mac) return false;
+        if (namedIp is null) return true;
+        return Same(report.SourceAddress, namedIp) || Same(report.ReportedAddress, namedIp);
+
+        static bool Same(IPAddress? a, IPAddress b) => a is not null && (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).Equals(b);
+    }
+
+    private static bool HasEvidenceMeasurements(HeldRequest request) =>
+        request.ServingBssid is not null || request.NeighbourBssids.Count > 0 || request.Lldp.Count > 0 || request.GatewayMac is not null;
+
+    private static bool IsMeasurement(EvidenceField field) =>
+        field is EvidenceField.ServingBssid or EvidenceField.NeighbourBssid or EvidenceField.Lldp or EvidenceField.GatewayMac;
+
+    private HeldAnswer Answer(HttpContext context, HeldRequest request, TenantIndex tenant, LocationAnswer located, string deviceKey, Evidence evidence, DeviceIdentity? echo, Requester? requester)
+    {
+        if (requester is { ReferenceOnly: true })
+        {
+            // Location by reference only (RFC 5985 §6.5, RFC 6753): the operator has arranged that this requester
+            // never holds location by value. It fetches the PIDF-LO from the URI with its own credentials, so the URI
+            // is sealed to it. This overrides locationType and exact: for this requester the location always exists
+            // by reference, and an error would leave an emergency call with no location at all.
+            var (reserved, reservedExpires) = tokens.Issue(tenant.Tenant.Id, deviceKey, evidence, requester: requester.Name);
+            Count("located", located.Rule);
+            Log.Located(logger, tenant.Tenant.Id, located.Rule, located.Evidence, located.Location.Id);
+            return new HeldAnswer(null, new LocationResponse
+            {
+                LocationUris = [LocationUri(context, reserved)],
+                UrisExpire = reservedExpires,
+                EchoDevice = echo,
+            });
+        }
         var types = request.LocationTypes;
         var any = types.Count == 0;
         var hasPoint = located.Location.Point is not null;
@@ -297,5 +368,8 @@ internal sealed partial class HeldService(
     {
         [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "HELD located tenant {Tenant} by {Rule} on {Evidence}: {LocationId}")]
         public static partial void Located(ILogger logger, string tenant, MatchRule rule, EvidenceField evidence, string locationId);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "A third-party request for tenant {Tenant} named identifiers the device's last report contradicts; the report is not used")]
+        public static partial void ReportNotUsed(ILogger logger, string tenant);
     }
 }

@@ -26,7 +26,11 @@ internal enum RequesterAuthResult
 /// </summary>
 internal static class RequesterAuthenticator
 {
-    public static RequesterAuthResult Authenticate(HttpContext context, TenantIndex tenant, out Requester? requester)
+    /// <param name="context">The request.</param>
+    /// <param name="tenant">The tenant whose requesters may authenticate.</param>
+    /// <param name="requester">The requester authenticated, when authorised.</param>
+    /// <param name="only">When set, only the requester of this name may authenticate (a reference-only URI's owner).</param>
+    public static RequesterAuthResult Authenticate(HttpContext context, TenantIndex tenant, out Requester? requester, string? only = null)
     {
         requester = null;
         var header = context.Request.Headers.Authorization.ToString();
@@ -58,6 +62,7 @@ internal static class RequesterAuthenticator
             foreach (var candidate in tenant.Requesters)
             {
                 if (candidate.KeySha256 is null || (name is not null && !string.Equals(name, candidate.Name, StringComparison.Ordinal))) continue;
+                if (only is not null && !string.Equals(only, candidate.Name, StringComparison.Ordinal)) continue;
                 byte[] expected;
                 try { expected = Convert.FromHexString(candidate.KeySha256); }
                 catch (FormatException) { continue; }
@@ -75,7 +80,7 @@ internal static class RequesterAuthenticator
         {
             foreach (var candidate in tenant.Requesters)
             {
-                if (candidate.SourceCidrs is null) continue;
+                if (candidate.SourceCidrs is null || (only is not null && !string.Equals(only, candidate.Name, StringComparison.Ordinal))) continue;
                 foreach (var cidr in candidate.SourceCidrs)
                 {
                     if (IpPrefix.TryParse(cidr, out var prefix) && prefix.Contains(remote))

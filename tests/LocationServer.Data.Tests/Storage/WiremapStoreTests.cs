@@ -29,6 +29,7 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         }
         Assert.Contains("20261122000001_Initial", await db.Database.GetAppliedMigrationsAsync());
         Assert.Contains("20261203000001_UnknownNetworkCounts", await db.Database.GetAppliedMigrationsAsync());
+        Assert.Contains("20261203000002_RequesterReferenceOnly", await db.Database.GetAppliedMigrationsAsync());
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
