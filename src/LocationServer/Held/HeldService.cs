@@ -59,7 +59,9 @@ internal sealed partial class HeldService(
         var source = context.Connection.RemoteIpAddress;
         if (source is { IsIPv4MappedToIPv6: true }) source = source.MapToIPv4();
         var device = request.Device;
-        var thirdParty = device is not null && !IsSelfIdentification(device, source);
+        // Devices never present credentials for their own location (RFC 5985 §8); a request that names a device and
+        // does is a requester asking about that device, even when it names only a MAC (RFC 6155 §4.2).
+        var thirdParty = device is not null && (!IsSelfIdentification(device, source) || context.Request.Headers.Authorization.Count > 0);
         if (thirdParty)
         {
             switch (RequesterAuthenticator.Authenticate(context, tenant, out var requester))
