@@ -87,6 +87,22 @@ public class HeldResponseWriterTests
     }
 
     [Fact]
+    public void Rfc6753_ReferenceOnlyThirdPartyAnswer_UriSetAndEchoedDeviceWithoutPresence_IsSchemaValid()
+    {
+        // What a reference-only requester gets for an RFC 6155 identity query: the URI and the identifiers used.
+        var bytes = Write(new LocationResponse
+        {
+            LocationUris = ["https://lis.example/loc/Zk3x9"],
+            UrisExpire = Samples.Now.AddMinutes(30),
+            EchoDevice = DeviceIdentity.From([new DeviceIdentifier(DeviceIdentifierKind.Ip, "10.1.3.44"), new DeviceIdentifier(DeviceIdentifierKind.Mac, "aa-bb-cc-00-11-22")]),
+        });
+        var root = Root(bytes);
+        Assert.Equal(["https://lis.example/loc/Zk3x9"], root.Element(Held + "locationUriSet")!.Elements(Held + "locationURI").Select(e => e.Value));
+        Assert.Equal("10.1.3.44", root.Element(Id + "device")!.Element(Id + "ip")!.Value);
+        Assert.Null(root.Element(Pidf + "presence"));
+    }
+
+    [Fact]
     public void Rfc5985_6_6_PresenceOnly_OmitsUriSet()
     {
         var root = Root(Write(new LocationResponse { Presence = Samples.Pidf(Samples.Location(Samples.Civic)) }));
