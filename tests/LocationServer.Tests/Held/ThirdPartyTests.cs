@@ -229,6 +229,23 @@ public sealed class ThirdPartyTests : IClassFixture<LocationServerFactory>
     }
 
     [Fact]
+    public async Task MacOnlyRequest_WithCredentials_IsAThirdPartyQueryNeverAClaim()
+    {
+        var client = await ClientAsync();
+        var mac = UniqueMac();
+        // Devices never send credentials for their own location: a MAC named with them is asked about, not claimed.
+        using (var wrongKey = HeldClient.Request("/held", SelfRequest(mac), RequesterIp))
+        {
+            wrongKey.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "not-the-key");
+            using var refused = await client.SendAsync(wrongKey);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        Assert.Equal("Congress/301", Where(await AskAsync(client, SelfRequest(mac))));
+        using var binding = await client.GetAsync($"/admin/tenants/demo/device-bindings/{mac}");
+        Assert.Equal(HttpStatusCode.NotFound, binding.StatusCode);
+    }
+
+    [Fact]
     public async Task Query_WithUserProvidedLocation_IsRefusedAndNothingIsSaved()
     {
         var client = await ClientAsync();
