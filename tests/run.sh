@@ -16,6 +16,7 @@ command -v jing >/dev/null || need_apt+=(jing)
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v h2load >/dev/null || need_apt+=(nghttp2-client)
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || need_apt+=(python3-grpcio)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"

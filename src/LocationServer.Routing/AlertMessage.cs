@@ -35,6 +35,8 @@ internal sealed record RoutingAlert : AlertMessage
 {
     public required string CallRecordId { get; init; }
     public string? CallingNumber { get; init; }
+    /// <summary>Who called, when the calling number is a DID assigned to a named user.</summary>
+    public string? CallerName { get; init; }
     public string? CallbackNumber { get; init; }
     public string? LocationId { get; init; }
     public string? Address { get; init; }

@@ -208,7 +208,7 @@ internal sealed partial class CallRouter(
             Log.CallRecordFailed(logger, recordId, ex);
         }
 
-        EnqueueAlert(tenantId, now, record, location, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
+        EnqueueAlert(tenantId, now, record, location, did?.User, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
         return RoutingOutcome<CallRouting>.Ok(routing);
     }
@@ -365,7 +365,7 @@ internal sealed partial class CallRouter(
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private void EnqueueAlert(string tenantId, DateTimeOffset now, CallRecord record, ResolvedLocation? location, AlertEvent kind)
+    private void EnqueueAlert(string tenantId, DateTimeOffset now, CallRecord record, ResolvedLocation? location, string? callerName, AlertEvent kind)
     {
         try
         {
@@ -377,6 +377,7 @@ internal sealed partial class CallRouter(
                 At = now,
                 CallRecordId = record.Id,
                 CallingNumber = record.CallingNumber,
+                CallerName = string.IsNullOrWhiteSpace(callerName) ? null : callerName.Trim(),
                 CallbackNumber = record.CallbackNumber,
                 LocationId = location?.Id,
                 Address = location?.Display,

@@ -8,8 +8,8 @@ public sealed partial class WiremapStore
     public Task<AlertTarget> SaveAlertTargetAsync(AlertTarget target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
-            throw new StoreValidationException([new("/url", "is not an absolute http(s) URL")]);
+        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "mailto"))
+            throw new StoreValidationException([new("/url", "is not an absolute http(s) URL or a mailto: URI")]);
         if (target.Kinds.Any(k => string.IsNullOrWhiteSpace(k) || k.Contains(',', StringComparison.Ordinal)))
             throw new StoreValidationException([new("/kinds", "kinds must be non-empty and contain no commas")]);
         var stored = target.Id == Guid.Empty ? target with { Id = Guid.CreateVersion7() } : target;

@@ -53,10 +53,10 @@ public sealed partial class WiremapStore
             await using (transaction.ConfigureAwait(false))
             {
                 // A record already there is a retry of a batch whose commit was acknowledged too late: kept as it is.
-                await BatchCommands.InsertAsync(db, rows, upsertWhen: null, cancellationToken, skipExisting: true).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, rows, upsertWhen: null, cancellationToken, skipExisting: true, hot: true).ConfigureAwait(false);
                 // An ELIN lent later elsewhere (another node) stands: an older assignment does not overwrite it.
                 await BatchCommands.InsertAsync(db, elinRows,
-                    upsertWhen: static (table, quote) => $"excluded.{quote("assigned_utc")} >= {table}.{quote("assigned_utc")}", cancellationToken).ConfigureAwait(false);
+                    upsertWhen: static (table, quote) => $"excluded.{quote("assigned_utc")} >= {table}.{quote("assigned_utc")}", cancellationToken, hot: true).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             return rows.Count;

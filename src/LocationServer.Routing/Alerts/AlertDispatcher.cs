@@ -11,11 +11,13 @@ using Microsoft.Extensions.Options;
 namespace LocationServer.Routing.Alerts;
 
 /// <summary>
-/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks off the call and HELD paths.
+/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks and e-mail addresses
+/// (<c>mailto:</c> targets, through <see cref="EmailAlertSender"/>) off the call and HELD paths.
 /// Call alerts (911, 933, relay centre) and unknown-network alerts have separate queues and separate delivery slots,
 /// so a flood of unknown-network alerts, or a slow desk receiving them, never delays a call alert.
 /// <see cref="TryEnqueue"/> never waits: a full queue drops the alert (counted, and logged once per interval with
-/// the count). Each target gets the alert JSON by POST with retries and exponential backoff;
+/// the count). Each webhook gets the alert JSON by POST, each e-mail target a message, with retries and exponential
+/// backoff;
 /// with a secret, the request carries <c>X-LocationServer-Timestamp</c> (Unix seconds) and
 /// <c>X-LocationServer-Signature: sha256=HEX</c>, the HMAC-SHA256 over "{timestamp}.{body}". A slow or failing
 /// target only occupies one of the concurrent delivery slots.
@@ -37,6 +39,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     private readonly Lane _calls;
     private readonly Lane _unknownNetworks;
     private readonly IHttpClientFactory _http;
+    private readonly EmailAlertSender _email;
     private readonly IAlertTargetSource _targets;
     private readonly IAlertDeliveryLog _deliveries;
     private readonly AlertOptions _options;
@@ -50,6 +53,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         _targets = targets;
         _deliveries = deliveries;
         _options = options.Value;
+        _email = new EmailAlertSender(_options.Smtp);
         _time = time;
         _logger = logger;
         _calls = new Lane(_options.QueueCapacity, _options.MaxConcurrentDeliveries);
@@ -119,57 +123,41 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         await Task.WhenAll(pending).ConfigureAwait(false);
     }
 
-    /// <summary>Posts one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
+    /// <summary>Sends one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
     internal async Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, CancellationToken stoppingToken)
     {
         // The runtime type, so each kind's own fields are written.
-        var body = JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json);
-        var client = _http.CreateClient(HttpClientName);
+        var body = target.IsEmail ? null : JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json);
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
-            int? status = null;
-            string? error = null;
-            var retry = true;
-            try
+            AttemptResult result;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                using var request = BuildRequest(alert, target, body);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.AttemptTimeoutMilliseconds));
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                status = (int)response.StatusCode;
-                if (response.IsSuccessStatusCode)
+                try
                 {
-                    await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), true, true, status, null)).ConfigureAwait(false);
-                    Log.Delivered(_logger, alert.Id, target.Name, attempt);
-                    return true;
+                    result = target.IsEmail ? await EmailAsync(alert, target, timeout.Token).ConfigureAwait(false) : await PostAsync(alert, target, body!, timeout.Token).ConfigureAwait(false);
                 }
-                error = "HTTP " + status.Value.ToString(CultureInfo.InvariantCulture);
-                // Client errors other than timeout and throttling will not heal by retrying.
-                retry = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+                catch (OperationCanceledException)
+                {
+                    result = new AttemptResult(false, null, "timeout", Retry: true);
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            if (result.Succeeded)
             {
-                return false;
+                await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), true, true, result.HttpStatus, null)).ConfigureAwait(false);
+                Log.Delivered(_logger, alert.Id, target.Name, attempt);
+                return true;
             }
-            catch (OperationCanceledException)
-            {
-                error = "timeout";
-            }
-            catch (HttpRequestException ex) when (FindRefusal(ex) is not null)
-            {
-                // The target resolved to an internal address: retrying will not make it public.
-                error = "refused: the target resolves only to internal addresses";
-                retry = false;
-            }
-            catch (HttpRequestException ex)
-            {
-                error = ex.HttpRequestError.ToString();
-            }
-            var final = !retry || attempt == _options.MaxAttempts;
-            await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), false, final, status, error)).ConfigureAwait(false);
+            var final = !result.Retry || attempt == _options.MaxAttempts;
+            await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), false, final, result.HttpStatus, result.Error)).ConfigureAwait(false);
             if (final)
             {
-                Log.DeliveryFailed(_logger, alert.Id, target.Name, attempt, error);
+                Log.DeliveryFailed(_logger, alert.Id, target.Name, attempt, result.Error);
                 return false;
             }
             try
@@ -182,6 +170,40 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
             }
         }
         return false;
+    }
+
+    /// <summary>One attempt's outcome: delivered, or why not and whether another attempt may succeed.</summary>
+    private readonly record struct AttemptResult(bool Succeeded, int? HttpStatus, string? Error, bool Retry);
+
+    /// <summary>One POST of the alert JSON to a webhook.</summary>
+    private async Task<AttemptResult> PostAsync(AlertMessage alert, AlertTarget target, byte[] body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = BuildRequest(alert, target, body);
+            using var response = await _http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode) return new AttemptResult(true, status, null, false);
+            // Client errors other than timeout and throttling will not heal by retrying.
+            var retry = status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+            return new AttemptResult(false, status, "HTTP " + status.ToString(CultureInfo.InvariantCulture), retry);
+        }
+        catch (HttpRequestException ex) when (FindRefusal(ex) is not null)
+        {
+            // The target resolved to an internal address: retrying will not make it public.
+            return new AttemptResult(false, null, "refused: the target resolves only to internal addresses", Retry: false);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new AttemptResult(false, null, ex.HttpRequestError.ToString(), Retry: true);
+        }
+    }
+
+    /// <summary>One e-mail of the alert through the configured mail server.</summary>
+    private async Task<AttemptResult> EmailAsync(AlertMessage alert, AlertTarget target, CancellationToken cancellationToken)
+    {
+        var sent = await _email.SendAsync(alert, target, cancellationToken).ConfigureAwait(false);
+        return new AttemptResult(sent.Sent, null, sent.Error, sent.Retry);
     }
 
     private static WebhookAddressRefusedException? FindRefusal(Exception? ex)

@@ -36,12 +36,15 @@ internal static class AlertEventNames
 
 /// <summary>A tenant's webhook for alerts.</summary>
 /// <param name="Name">Target name, for the delivery log.</param>
-/// <param name="Url">HTTP(S) URL the alert JSON is POSTed to.</param>
+/// <param name="Url">HTTP(S) URL the alert JSON is POSTed to, or a <c>mailto:</c> URI (RFC 6068) the alert is e-mailed to.</param>
 /// <param name="Secret">When set, each POST carries an HMAC-SHA256 signature keyed with it.</param>
 /// <param name="Events">Events the target wants; null for all.</param>
 internal sealed record AlertTarget(string Name, Uri Url, string? Secret = null, IReadOnlySet<AlertEvent>? Events = null)
 {
     public bool Wants(AlertEvent alertEvent) => Events is null || Events.Contains(alertEvent);
+
+    /// <summary>Whether the target is an e-mail address list (<c>mailto:</c>) rather than a webhook.</summary>
+    public bool IsEmail => Url.Scheme == Uri.UriSchemeMailto;
 }
 
 /// <summary>Where the per-tenant alert targets come from (the tenant's configuration store).</summary>
@@ -117,6 +120,9 @@ internal sealed class AlertOptions
     /// </summary>
     public int UnknownNetworkIntervalMinutes { get; set; } = 60;
 
+    /// <summary>The mail server <c>mailto:</c> targets are sent through ("Routing:Alerts:Smtp").</summary>
+    public SmtpOptions Smtp { get; set; } = new();
+
     public bool Validate() => !Problems().Any();
 
     /// <summary>Each bad setting, named, with what it must be; empty when the options are usable.</summary>
@@ -131,5 +137,67 @@ internal sealed class AlertOptions
         if (MaxConcurrentDeliveries < 1) yield return $"Routing:Alerts:MaxConcurrentDeliveries must be at least 1; it is {MaxConcurrentDeliveries}.";
         if (MaxConcurrentUnknownNetworkDeliveries < 1) yield return $"Routing:Alerts:MaxConcurrentUnknownNetworkDeliveries must be at least 1; it is {MaxConcurrentUnknownNetworkDeliveries}.";
         if (UnknownNetworkIntervalMinutes is < 1 or > 10_080) yield return $"Routing:Alerts:UnknownNetworkIntervalMinutes must lie between 1 and 10080; it is {UnknownNetworkIntervalMinutes}.";
+        foreach (var problem in Smtp.Problems()) yield return problem;
+    }
+}
+
+/// <summary>How TLS is used on the connection to the mail server.</summary>
+internal enum SmtpSecurity
+{
+    /// <summary>STARTTLS when the server offers it, else plain (port 465: TLS from the start).</summary>
+    Auto,
+    /// <summary>Plain text only (a relay on the same host or network).</summary>
+    None,
+    /// <summary>STARTTLS, required: the delivery fails when the server does not offer it.</summary>
+    StartTls,
+    /// <summary>TLS from the first byte (SMTPS, usually port 465).</summary>
+    Tls,
+}
+
+/// <summary>The mail server alert e-mails are sent through, bound from "Routing:Alerts:Smtp". Unset: no e-mail targets.</summary>
+internal sealed class SmtpOptions
+{
+    /// <summary>Mail server host name or address. Unset: <c>mailto:</c> targets are refused.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>Mail server port. Default 25.</summary>
+    public int Port { get; set; } = 25;
+
+    /// <summary>TLS on the connection: Auto (default), None, StartTls or Tls.</summary>
+    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+
+    /// <summary>User name for SMTP authentication; unset: no authentication.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>Password for SMTP authentication.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Sender mailbox, e.g. <c>"E911 alerts &lt;e911@example.com&gt;"</c>. Required with <see cref="Host"/>.</summary>
+    public string? From { get; set; }
+
+    /// <summary>
+    /// Base URL of the administration API as people reach it (e.g. <c>https://lis.example.com</c>); when set, each
+    /// call alert links to its call record there.
+    /// </summary>
+    public string? LinkBaseUrl { get; set; }
+
+    /// <summary>Whether e-mail can be sent at all.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(Host);
+
+    public IEnumerable<string> Problems()
+    {
+        if (!Enabled)
+        {
+            if (!string.IsNullOrWhiteSpace(From) || !string.IsNullOrWhiteSpace(UserName))
+                yield return "Routing:Alerts:Smtp:Host must be set when Routing:Alerts:Smtp:From or UserName is.";
+            yield break;
+        }
+        if (Uri.CheckHostName(Host!.Trim()) == UriHostNameType.Unknown) yield return $"Routing:Alerts:Smtp:Host must be a host name or address; it is '{Host}'.";
+        if (Port is < 1 or > 65_535) yield return $"Routing:Alerts:Smtp:Port must lie between 1 and 65535; it is {Port}.";
+        if (!Enum.IsDefined(Security)) yield return $"Routing:Alerts:Smtp:Security must be Auto, None, StartTls or Tls; it is {Security}.";
+        if (!MimeKit.MailboxAddress.TryParse(From ?? "", out _)) yield return "Routing:Alerts:Smtp:From must be a mailbox (e911@example.com or \"Name <e911@example.com>\").";
+        if (!string.IsNullOrEmpty(UserName) && string.IsNullOrEmpty(Password)) yield return "Routing:Alerts:Smtp:Password must be set when Routing:Alerts:Smtp:UserName is.";
+        if (!string.IsNullOrWhiteSpace(LinkBaseUrl) && (!Uri.TryCreate(LinkBaseUrl, UriKind.Absolute, out var link) || link.Scheme is not ("https" or "http")))
+            yield return $"Routing:Alerts:Smtp:LinkBaseUrl must be an absolute http(s) URL; it is '{LinkBaseUrl}'.";
     }
 }

@@ -108,7 +108,16 @@ internal static class AdminEndpoints
             if (problem is not null) return problem;
             var kinds = new List<string>();
             var unknown = new List<string>();
-            if (Routing.Alerts.WebhookTargetPolicy.Check(body!.Url, alerts.Value.AllowPrivateTargets) is { } refused) unknown.Add("/url: " + refused);
+            if (body!.Url is { } url && url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+            {
+                if (Routing.Alerts.EmailAlertSender.Recipient(url) is null) unknown.Add("/url: a mailto: URI must name one e-mail address (mailto:desk@example.com); add a target per address");
+                else if (!alerts.Value.Smtp.Enabled) unknown.Add("/url: e-mail targets need a mail server: set Routing:Alerts:Smtp:Host and Routing:Alerts:Smtp:From");
+                else if (!string.IsNullOrEmpty(body.Secret)) unknown.Add("/secret: e-mail targets are not signed; leave secret out");
+            }
+            else if (Routing.Alerts.WebhookTargetPolicy.Check(body.Url, alerts.Value.AllowPrivateTargets) is { } refused)
+            {
+                unknown.Add("/url: " + refused);
+            }
             foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
             {
                 if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());
@@ -129,7 +138,7 @@ internal static class AdminEndpoints
             {
                 return Problems.Unavailable([ex.Message]);
             }
-        }).WithSummary("Add a webhook for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
+        }).WithSummary("Add a webhook (http/https URL) or e-mail target (mailto: URI) for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
 
         admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
         {

@@ -279,12 +279,15 @@ internal sealed partial class HeldService(
         });
     }
 
+    /// <summary>A presence entity for one document: random, so documents cannot be linked by it.</summary>
+    public string NewPresenceEntity() => "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain;
+
     /// <summary>Builds the PIDF-LO for an answer; shared with dereference.</summary>
     public PidfLo BuildPidfLo(LocationAnswer located, DateTimeOffset now, bool civic, bool geodetic, IReadOnlyList<LocationType> order)
     {
         var location = located.Location;
         return new PidfLo(
-            "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain,
+            NewPresenceEntity(),
             [
                 new PidfLocation
                 {
