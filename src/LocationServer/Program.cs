@@ -39,6 +39,7 @@ app.MapHeld();
 app.MapAdmin();
 app.MapLost();
 app.MapCallRecords();
+app.MapAlertFeed();
 app.MapRoutingGrpc();
 await app.RunAsync().ConfigureAwait(false);
 return 0;

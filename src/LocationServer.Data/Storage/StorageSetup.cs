@@ -27,7 +27,7 @@ public static class StorageSetup
     /// <summary>Default SQLite file, relative to the working directory.</summary>
     public const string DefaultSqlitePath = "data/locationserver.db";
 
-    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/> and <see cref="IElinAssignmentBus"/> (all singletons).</summary>
+    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/>, <see cref="IElinAssignmentBus"/> and <see cref="IAlertFeedBus"/> (all singletons).</summary>
     public static IServiceCollection AddLocationStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -38,6 +38,9 @@ public static class StorageSetup
         services.AddSingleton<IWiremapChangeBus>(sp => settings.Redis is { } redis
             ? new RedisWiremapChangeBus(sp.GetRequiredService<RedisConnection>())
             : new InProcessWiremapChangeBus());
+        services.AddSingleton<IAlertFeedBus>(sp => settings.Redis is not null
+            ? new RedisAlertFeedBus(sp.GetRequiredService<RedisConnection>())
+            : new InProcessAlertFeedBus());
         services.AddSingleton<IElinAssignmentBus>(sp => settings.Redis is not null
             ? new RedisElinAssignmentBus(sp.GetRequiredService<RedisConnection>())
             : new InProcessElinAssignmentBus());

@@ -78,6 +78,14 @@ public sealed partial class WiremapStore
                 .OrderByDescending(x => x.TimeUtc).Take(limit)
                 .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
 
+    /// <summary>One call record of a tenant, or null.</summary>
+    public Task<CallRecord?> FindCallRecordAsync(string tenantId, Guid id, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            var row = await db.CallRecords.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id && x.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
+            return row is null ? null : RowMapping.FromRow(row);
+        }, cancellationToken);
+
     /// <summary>
     /// Lends <see cref="ElinAssignment.Elin"/> to a caller, replacing any earlier assignment of that ELIN in the
     /// tenant. The ELIN and caller number are stored normalised (E.164).

@@ -46,7 +46,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     private readonly TimeProvider _time;
     private readonly ILogger<AlertDispatcher> _logger;
 
-    public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger)
+    private readonly AlertFeed? _feed;
+
+    public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger, AlertFeed? feed = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
@@ -56,6 +58,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         _email = new EmailAlertSender(_options.Smtp);
         _time = time;
         _logger = logger;
+        _feed = feed;
         _calls = new Lane(_options.QueueCapacity, _options.MaxConcurrentDeliveries);
         _unknownNetworks = new Lane(_options.UnknownNetworkQueueCapacity, _options.MaxConcurrentUnknownNetworkDeliveries);
     }
@@ -66,6 +69,15 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     public bool TryEnqueue(AlertMessage alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        // The live feed first and whatever the queues hold: a desk screen must see the call even when the webhooks lag.
+        try
+        {
+            _feed?.Publish(alert);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.FeedFailed(_logger, alert.Id, ex);
+        }
         var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
         if (lane.Queue.Writer.TryWrite(alert)) return true;
         Interlocked.Increment(ref lane.DroppedTotal);
@@ -286,6 +298,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
         [LoggerMessage(EventId = 2303, Level = LogLevel.Error, Message = "Alert targets for alert {AlertId} could not be read")]
         public static partial void TargetsFailed(ILogger logger, string alertId, Exception exception);
+
+        [LoggerMessage(EventId = 2306, Level = LogLevel.Error, Message = "Alert {AlertId} could not be put on the live feed")]
+        public static partial void FeedFailed(ILogger logger, string alertId, Exception exception);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Delivery of alert {AlertId} could not be logged")]
         public static partial void DeliveryLogFailed(ILogger logger, string alertId, Exception exception);

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace LocationServer.Admin;
 
 /// <summary>
-/// Call records query for administrators: <c>GET /admin/tenants/{tenant}/calls?from=&amp;to=&amp;limit=</c>, under the
+/// Call records query for administrators: <c>GET /admin/tenants/{tenant}/calls?from=&amp;to=&amp;limit=</c> and
+/// <c>GET /admin/tenants/{tenant}/calls/{id}</c>, under the
 /// same authorization as the other admin endpoints (loopback, or <c>Bearer Admin:ApiKey</c> when a key is set).
 /// Records are committed in the background after each call's answer; this node's queued records are written before
 /// the query, another node's within about 100 ms of its answer.
@@ -36,26 +37,36 @@ internal static class CallRecordEndpoints
             // This node's calls answered a moment ago are in the list: their queued records are committed first.
             await writer.FlushAsync(ct).ConfigureAwait(false);
             var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, take, ct).ConfigureAwait(false);
-            return Results.Ok(records.Select(r => new
-            {
-                id = r.Id,
-                time = DateTime.SpecifyKind(r.TimeUtc, DateTimeKind.Utc),
-                callId = r.CallId,
-                dialed = r.Dialed,
-                testCall = r.TestCall,
-                callingNumber = r.CallingNumber,
-                locationSource = r.LocationSource,
-                locationId = r.LocationId,
-                civicDisplay = r.CivicDisplay,
-                routeKind = r.RouteKind,
-                routeUri = r.RouteUri,
-                routeName = r.RouteName,
-                callbackNumber = r.CallbackNumber,
-            }));
+            return Results.Ok(records.Select(View));
         }).WithSummary("List a tenant's call records, newest first (default: the last 24 hours, 100 records; at most 1000).");
+
+        admin.MapGet("/tenants/{tenant}/calls/{id:guid}", async (string tenant, Guid id, WiremapIndexHolder holder, WiremapStore store, CallRecordWriter writer, CancellationToken ct) =>
+        {
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            var record = await store.FindCallRecordAsync(index.Tenant.Id, id, ct).ConfigureAwait(false);
+            return record is null ? Problems.NotFound($"No call record {id:N} in tenant '{tenant}'.") : Results.Ok(View(record));
+        }).WithSummary("One call record (the link in alert e-mails).");
 
         return app;
     }
+
+    private static object View(Data.Storage.CallRecord r) => new
+    {
+        id = r.Id,
+        time = DateTime.SpecifyKind(r.TimeUtc, DateTimeKind.Utc),
+        callId = r.CallId,
+        dialed = r.Dialed,
+        testCall = r.TestCall,
+        callingNumber = r.CallingNumber,
+        locationSource = r.LocationSource,
+        locationId = r.LocationId,
+        civicDisplay = r.CivicDisplay,
+        routeKind = r.RouteKind,
+        routeUri = r.RouteUri,
+        routeName = r.RouteName,
+        callbackNumber = r.CallbackNumber,
+    };
 
     private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
     {

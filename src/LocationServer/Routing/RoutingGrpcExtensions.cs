@@ -107,6 +107,9 @@ internal static class RoutingGrpcExtensions
         });
         services.AddHostedService<PsapBoundaryFileLoader>();
         services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertOptions>>().Value.AllowPrivateTargets));
+        // Storage registers the Redis feed bus when Redis is configured; alone, the feed is this node's.
+        services.TryAddSingleton<Data.Redis.IAlertFeedBus, Data.Redis.InProcessAlertFeedBus>();
+        services.TryAddSingleton<AlertFeed>();
         services.TryAddSingleton<AlertDispatcher>();
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());

@@ -107,6 +107,34 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task AlertFeedBus_PublishOnOneNode_ReachesBothNodesOnce()
+    {
+        var remote = new BlockingCollection<FeedAlert>();
+        var local = new BlockingCollection<FeedAlert>();
+        var subscriber = new RedisAlertFeedBus(Connect());
+        using var remoteSubscription = subscriber.Subscribe(remote.Add);
+        var publisher = new RedisAlertFeedBus(Connect());
+        using var localSubscription = publisher.Subscribe(local.Add);
+        var tenant = Tenant();
+
+        // The subscription is made in the background: publish until the other node hears one.
+        var n = 0;
+        var heard = await TestServers.EventuallyAsync(() =>
+        {
+            publisher.Publish(new FeedAlert(tenant, "emergency-call", "alert-" + ++n, "{\"n\":" + n + "}"));
+            return Task.FromResult(remote.TryTake(out var a, 500) ? a : throw new TimeoutException("not yet"));
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal(tenant, heard.Tenant);
+        Assert.Equal("emergency-call", heard.Event);
+
+        // The publishing node's own listeners get each alert once: directly, not again from Redis.
+        await Task.Delay(300);
+        Assert.Equal(n, local.Count);
+        Assert.Equal(Enumerable.Range(1, n).Select(i => "alert-" + i), local.Select(a => a.Id));
+        Assert.False(publisher.SingleNode);
+    }
+
+    [Fact]
     public async Task RedisRestart_StoreAndSubscriptionRecoverWithinSeconds()
     {
         var restart = TestServers.RedisRestart;
