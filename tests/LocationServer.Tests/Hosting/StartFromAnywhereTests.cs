@@ -1,3 +1,6 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LocationServer.Data.Wiremap;
@@ -81,6 +84,54 @@ public sealed partial class StartFromAnywhereTests : IDisposable
         // ... its state is in the data directory, and nothing was written where it was started from.
         Assert.True(File.Exists(Path.Combine(_data, "locationserver.db")) && File.Exists(Path.Combine(_data, "token.key")), service.Output);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_work));
+    }
+
+    [Fact]
+    public async Task Readme_TlsExample_FromTheRepositoryRoot_ServesHttps()
+    {
+        // The README's TLS block: environment assignments, then the built binary run from the repository root.
+        var readme = await File.ReadAllTextAsync(Path.Combine(BuiltHost.RepositoryRoot, "README.md"));
+        var block = TlsBlock().Match(readme);
+        Assert.True(block.Success, "the README has no TLS example");
+        var lines = block.Groups["body"].Value.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var environment = lines[..^1].Select(l => l.TrimEnd('\\').Trim().Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal($"dotnet {Path.GetRelativePath(BuiltHost.RepositoryRoot, BuiltHost.Assembly).Replace('\\', '/')}", lines[^1]);
+
+        // What stands in for the deployment's: a certificate made now, loopback ports, a temp data directory.
+        var password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
+        using var certificate = SelfSigned();
+        var pfx = Path.Combine(_data, "tls.pfx");
+        await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, password));
+        var (https, http, grpc) = (BuiltHost.FreePort(), BuiltHost.FreePort(), BuiltHost.FreePort());
+        Assert.Equal("https://0.0.0.0:8443", environment["Kestrel__Endpoints__Https__Url"]);
+        environment["Kestrel__Endpoints__Https__Url"] = $"https://127.0.0.1:{https}";
+        environment["Kestrel__Endpoints__Https__Certificate__Path"] = pfx;
+        environment["Kestrel__Endpoints__Https__Certificate__Password"] = password;
+        environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{http}";
+        environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{grpc}";
+        environment["Storage__DataDirectory"] = _data;
+
+        await using var service = BuiltHost.Start(BuiltHost.RepositoryRoot, environment, []);
+        await service.WaitReadyAsync(http);
+
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == certificate.Thumbprint };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{https}") };
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var (response, document, body) = await client.PostHeldAsync(HeldClient.EmptyRequest);
+        response.Dispose();
+        Assert.True(document is not null && document.ErrorCode() is null, body);
+        Assert.StartsWith("https://lis.example.com:8443/loc/", document.LocationUri(), StringComparison.Ordinal);
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
     [Fact]
@@ -189,6 +240,9 @@ public sealed partial class StartFromAnywhereTests : IDisposable
         var entrypoint = JsonSerializer.Deserialize<string[]>(lines.Last(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))["ENTRYPOINT ".Length..])!;
         return (workdir, environment, entrypoint);
     }
+
+    [GeneratedRegex(@"### TLS.*?```sh\n(?<body>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex TlsBlock();
 
     [GeneratedRegex(@"^dotnet run --project src/LocationServer -- (?<args>[^#]+?)\s*(#.*)?$")]
     private static partial Regex ReadmeCommand();
