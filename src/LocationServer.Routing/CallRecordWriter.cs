@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using LocationServer.Data.Storage;
+using Microsoft.Extensions.Options;
 using StoredCallRecord = LocationServer.Data.Storage.CallRecord;
 using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 
@@ -14,18 +15,27 @@ namespace LocationServer.Routing;
 /// <remarks>
 /// <para>
 /// An accepted record is never dropped because the store is away. When a commit fails for want of the store, its
-/// records stay in memory (at most <see cref="MaxBacklog"/>; past that the oldest are given up and logged) and are
-/// retried with backoff until the store returns. Commits are idempotent (<see cref="WiremapStore.CommitCallsAsync"/>),
-/// so a retry after a lost acknowledgement writes nothing twice. A graceful stop commits what is still queued once
-/// more, and counts in the log what could not be written.
+/// records stay in memory (at most <see cref="MaxBacklog"/>) and are retried with backoff until the store returns.
+/// Commits are idempotent (<see cref="WiremapStore.CommitCallsAsync"/>: a record whose id is already stored is left
+/// as it is), so a retry after a lost acknowledgement writes nothing twice. A graceful stop commits what is still
+/// queued once more.
 /// </para>
 /// <para>
-/// What a crash (kill -9, power loss) can lose is what was queued and not yet committed: the records of the calls
-/// answered during the last commit and the wait before it (see docs/routing.md, "Call records"). Other nodes hear of
-/// an ELIN assignment from the ELIN bus as the call is routed, not from this write.
+/// While the store is away, and only then, every held record is also appended to a local journal
+/// (<see cref="CallRecordJournal"/>, <c>Routing:CallRecords:JournalPath</c>), flushed to the disk per batch, as soon
+/// as it arrives; so a crash during an outage loses none. Past <see cref="MaxBacklog"/> the oldest held records
+/// leave memory but stay in the journal. At start the writer replays the journal into the store; once everything in
+/// it is committed it is emptied. While the store is up the journal is not touched: the hot path has no disk I/O.
+/// </para>
+/// <para>
+/// What a crash (kill -9, power loss) can still lose is what was queued and not yet committed while the store was
+/// up: the records of the calls answered during the last commit and the wait before it (see docs/operations.md,
+/// "Call records and the crash window"). Other nodes hear of an ELIN assignment from the ELIN bus as the call is
+/// routed, not from this write.
 /// </para>
 /// </remarks>
-internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider time, ILogger<CallRecordWriter> logger) : BackgroundService
+internal sealed partial class CallRecordWriter(
+    WiremapStore store, TimeProvider time, ILogger<CallRecordWriter> logger, IOptions<CallRecordOptions>? options = null) : BackgroundService
 {
     /// <summary>Records per transaction, at most.</summary>
     private const int MaxBatch = 512;
@@ -37,8 +47,16 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly string? _journalPath = options?.Value.JournalPath is { Length: > 0 } path ? path : null;
     private volatile bool _deferring;
     private int _queued;
+    private CallRecordJournal? _journal;
+
+    /// <summary>The journal holds records not yet known to be committed.</summary>
+    private bool _journalInUse;
+
+    /// <summary>Some of them are no longer held in memory (backlog cap): the journal itself must be replayed.</summary>
+    private bool _journalHoldsMore;
 
     /// <summary>Whether records are being held because the store is away (diagnostics and tests).</summary>
     public bool Deferring => _deferring;
@@ -89,13 +107,19 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
         var retry = FirstRetry;
         try
         {
+            // Off the host's start: reading back a journal takes a moment.
+            await Task.Yield();
+            OpenJournal(pending);
             while (true)
             {
                 // Whatever arrived during the previous commit is the next group: no timer, so an idle writer
                 // commits a lone record at once and a busy one commits larger groups.
                 if (pending.Count == 0 && !await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false)) break;
                 Drain(pending);
-                if (await CommitAsync(pending).ConfigureAwait(false))
+                // While the store is away, what arrived is journaled before the next (possibly slow) attempt.
+                if (_deferring) Spill(pending);
+                Trim(pending);
+                if (await CommitAsync(pending).ConfigureAwait(false) && await EmptyJournalAsync().ConfigureAwait(false))
                 {
                     if (_deferring)
                     {
@@ -110,10 +134,11 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
                     _deferring = true;
                     Log.Deferring(logger, Records(pending));
                 }
+                Spill(pending);
                 // Held records count as settled for a flush: waiting for the store's return is not a flush.
                 ReleaseFlushes(pending, pending.Count);
                 pending.RemoveAll(p => p.Record is null);
-                await Task.Delay(retry, time, stoppingToken).ConfigureAwait(false);
+                await HoldAsync(pending, retry, stoppingToken).ConfigureAwait(false);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
             }
         }
@@ -124,13 +149,127 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
         _queue.Writer.TryComplete();
         Drain(pending);
         var queued = Records(pending);
-        if (await CommitAsync(pending).ConfigureAwait(false)) Log.Flushed(logger, queued);
+        if (await CommitAsync(pending).ConfigureAwait(false) && await EmptyJournalAsync().ConfigureAwait(false)) Log.Flushed(logger, queued);
         else
         {
-            var lost = Records(pending);
-            Log.LostAtShutdown(logger, lost);
+            Spill(pending);
+            var unjournaled = pending.Count(p => p.Record is not null && !p.Journaled);
+            if (_journalInUse) Log.KeptInJournal(logger, Records(pending) - unjournaled, _journal!.FilePath);
+            if (unjournaled > 0) Log.LostAtShutdown(logger, unjournaled);
         }
         ReleaseFlushes(pending, pending.Count);
+        _journal?.Dispose();
+        _journal = null;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="retry"/> has passed, journaling what arrives meanwhile as it arrives (the store
+    /// is away), so that the records of calls routed during an outage are on the disk within moments.
+    /// </summary>
+    private async Task HoldAsync(List<Pending> pending, TimeSpan retry, CancellationToken stoppingToken)
+    {
+        using var timer = new CancellationTokenSource(retry, time);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, stoppingToken);
+        while (true)
+        {
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) return;
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            Drain(pending);
+            Spill(pending);
+            Trim(pending);
+            ReleaseFlushes(pending, pending.Count);
+            pending.RemoveAll(p => p.Record is null);
+        }
+    }
+
+    /// <summary>Opens the journal and takes back into <paramref name="pending"/> what a previous run left in it.</summary>
+    private void OpenJournal(List<Pending> pending)
+    {
+        if (_journalPath is null) return;
+        JournalContents contents;
+        try
+        {
+            _journal = CallRecordJournal.Open(_journalPath);
+            contents = _journal.ReadAll();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Validated at start, so this is the disk failing: records are still held in memory during an outage.
+            Log.JournalUnavailable(logger, _journalPath, e);
+            _journal?.Dispose();
+            _journal = null;
+            return;
+        }
+        if (contents.TornBytes > 0) Log.JournalTorn(logger, contents.TornBytes, _journal.FilePath);
+        if (contents.Entries.Count == 0) return;
+        Log.Replaying(logger, contents.Entries.Count, _journal.FilePath);
+        _journalInUse = true;
+        var now = time.GetTimestamp();
+        foreach (var entry in contents.Entries) pending.Add(new Pending(entry.Record, entry.Elin, now, null) { Journaled = true });
+        Trim(pending);
+    }
+
+    /// <summary>Appends the held records not yet journaled to the journal (one batch, one fsync).</summary>
+    private void Spill(List<Pending> pending)
+    {
+        if (_journal is null) return;
+        var entries = new List<JournalEntry>();
+        foreach (var item in pending)
+            if (item.Record is { } record && !item.Journaled) entries.Add(new JournalEntry(record, item.Elin));
+        if (entries.Count == 0) return;
+        try
+        {
+            _journal.Append(entries);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.JournalWriteFailed(logger, entries.Count, e);
+            return;
+        }
+        foreach (var item in pending) item.Journaled = item.Record is not null;
+        _journalInUse = true;
+        if (logger.IsEnabled(LogLevel.Debug)) Log.Journaled(logger, entries.Count);
+    }
+
+    /// <summary>
+    /// Once everything held in memory is committed: replays what only the journal still holds (if anything left
+    /// memory at the backlog cap), then empties it. False when the store went away again meanwhile.
+    /// </summary>
+    private async Task<bool> EmptyJournalAsync()
+    {
+        if (!_journalInUse || _journal is null) return true;
+        var replayed = 0;
+        if (_journalHoldsMore)
+        {
+            var entries = _journal.ReadAll().Entries;
+            var batch = new List<Pending>(MaxBatch);
+            for (var i = 0; i < entries.Count; i += MaxBatch)
+            {
+                batch.Clear();
+                for (var j = i; j < Math.Min(i + MaxBatch, entries.Count); j++) batch.Add(new Pending(entries[j].Record, entries[j].Elin, 0, null));
+                if (!await CommitAsync(batch).ConfigureAwait(false)) return false;
+            }
+            replayed = entries.Count;
+        }
+        try
+        {
+            _journal.Clear();
+        }
+        catch (IOException e)
+        {
+            // Left as it is: the next start replays it, and the store ignores what it already holds.
+            Log.JournalWriteFailed(logger, 0, e);
+        }
+        _journalInUse = false;
+        _journalHoldsMore = false;
+        Log.JournalEmptied(logger, replayed);
+        return true;
     }
 
     private void Drain(List<Pending> pending)
@@ -140,16 +279,24 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
             Interlocked.Decrement(ref _queued);
             pending.Add(item);
         }
+    }
+
+    /// <summary>Past <see cref="MaxBacklog"/> held records, the oldest leave memory: kept in the journal if they are in it, given up if not.</summary>
+    private void Trim(List<Pending> pending)
+    {
         if (pending.Count <= MaxBacklog) return;
         var over = pending.Count - MaxBacklog;
         var givenUp = 0;
+        var journaled = 0;
         for (var i = 0; i < over; i++)
         {
             if (pending[i].Record is null) pending[i].Flush!.TrySetResult();
+            else if (pending[i].Journaled) journaled++;
             else givenUp++;
         }
         pending.RemoveRange(0, over);
-        Log.BacklogFull(logger, givenUp, MaxBacklog);
+        if (journaled > 0) _journalHoldsMore = true;
+        if (givenUp > 0) Log.BacklogFull(logger, givenUp, MaxBacklog);
     }
 
     /// <summary>Commits <paramref name="pending"/> in batches, removing what was committed; false when the store is away.</summary>
@@ -213,11 +360,23 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
     }
 
     /// <summary>A queued record, or (with <see cref="Flush"/> set and no record) a flush waiting for everything before it.</summary>
-    private sealed record Pending(StoredCallRecord? Record, StoredElin? Elin, long QueuedAt, TaskCompletionSource? Flush);
+    private sealed class Pending(StoredCallRecord? record, StoredElin? elin, long queuedAt, TaskCompletionSource? flush)
+    {
+        public StoredCallRecord? Record { get; } = record;
+
+        public StoredElin? Elin { get; } = elin;
+
+        public long QueuedAt { get; } = queuedAt;
+
+        public TaskCompletionSource? Flush { get; } = flush;
+
+        /// <summary>Appended to the journal (the store was away).</summary>
+        public bool Journaled { get; set; }
+    }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2221, Level = LogLevel.Error, Message = "The location database is unavailable: {Count} call records are held in memory and retried until it returns")]
+        [LoggerMessage(EventId = 2221, Level = LogLevel.Error, Message = "The location database is unavailable: {Count} call records are held (in memory and in the journal) and retried until it returns")]
         public static partial void Deferring(ILogger logger, int count);
 
         [LoggerMessage(EventId = 2222, Level = LogLevel.Information, Message = "The location database is back: held call records are written")]
@@ -237,5 +396,26 @@ internal sealed partial class CallRecordWriter(WiremapStore store, TimeProvider 
 
         [LoggerMessage(EventId = 2227, Level = LogLevel.Debug, Message = "Committed {Count} call records; the oldest was queued {LagMs:F1} ms earlier")]
         public static partial void Committed(ILogger logger, int count, double lagMs);
+
+        [LoggerMessage(EventId = 2228, Level = LogLevel.Warning, Message = "Replaying {Count} call records from the journal {Path} into the location database")]
+        public static partial void Replaying(ILogger logger, int count, string path);
+
+        [LoggerMessage(EventId = 2229, Level = LogLevel.Warning, Message = "The call-record journal {Path} ended in a torn write ({Bytes} bytes, a record being appended when the process died): cut off")]
+        public static partial void JournalTorn(ILogger logger, long bytes, string path);
+
+        [LoggerMessage(EventId = 2230, Level = LogLevel.Critical, Message = "The call-record journal {Path} cannot be opened: call records held during a database outage are kept in memory only")]
+        public static partial void JournalUnavailable(ILogger logger, string path, Exception exception);
+
+        [LoggerMessage(EventId = 2231, Level = LogLevel.Critical, Message = "{Count} held call records could not be written to the journal: they are kept in memory only")]
+        public static partial void JournalWriteFailed(ILogger logger, int count, Exception exception);
+
+        [LoggerMessage(EventId = 2232, Level = LogLevel.Debug, Message = "Journaled {Count} call records")]
+        public static partial void Journaled(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 2233, Level = LogLevel.Information, Message = "The call-record journal is committed and emptied ({Replayed} records replayed from the file)")]
+        public static partial void JournalEmptied(ILogger logger, int replayed);
+
+        [LoggerMessage(EventId = 2234, Level = LogLevel.Warning, Message = "Stopping: {Count} call records (and any the journal held before) are kept in the journal {Path} for the next start")]
+        public static partial void KeptInJournal(ILogger logger, int count, string path);
     }
 }

@@ -11,7 +11,10 @@ using LocationServer.Routing;
 using LocationServer.Telemetry;
 using LocationServer.Wiremap;
 
-var builder = WebApplication.CreateBuilder(args);
+var command = CommandLine.Parse(args);
+if (await CliCommands.AnswerWithoutRunningAsync(command).ConfigureAwait(false) is { } answered) return answered;
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(command.Settings));
+builder.ResolveDataPaths();
 builder.AddConnectionLimits();
 builder.ConfigureRoutingListener();
 builder.AddLocationServerTelemetry();
@@ -23,7 +26,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddErrorHandling();
 
 var app = builder.Build();
-if (CliCommands.IsCommand(args)) return await CliCommands.RunAsync(app, args).ConfigureAwait(false);
+if (command.IsCommand) return await CliCommands.RunAsync(app, command).ConfigureAwait(false);
 
 if (ValidatedOptions.Failures(app.Services) is { Count: > 0 } invalid)
 {

@@ -1,3 +1,4 @@
+using LocationServer.Configuration;
 using LocationServer.Held;
 using LocationServer.Lost;
 using LocationServer.Routing;
@@ -14,6 +15,7 @@ internal static class RoutingSetup
         services.AddLost(configuration);
         services.AddSingleton<ILocationTokenResolver, HeldTokenResolver>();
         services.AddSingleton<IPidfLoRenderer, HeldPidfLoRenderer>();
+        services.AddValidatedOptions<CallRecordOptions>(configuration, CallRecordOptions.Section, o => o.Problems());
         services.AddSingleton<CallRecordWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CallRecordWriter>());
         services.AddSingleton<StoreRoutingSeams>();

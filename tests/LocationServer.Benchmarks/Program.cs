@@ -22,6 +22,12 @@ if (args is ["callwrite", ..])
     return await CallRecordWriteReport.RunAsync(records, args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("LOCATIONSERVER_TEST_POSTGRES"));
 }
 
+if (args is ["journalreplay", ..])
+{
+    var records = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
+    return await JournalReplayReport.RunAsync(records, args.Length > 2 ? args[2] : Environment.GetEnvironmentVariable("LOCATIONSERVER_TEST_POSTGRES"));
+}
+
 if (args is ["routing-data", var outDir, ..])
 {
     var elements = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;

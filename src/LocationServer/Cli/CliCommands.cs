@@ -7,18 +7,50 @@ namespace LocationServer.Cli;
 /// <summary>
 /// Commands of the service binary, for deployment jobs and administrators:
 /// <c>migrate</c> (apply database migrations), <c>import FILE</c> (validate and load a tenant's wiremap JSON),
-/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading).
+/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading). Settings
+/// (<c>--Section:Key=value</c>) may stand anywhere on the command line (<see cref="CommandLine"/>).
 /// </summary>
 internal static class CliCommands
 {
-    private static readonly string[] Commands = ["migrate", "import", "export", "validate"];
+    /// <summary>
+    /// Answers <c>--help</c> (usage on standard output, exit 0) and refuses a command line that is neither the server
+    /// nor a known command (the reason and the usage on standard error, exit 2), before anything is built or
+    /// listens; null when <paramref name="command"/> is to run.
+    /// </summary>
+    public static async Task<int?> AnswerWithoutRunningAsync(CommandLine command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Help)
+        {
+            await Console.Out.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
+            return 0;
+        }
+        if (command.Refusal is null) return null;
+        await Console.Error.WriteLineAsync($"LocationServer: {command.Refusal}\n{CommandLine.Usage}").ConfigureAwait(false);
+        return 2;
+    }
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+    public static async Task<int> RunAsync(WebApplication app, CommandLine command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        try
+        {
+            return await RunCommandAsync(app, command).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageUnavailableException)
+        {
+            // A file that cannot be read or written, a database that cannot be reached: said in one line, exit 1.
+            await Console.Error.WriteLineAsync($"LocationServer {command.Verb}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
 
-    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    private static async Task<int> RunCommandAsync(WebApplication app, CommandLine command)
     {
         var output = Console.Out;
         var error = Console.Error;
+        // The command and its operands only: the settings were read by the host's configuration.
+        string[] args = [command.Verb!, .. command.Operands];
         switch (args[0])
         {
             case "migrate":
@@ -67,7 +99,7 @@ internal static class CliCommands
                     return 0;
                 }
             default:
-                await error.WriteLineAsync("usage: LocationServer [migrate | validate FILE | import FILE | export TENANT [FILE]]").ConfigureAwait(false);
+                await error.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
                 return 2;
         }
     }
