@@ -44,27 +44,11 @@ public sealed class ReadinessTests
         factory.Settings["ConnectionStrings:Redis"] = "127.0.0.1:1,connectTimeout=500";
         using var client = factory.CreateClient();
 
-        var (code, body) = await RealServersWait.ForAsync(() => ReadyAsync(client), r => r.Code == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var (code, body) = await Poll.UntilAsync(() => ReadyAsync(client), r => r.Code == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
 
         Assert.Equal("degraded", body.GetProperty("status").GetString());
         Assert.Equal("unavailable", State(body, "redis"));
         Assert.Equal("ok", State(body, "database"));
         Assert.Equal("loaded", State(body, "index"));
-    }
-}
-
-/// <summary>Polls until a condition holds, with a generous deadline.</summary>
-internal static class RealServersWait
-{
-    public static async Task<T> ForAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var value = await probe();
-            if (condition(value)) return value;
-            Assert.True(DateTime.UtcNow < deadline, $"Within {within.TotalSeconds} s the condition never held; last: {value}");
-            await Task.Delay(50);
-        }
     }
 }
