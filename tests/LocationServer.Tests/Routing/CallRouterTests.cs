@@ -335,9 +335,16 @@ public sealed class CallRouterElinConcurrencyTests
     public async Task RouteCall_ConcurrentCallersSameLocation_DistinctElins()
     {
         var s = new RoutingScenario();
+        // Each call carries a token; the resolver holds every call until both are inside the router, so the two
+        // choose their ELINs at the same time rather than one after the other.
+        s.Tokens.Tokens["tok-0"] = TokenResolution.Resolved(s.Location("hq-2"), "Wiremap");
+        s.Tokens.Tokens["tok-1"] = TokenResolution.Resolved(s.Location("hq-2"), "Wiremap");
+        s.Tokens.GateAt(2);
         var calls = Enumerable.Range(0, 2).Select(i => Task.Run(() => s.Router.RouteCallAsync(
-            new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = $"+1512555030{i}", StationIp = "192.168.2.5" }, CancellationToken.None)));
+            new EmergencyCallRequest { Tenant = "acme", Dialed = "911", CallingNumber = $"+1512555030{i}", LocationReference = $"tok-{i}" }, CancellationToken.None)));
         var results = await Task.WhenAll(calls);
+        Assert.Equal(2, s.Tokens.Calls.Count);
+        Assert.All(results, r => Assert.Equal(LocationSourceKind.Token, r.Value!.Source));
         Assert.Equal(["+15125550900", "+15125550901"], results.Select(r => r.Value!.CallbackNumber).Order());
     }
 

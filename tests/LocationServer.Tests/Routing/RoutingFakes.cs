@@ -15,10 +15,26 @@ internal sealed class FakeTokenResolver : ILocationTokenResolver
 
     public List<(string Tenant, string Reference)> Calls { get; } = [];
 
-    public ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken)
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _gateAt;
+
+    /// <summary>Holds every resolution until <paramref name="callers"/> calls are inside it, so they proceed together.</summary>
+    public void GateAt(int callers) => _gateAt = callers;
+
+    public async ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken)
     {
-        Calls.Add((tenant, reference));
-        return ValueTask.FromResult(Tokens.TryGetValue(reference, out var r) ? r : TokenResolution.Failed(TokenStatus.Unknown));
+        int arrived;
+        lock (Calls)
+        {
+            Calls.Add((tenant, reference));
+            arrived = Calls.Count;
+        }
+        if (_gateAt > 0)
+        {
+            if (arrived >= _gateAt) _gate.TrySetResult();
+            await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        return Tokens.TryGetValue(reference, out var r) ? r : TokenResolution.Failed(TokenStatus.Unknown);
     }
 }
 
