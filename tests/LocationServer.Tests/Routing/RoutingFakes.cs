@@ -3,6 +3,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
 using LocationServer.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -192,10 +193,11 @@ internal sealed class RoutingScenario
     {
         Window = window;
         return new CallRouter(Wiremap, Boundaries, Tokens, window, Elins, Records, Alerts, new FakePidfLoRenderer(),
-            new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
+            new StaticRoutingOptions(Options), Time, Telemetry, NullLogger<CallRouter>.Instance);
     }
 
     public WiremapIndexHolder Wiremap { get; } = new();
+    public RoutingTelemetry Telemetry { get; } = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     public PsapBoundaryIndexHolder Boundaries { get; } = new();
     public FakeTokenResolver Tokens { get; } = new();
     public InMemoryElinAssignmentStore Elins { get; } = new();
