@@ -73,8 +73,13 @@ public sealed partial class LogPrivacyTests : IDisposable
             var router = scope.ServiceProvider.GetRequiredService<CallRouter>();
             var routed = await router.RouteCallAsync(new EmergencyCallRequest
             {
-                Tenant = DemoWiremap.TenantId, Dialed = "911", CallingNumber = "+15125550166", LocationReference = uri,
-                StationMac = Mac, StationIp = Phone, CallId = "log-test",
+                Tenant = DemoWiremap.TenantId,
+                Dialed = "911",
+                CallingNumber = "+15125550166",
+                LocationReference = uri,
+                StationMac = Mac,
+                StationIp = Phone,
+                CallId = "log-test",
             }, CancellationToken.None);
             Assert.NotNull(routed.Value);
         }

@@ -160,7 +160,10 @@ public sealed class TelemetryTests : IAsyncLifetime
         {
             var routed = await scope.ServiceProvider.GetRequiredService<LocationServer.Routing.CallRouter>().RouteCallAsync(new LocationServer.Routing.EmergencyCallRequest
             {
-                Tenant = "demo", Dialed = "911", CallingNumber = "+15125550144", LocationReference = uri,
+                Tenant = "demo",
+                Dialed = "911",
+                CallingNumber = "+15125550144",
+                LocationReference = uri,
             }, CancellationToken.None);
             Assert.Equal(LocationServer.Routing.LocationSourceKind.Token, routed.Value!.Source);
         }
