@@ -60,8 +60,10 @@ log "postgres on 127.0.0.1:$pg_port, redis on 127.0.0.1:$redis_port"
 
 export LOCATIONSERVER_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres;Pooling=true"
 export LOCATIONSERVER_TEST_REDIS="127.0.0.1:$redis_port"
-export LOCATIONSERVER_TEST_REDIS_RESTART="redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1; sleep 0.3; $redis_start"
-export LOCATIONSERVER_TEST_REDIS_STOP="redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true"
+# Stop fails loudly: the shutdown must be accepted and the server must stop answering.
+redis_stop="redis-cli -p $redis_port shutdown nosave >/dev/null && for i in \$(seq 100); do redis-cli -p $redis_port ping >/dev/null 2>&1 || exit 0; sleep 0.05; done; echo 'redis still answers after shutdown' >&2; exit 1"
+export LOCATIONSERVER_TEST_REDIS_STOP="$redis_stop"
+export LOCATIONSERVER_TEST_REDIS_RESTART="( $redis_stop ) && $redis_start"
 export LOCATIONSERVER_TEST_REDIS_START="$redis_start"
 if [ "$(id -u)" -eq 0 ]; then
   export LOCATIONSERVER_TEST_POSTGRES_STOP="su postgres -s /bin/bash -c \"$pg_bin/pg_ctl -D $pg_dir -m fast -w stop\""

@@ -88,6 +88,7 @@ internal sealed partial class CallRouter(
     IPidfLoRenderer pidfLo,
     IOptionsMonitor<RoutingOptions> options,
     TimeProvider time,
+    RoutingTelemetry telemetry,
     ILogger<CallRouter> logger)
 {
     /// <summary>RFC 4119 method for a location found from a DID assignment (administrator-provisioned).</summary>
@@ -210,6 +211,7 @@ internal sealed partial class CallRouter(
 
         EnqueueAlert(tenantId, now, record, location, did?.User, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
+        telemetry.CallRouted(destination, source);
         return RoutingOutcome<CallRouting>.Ok(routing);
     }
 

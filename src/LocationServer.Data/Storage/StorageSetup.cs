@@ -27,7 +27,7 @@ public static class StorageSetup
     /// <summary>Default SQLite file, relative to the working directory.</summary>
     public const string DefaultSqlitePath = "data/locationserver.db";
 
-    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/>, <see cref="IElinAssignmentBus"/> and <see cref="IAlertFeedBus"/> (all singletons).</summary>
+    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/>, <see cref="IElinAssignmentBus"/> and <see cref="IAlertFeedBus"/> (all singletons), and <see cref="RedisHealth"/> when Redis is configured.</summary>
     public static IServiceCollection AddLocationStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -53,7 +53,10 @@ public static class StorageSetup
             ? new RedisDeviceBindingStore(sp.GetRequiredService<RedisConnection>())
             : new InProcessDeviceBindingStore(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         if (settings.Redis is { } configured)
+        {
             services.AddSingleton(sp => new RedisConnection(configured, sp.GetService<ILoggerFactory>()?.CreateLogger<RedisConnection>() ?? NullLogger<RedisConnection>.Instance));
+            services.AddSingleton(sp => new RedisHealth(sp.GetRequiredService<RedisConnection>()));
+        }
         services.AddSingleton(sp => new WiremapStore(
             sp.GetRequiredService<IDbContextFactory<LocationDbContext>>(),
             sp.GetService<IWiremapChangeBus>(),

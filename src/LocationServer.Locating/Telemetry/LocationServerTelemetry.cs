@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 
 namespace LocationServer.Telemetry;
 
-/// <summary>The service's own ActivitySource and Meter, and the instruments every feature records to.</summary>
+/// <summary>The service's own ActivitySource and Meter, and the instruments the HELD side records to (routing has its own, on the same meter).</summary>
 internal sealed class LocationServerTelemetry : IDisposable
 {
     public const string Name = "LocationServer";
@@ -19,7 +19,6 @@ internal sealed class LocationServerTelemetry : IDisposable
         HeldDuration = _meter.CreateHistogram<double>("locationserver.held.duration", unit: "ms", description: "HELD request processing time.");
         IgnoredMacClaims = _meter.CreateCounter<long>("locationserver.held.ignored_mac_claims", description: "HELD requests whose MAC claim was not bound to their source address and was ignored.");
         Dereferences = _meter.CreateCounter<long>("locationserver.dereferences", description: "Location URI dereferences by outcome.");
-        RoutedCalls = _meter.CreateCounter<long>("locationserver.routing.calls", description: "Routed emergency calls by route kind and location source.");
         WiremapReloads = _meter.CreateCounter<long>("locationserver.wiremap.reloads", description: "Wiremap index rebuilds.");
     }
 
@@ -27,7 +26,6 @@ internal sealed class LocationServerTelemetry : IDisposable
     public Histogram<double> HeldDuration { get; }
     public Counter<long> IgnoredMacClaims { get; }
     public Counter<long> Dereferences { get; }
-    public Counter<long> RoutedCalls { get; }
     public Counter<long> WiremapReloads { get; }
 
     public void Dispose() => _meter.Dispose();

@@ -93,6 +93,8 @@ internal static class RoutingGrpcExtensions
         services.TryAddSingleton<ElinWindow>();
         services.AddHostedService<ElinWindowLoader>();
         // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).
+        services.AddMetrics();
+        services.TryAddSingleton<RoutingTelemetry>();
         services.TryAddScoped<CallRouter>();
         services.TryAddSingleton<RoutingGrpcService>();
         services.TryAddSingleton<RoutingCallerAuthenticator>();

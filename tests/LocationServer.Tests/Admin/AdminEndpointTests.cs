@@ -224,3 +224,76 @@ public sealed class AdminKeyTests : IDisposable
         Assert.True(read.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType, read.StatusCode.ToString());
     }
 }
+
+/// <summary>With <c>Admin:ApiKey</c> set, every wiremap and alert-target route needs it, from loopback too, and works with it.</summary>
+public sealed class AdminKeyRouteTests : IDisposable
+{
+    private const string Key = "admin-key-for-route-tests";
+    private readonly LocationServerFactory _factory = new();
+
+    public AdminKeyRouteTests() => _factory.Settings["Admin:ApiKey"] = Key;
+
+    public void Dispose() => _factory.Dispose();
+
+    private static HttpRequestMessage Request(string method, string path, string? json, string? key)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        if (key is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    [Fact]
+    public async Task WiremapAndAlertTargetRoutes_LoopbackWithoutKeyRefused_WithKeyServed()
+    {
+        var client = _factory.CreateClient();
+        await client.WaitReadyAsync();
+        var wiremap = LocationServer.Data.Wiremap.WiremapJson.WriteToString(LocationServer.Wiremap.DemoWiremap.Create());
+        const string target = "{\"url\":\"https://desk.example/hook\",\"kinds\":[\"EmergencyCall\"]}";
+
+        // Loopback without the key: every route refused, nothing changed.
+        foreach (var (method, path, body) in new[]
+        {
+            ("GET", "/admin/tenants/demo/wiremap", (string?)null),
+            ("PUT", "/admin/tenants/demo/wiremap", wiremap),
+            ("GET", "/admin/tenants/demo/alert-targets", null),
+            ("POST", "/admin/tenants/demo/alert-targets", target),
+            ("DELETE", $"/admin/tenants/demo/alert-targets/{Guid.NewGuid()}", null),
+        })
+        {
+            using var anonymous = Request(method, path, body, key: null);
+            using var refused = await client.SendAsync(anonymous);
+            Assert.True(refused.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} without the key answered {(int)refused.StatusCode}");
+            using var wrong = Request(method, path, body, key: "not-the-admin-key-at-all");
+            using var refusedAgain = await client.SendAsync(wrong);
+            Assert.True(refusedAgain.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path} with a wrong key answered {(int)refusedAgain.StatusCode}");
+        }
+        using (var list = Request("GET", "/admin/tenants/demo/alert-targets", null, Key))
+        using (var listed = await client.SendAsync(list))
+            Assert.DoesNotContain("desk.example", await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // With the key: export, import, add, list, delete.
+        using (var export = Request("GET", "/admin/tenants/demo/wiremap", null, Key))
+        using (var exported = await client.SendAsync(export))
+        {
+            Assert.Equal(HttpStatusCode.OK, exported.StatusCode);
+            Assert.Contains("Congress", await exported.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var import = Request("PUT", "/admin/tenants/demo/wiremap", wiremap, Key))
+        using (var imported = await client.SendAsync(import))
+            Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        Guid id;
+        using (var add = Request("POST", "/admin/tenants/demo/alert-targets", target, Key))
+        using (var added = await client.SendAsync(add))
+        {
+            Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+            id = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        }
+        using (var list = Request("GET", "/admin/tenants/demo/alert-targets", null, Key))
+        using (var listed = await client.SendAsync(list))
+            Assert.Contains("desk.example", await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using (var delete = Request("DELETE", $"/admin/tenants/demo/alert-targets/{id}", null, Key))
+        using (var deleted = await client.SendAsync(delete))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+}

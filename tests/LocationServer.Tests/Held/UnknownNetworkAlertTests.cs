@@ -119,7 +119,7 @@ public sealed class UnknownNetworkAlertTests : IAsyncLifetime
             json.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal("unknown-network", headers[AlertDispatcher.EventHeader]);
         var timestamp = headers[AlertDispatcher.TimestampHeader];
-        Assert.Equal(AlertDispatcher.Sign(Secret, timestamp, Encoding.UTF8.GetBytes(body)), headers[AlertDispatcher.SignatureHeader]);
+        Assert.Equal(await OpensslHmac.WebhookSignatureAsync(Secret, timestamp, body), headers[AlertDispatcher.SignatureHeader]);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
 using LocationServer.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -15,10 +16,26 @@ internal sealed class FakeTokenResolver : ILocationTokenResolver
 
     public List<(string Tenant, string Reference)> Calls { get; } = [];
 
-    public ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken)
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _gateAt;
+
+    /// <summary>Holds every resolution until <paramref name="callers"/> calls are inside it, so they proceed together.</summary>
+    public void GateAt(int callers) => _gateAt = callers;
+
+    public async ValueTask<TokenResolution> ResolveAsync(string tenant, string reference, CancellationToken cancellationToken)
     {
-        Calls.Add((tenant, reference));
-        return ValueTask.FromResult(Tokens.TryGetValue(reference, out var r) ? r : TokenResolution.Failed(TokenStatus.Unknown));
+        int arrived;
+        lock (Calls)
+        {
+            Calls.Add((tenant, reference));
+            arrived = Calls.Count;
+        }
+        if (_gateAt > 0)
+        {
+            if (arrived >= _gateAt) _gate.TrySetResult();
+            await _gate.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        return Tokens.TryGetValue(reference, out var r) ? r : TokenResolution.Failed(TokenStatus.Unknown);
     }
 }
 
@@ -176,10 +193,11 @@ internal sealed class RoutingScenario
     {
         Window = window;
         return new CallRouter(Wiremap, Boundaries, Tokens, window, Elins, Records, Alerts, new FakePidfLoRenderer(),
-            new StaticRoutingOptions(Options), Time, NullLogger<CallRouter>.Instance);
+            new StaticRoutingOptions(Options), Time, Telemetry, NullLogger<CallRouter>.Instance);
     }
 
     public WiremapIndexHolder Wiremap { get; } = new();
+    public RoutingTelemetry Telemetry { get; } = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     public PsapBoundaryIndexHolder Boundaries { get; } = new();
     public FakeTokenResolver Tokens { get; } = new();
     public InMemoryElinAssignmentStore Elins { get; } = new();

@@ -157,7 +157,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>The demo boundaries copied beside the tests, else the source file found above the output directory.</summary>
-    private static string BoundaryFile(string output)
+    internal static string BoundaryFile(string output)
     {
         var copied = Path.Combine(output, "Demo", "psap-boundaries.geojson");
         if (File.Exists(copied)) return copied;

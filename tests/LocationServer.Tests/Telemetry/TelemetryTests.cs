@@ -126,6 +126,60 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Single(_receiver.Received, r => r.Path == "desk");
     }
 
+    /// <summary>The cumulative value of <paramref name="metric"/> over the points whose tags include <paramref name="tags"/>: a counter's sum, a histogram's count.</summary>
+    private long Total(string metric, params (string Key, string Value)[] tags)
+    {
+        Assert.True(_host.Services.GetRequiredService<MeterProvider>().ForceFlush(5000));
+        var latest = _metrics.Snapshot().LastOrDefault(m => m.Name == metric);
+        if (latest is null) return 0;
+        long total = 0;
+        foreach (var point in latest.MetricPoints)
+        {
+            var pointTags = new Dictionary<string, object?>();
+            foreach (var tag in point.Tags) pointTags[tag.Key] = tag.Value;
+            if (!tags.All(t => pointTags.TryGetValue(t.Key, out var v) && Equals(v, t.Value))) continue;
+            total += latest.MetricType == MetricType.Histogram ? point.GetHistogramCount() : point.GetSumLong();
+        }
+        return total;
+    }
+
+    [Fact]
+    public async Task ServiceMetrics_HeldDereferenceRoutedCallAndImport_EachDocumentedInstrumentMoves()
+    {
+        var duration = Total("locationserver.held.duration", ("outcome", "located"));
+        var dereferences = Total("locationserver.dereferences", ("outcome", "located"));
+        var calls = Total("locationserver.routing.calls", ("route", "Psap"), ("source", "Token"));
+        var reloads = Total("locationserver.wiremap.reloads");
+
+        var (_, document, body) = await _client.PostHeldAsync(LocationServer.Tests.Scale.Cluster.ByReferenceRequest, "10.1.3.44");
+        var uri = document.LocationUri();
+        Assert.False(string.IsNullOrEmpty(uri), body);
+        var (code, _, pidf, _) = await LocationServer.Tests.Scale.Cluster.DereferenceAsync(_client, uri!);
+        Assert.True(code == HttpStatusCode.OK && pidf.ErrorCode() is null);
+        using (var scope = _host.Services.CreateScope())
+        {
+            var routed = await scope.ServiceProvider.GetRequiredService<LocationServer.Routing.CallRouter>().RouteCallAsync(new LocationServer.Routing.EmergencyCallRequest
+            {
+                Tenant = "demo",
+                Dialed = "911",
+                CallingNumber = "+15125550144",
+                LocationReference = uri,
+            }, CancellationToken.None);
+            Assert.Equal(LocationServer.Routing.LocationSourceKind.Token, routed.Value!.Source);
+        }
+        var holder = _host.Services.GetRequiredService<LocationServer.Core.Matching.WiremapIndexHolder>();
+        var version = holder.Current.Version;
+        using (var content = new StringContent(LocationServer.Data.Wiremap.WiremapJson.WriteToString(LocationServer.Tests.Scale.Cluster.ChangedDemo()), Encoding.UTF8, "application/json"))
+        using (var imported = await _client.PutAsync("/admin/tenants/demo/wiremap", content))
+            Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        await Poll.UntilAsync(() => holder.Current.Version > version, TimeSpan.FromSeconds(30), "the imported wiremap in the index");
+
+        Assert.Equal(duration + 1, Total("locationserver.held.duration", ("outcome", "located")));
+        Assert.Equal(dereferences + 1, Total("locationserver.dereferences", ("outcome", "located")));
+        Assert.Equal(calls + 1, Total("locationserver.routing.calls", ("route", "Psap"), ("source", "Token")));
+        Assert.True(Total("locationserver.wiremap.reloads") > reloads);
+    }
+
     /// <summary>What an exporter wrote, safe to read while it writes from another thread.</summary>
     private sealed class Captured<T> : Collection<T>
     {

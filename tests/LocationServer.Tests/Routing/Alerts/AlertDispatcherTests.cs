@@ -113,11 +113,18 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         Assert.Equal("token", json.RootElement.GetProperty("source").GetString());
         Assert.Equal("emergency-call", headers[AlertDispatcher.EventHeader]);
         var timestamp = headers[AlertDispatcher.TimestampHeader];
-        Assert.Equal(AlertDispatcher.Sign(Secret, timestamp, System.Text.Encoding.UTF8.GetBytes(body)), headers[AlertDispatcher.SignatureHeader]);
-        Assert.StartsWith("sha256=", headers[AlertDispatcher.SignatureHeader], StringComparison.Ordinal);
+        Assert.Equal(await LocationServer.Tests.Infrastructure.OpensslHmac.WebhookSignatureAsync(Secret, timestamp, body), headers[AlertDispatcher.SignatureHeader]);
         var delivery = Assert.Single(log.Deliveries);
         Assert.True(delivery.Succeeded);
         Assert.Equal(1, delivery.Attempt);
+    }
+
+    [Fact]
+    public async Task OpensslHmac_Rfc4231TestCase2_PublishedValue()
+    {
+        // RFC 4231 §4.3: the reference the webhook signature checks rest on.
+        Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            await LocationServer.Tests.Infrastructure.OpensslHmac.HexAsync("Jefe", System.Text.Encoding.ASCII.GetBytes("what do ya want for nothing?")));
     }
 
     [Fact]
