@@ -15,6 +15,8 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v jing >/dev/null || need_apt+=(jing)
 command -v xmllint >/dev/null || need_apt+=(libxml2-utils)
 command -v h2load >/dev/null || need_apt+=(nghttp2-client)
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx)
+[ -x /usr/sbin/haproxy ] || need_apt+=(haproxy)
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || need_apt+=(python3-grpcio)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -13,6 +13,7 @@ using LocationServer.Wiremap;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConnectionLimits();
+builder.AddTrustedProxies();
 builder.ConfigureRoutingListener();
 builder.AddLocationServerTelemetry();
 builder.Services.AddLocationServerCore(builder.Configuration);
