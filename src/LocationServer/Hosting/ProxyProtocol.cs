@@ -200,12 +200,14 @@ internal sealed partial class ProxyProtocolListener(TrustedProxySet trusted, IOp
 }
 
 /// <summary>Puts <see cref="ProxyProtocolListener"/> in front of each endpoint named in <c>Network:ProxyProtocolEndpoints</c>.</summary>
-internal sealed class ProxyProtocolKestrelSetup(IOptions<NetworkOptions> options, ProxyProtocolListener listener) : IConfigureOptions<KestrelServerOptions>
+internal sealed class ProxyProtocolKestrelSetup(IConfiguration configuration, ProxyProtocolListener listener) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
-        var endpoints = options.Value.ProxyProtocolEndpoints;
+        // Read without validation: Kestrel is configured while the host is built, before the settings are checked
+        // (an invalid Network section stops the start right after, naming each problem).
+        var endpoints = configuration.GetSection(NetworkOptions.Section).GetSection(nameof(NetworkOptions.ProxyProtocolEndpoints)).Get<string[]>() ?? [];
         if (endpoints.Length == 0) return;
         var loader = kestrel.ConfigurationLoader
             ?? throw new InvalidOperationException("Network:ProxyProtocolEndpoints names Kestrel endpoints, but Kestrel is not configured from the Kestrel section.");

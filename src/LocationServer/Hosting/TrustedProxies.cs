@@ -66,7 +66,9 @@ internal sealed class NetworkOptions : IValidatedOptions
     {
         text = text?.Trim();
         if (string.IsNullOrEmpty(text)) return null;
-        if (IPNetwork.TryParse(text, out var network)) return Normalise(network);
+        // The library accepts host bits after the prefix ("10.0.0.1/8"); a typo there must not widen the trust silently.
+        if (IPNetwork.TryParse(text, out var network))
+            return IPAddress.TryParse(text.AsSpan(0, text.IndexOf('/', StringComparison.Ordinal)), out var written) && written.Equals(network.BaseAddress) ? Normalise(network) : null;
         if (!text.Contains('/', StringComparison.Ordinal) && IPAddress.TryParse(text, out var address))
         {
             if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
@@ -84,17 +86,18 @@ internal sealed class NetworkOptions : IValidatedOptions
 /// <summary>The set of trusted proxy networks, built once from <see cref="NetworkOptions"/>.</summary>
 internal sealed class TrustedProxySet(IOptions<NetworkOptions> options)
 {
-    private readonly IPNetwork[] _networks = [.. options.Value.Networks()];
+    // Read on first use, after the settings were validated (the host builds this while it is being built).
+    private readonly Lazy<IPNetwork[]> _networks = new(() => [.. options.Value.Networks()]);
 
-    public bool IsEmpty => _networks.Length == 0;
+    public bool IsEmpty => _networks.Value.Length == 0;
 
-    public IReadOnlyList<IPNetwork> Networks => _networks;
+    public IReadOnlyList<IPNetwork> Networks => _networks.Value;
 
     public bool Contains(IPAddress? address)
     {
         if (address is null) return false;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        foreach (var network in _networks)
+        foreach (var network in _networks.Value)
         {
             if (network.Contains(address)) return true;
         }
