@@ -1,6 +1,7 @@
 using System.Net;
 using LocationServer.Configuration;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using IPNetwork = System.Net.IPNetwork;
 
@@ -158,6 +159,7 @@ internal static partial class TrustedProxies
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddValidatedOptions<NetworkOptions>(builder.Configuration, NetworkOptions.Section);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TrustedProxySet>();
         builder.Services.AddSingleton<IStartupFilter, TrustedProxyStartupFilter>();
         builder.Services.AddSingleton<ProxyProtocolListener>();
