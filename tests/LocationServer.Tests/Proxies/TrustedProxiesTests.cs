@@ -1,7 +1,6 @@
 using System.Net;
 using LocationServer.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -19,9 +18,9 @@ public sealed class TrustedProxiesTests
     private static async Task<WebApplication> StartAsync(Dictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(settings);
+        // The service's appsettings.json beside the tests names port 8080; this listener takes any free port instead.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings) { ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0" });
         builder.AddTrustedProxies();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         app.MapGet("/", (HttpContext context) =>
             $"{context.Connection.RemoteIpAddress?.ToString() ?? "none"}|{context.Request.Scheme}|{ForwardedRequest.PublicOrigin(context) ?? "none"}|{ForwardedRequest.IsDirectLoopback(context)}");
