@@ -16,6 +16,7 @@ if (await CliCommands.AnswerWithoutRunningAsync(command).ConfigureAwait(false) i
 var builder = WebApplication.CreateBuilder(ContentRoot.Options(command.Settings));
 builder.ResolveDataPaths();
 builder.AddConnectionLimits();
+builder.AddTrustedProxies();
 builder.ConfigureRoutingListener();
 builder.AddLocationServerTelemetry();
 builder.Services.AddLocationServerCore(builder.Configuration);

@@ -48,6 +48,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   value: {{ .Values.connections.keepAliveTimeoutSeconds | quote }}
 - name: Connections__RequestHeadersTimeoutSeconds
   value: {{ .Values.connections.requestHeadersTimeoutSeconds | quote }}
+{{- range $i, $cidr := .Values.network.trustedProxies }}
+- name: Network__TrustedProxies__{{ $i }}
+  value: {{ $cidr | quote }}
+{{- end }}
+- name: Network__ForwardedHeader
+  value: {{ .Values.network.forwardedHeader | quote }}
+{{- if .Values.network.proxyProtocol.enabled }}
+{{- if not .Values.network.trustedProxies }}
+{{- fail "network.proxyProtocol.enabled needs network.trustedProxies: the load balancers' addresses" }}
+{{- end }}
+- name: Kestrel__Endpoints__Balanced__Url
+  value: "http://0.0.0.0:{{ .Values.network.proxyProtocol.port }}"
+- name: Network__ProxyProtocolEndpoints__0
+  value: Balanced
+{{- end }}
 - name: ConnectionStrings__Postgres
   valueFrom: { secretKeyRef: { name: {{ .Values.existingSecret }}, key: postgres } }
 - name: ConnectionStrings__Redis

@@ -9,7 +9,7 @@ namespace LocationServer.Admin;
 
 /// <summary>
 /// Who may use <c>/admin</c>: the one policy every admin endpoint requires. A request is authenticated by
-/// <c>Authorization: Bearer {Admin:ApiKey}</c>, or, when no key is configured, by coming from a loopback address.
+/// <c>Authorization: Bearer {Admin:ApiKey}</c>, or, when no key is configured, by coming from a loopback address directly (not through a trusted proxy).
 /// Authorization runs before the endpoint, so an anonymous caller gets 401 before any request body is read.
 /// </summary>
 internal static class AdminAuthentication
@@ -40,10 +40,10 @@ internal static class AdminAuthentication
             var key = admin.Value.ApiKey;
             if (string.IsNullOrEmpty(key))
             {
-                var remote = Context.Connection.RemoteIpAddress;
-                return Task.FromResult(remote is not null && System.Net.IPAddress.IsLoopback(remote)
+                // The connection's own source, never a forwarded one: a request relayed by a proxy on this machine is not local.
+                return Task.FromResult(Hosting.ForwardedRequest.IsDirectLoopback(Context)
                     ? Authenticated
-                    : AuthenticateResult.Fail("The admin API answers only loopback connections when Admin:ApiKey is not set."));
+                    : AuthenticateResult.Fail("The admin API answers only direct loopback connections when Admin:ApiKey is not set."));
             }
             var header = Request.Headers.Authorization.ToString();
             const string prefix = "Bearer ";

@@ -304,13 +304,14 @@ internal sealed partial class HeldService(
     }
 
     /// <summary>
-    /// The absolute location URI for a token: under <c>Held:PublicBaseUrl</c>, or (embedded default) under the local
-    /// address and port the request reached. The Host header is the client's to choose, so it never names the URI.
+    /// The absolute location URI for a token: under <c>Held:PublicBaseUrl</c>, else under the public scheme and host a
+    /// trusted proxy reported, else (embedded default) under the local address and port the request reached. A
+    /// client's own Host header is the client's to choose, so it never names the URI.
     /// </summary>
     public string LocationUri(HttpContext context, string token)
     {
         var baseUrl = _options.PublicBaseUrl;
-        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = LocalBaseUrl(context);
+        if (string.IsNullOrWhiteSpace(baseUrl)) baseUrl = Hosting.ForwardedRequest.PublicOrigin(context) ?? LocalBaseUrl(context);
         return baseUrl.TrimEnd('/') + "/loc/" + token;
     }
 
