@@ -146,11 +146,18 @@ internal static class BatchCommands
                 parameters.Add(_mappings[c].CreateParameter(factory, Name(row, c), _properties[c].GetGetter().GetClrValue(value), _properties[c].IsNullable));
         }
 
-        /// <summary>One row's parameters, typed as EF types them, without values.</summary>
+        /// <summary>
+        /// One row's parameters, typed as EF types them, without values, each named exactly as the statement spells
+        /// it (<c>@p0</c>), so binding finds it at the first lookup rather than trying each prefix in turn.
+        /// </summary>
         public DbParameter[] CreateParameters(DbCommand command)
         {
             var parameters = new DbParameter[_properties.Count];
-            for (var c = 0; c < _properties.Count; c++) parameters[c] = _mappings[c].CreateParameter(command, Name(0, c), null, _properties[c].IsNullable);
+            for (var c = 0; c < _properties.Count; c++)
+            {
+                parameters[c] = _mappings[c].CreateParameter(command, Name(0, c), null, _properties[c].IsNullable);
+                parameters[c].ParameterName = _sql.GenerateParameterNamePlaceholder(Name(0, c));
+            }
             return parameters;
         }
 
