@@ -32,18 +32,20 @@ internal static class AlertFeedEndpoints
 
     private static async IAsyncEnumerable<SseItem<string>> Stream(AlertFeed feed, string tenant, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var alerts = feed.ListenAsync(tenant, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        await using (alerts.ConfigureAwait(false))
+        // Ends the listening whichever way the stream ends (client gone, or the server stopping the enumeration).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var alerts = feed.ListenAsync(tenant, stop.Token).GetAsyncEnumerator(stop.Token);
+        // The first MoveNext registers the listener before the screen is told it is listening.
+        var next = alerts.MoveNextAsync().AsTask();
+        try
         {
-            // The first MoveNext registers the listener before the screen is told it is listening.
-            var next = alerts.MoveNextAsync().AsTask();
             yield return new SseItem<string>("{}", "ready");
             while (true)
             {
-                var quiet = Task.Delay(KeepAlive, time, cancellationToken);
+                var quiet = Task.Delay(KeepAlive, time, stop.Token);
                 if (await Task.WhenAny(next, quiet).ConfigureAwait(false) != next)
                 {
-                    if (cancellationToken.IsCancellationRequested) yield break;
+                    if (stop.IsCancellationRequested) yield break;
                     yield return new SseItem<string>("{}", "keep-alive");
                     continue;
                 }
@@ -52,6 +54,19 @@ internal static class AlertFeedEndpoints
                 yield return new SseItem<string>(alert.Json, alert.Event) { EventId = alert.Id };
                 next = alerts.MoveNextAsync().AsTask();
             }
+        }
+        finally
+        {
+            // A read still pending ends with the token; the listener is removed before the enumerator is disposed.
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await next.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await alerts.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
