@@ -7,7 +7,6 @@ using LocationServer.Data.Storage;
 using LocationServer.Routing.V1;
 using LocationServer.Tests.Grpc;
 using LocationServer.Tests.Infrastructure;
-using LocationServer.Tests.RoutingEndToEnd;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +49,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             ["Tokens:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Held:PublicBaseUrl"] = "http://lis.test",
             ["Demo:Seed"] = "false",
-            ["Routing:PsapBoundaryFile"] = ServiceProcess.BoundaryFile(AppContext.BaseDirectory),
+            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
             ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
             ["Routing:RelayCenter:Name"] = "Emergency Call Relay Centre (test)",
             ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
