@@ -63,6 +63,24 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public ReplicaProcess this[int index] => _replicas[index];
 
+    /// <summary>Two replicas with the demo wiremap imported on the first and already served by the second.</summary>
+    public static async Task<ProcessCluster> StartWithWiremapAsync()
+    {
+        var cluster = await StartAsync();
+        try
+        {
+            await ImportAsync(cluster[0], Wiremap());
+            using var phoneOnB = cluster[1].CreateClient(HqPhoneAddress);
+            await WaitForHqAsync(phoneOnB, Cluster.DemoStreet, Cluster.DemoFloor, TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
     /// <summary>Creates and migrates a database, then starts <paramref name="replicas"/> replica processes and waits until each is ready.</summary>
     public static async Task<ProcessCluster> StartAsync(int replicas = 2)
     {
