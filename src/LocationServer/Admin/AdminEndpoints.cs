@@ -23,7 +23,7 @@ internal static class AdminEndpoints
     public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<AdminOptions>(configuration, AdminOptions.Section);
-        services.AddAdminAuthentication();
+        services.AddAdminAuthentication(configuration);
         return services;
     }
 
