@@ -136,13 +136,14 @@ public sealed partial class WiremapStore
         }, cancellationToken);
     }
 
-    /// <summary>Records the outcome of an audited change: status, object id, before and after (null leaves a field as it is).</summary>
-    public Task CompleteAuditAsync(string id, int status, string? objectId, string? before, string? after, CancellationToken cancellationToken = default) =>
+    /// <summary>Records the outcome of an audited change: status, tenant, object id, before and after (null leaves a field as it is).</summary>
+    public Task CompleteAuditAsync(string id, int status, string? tenantId, string? objectId, string? before, string? after, CancellationToken cancellationToken = default) =>
         RunAsync(async db =>
         {
             var row = await db.AuditEntries.SingleOrDefaultAsync(x => x.Id == id, cancellationToken).ConfigureAwait(false);
             if (row is null) return false;
             row.Status = status;
+            row.TenantId = tenantId ?? row.TenantId;
             row.ObjectId = objectId ?? row.ObjectId;
             row.Before = before ?? row.Before;
             row.After = after ?? row.After;

@@ -28,6 +28,9 @@ internal static class AdminAuthentication
     public const string JwtScheme = "AdminJwt";
     public const string Policy = "Admin";
 
+    /// <summary>Where the authentication handlers leave why credentials were refused, for the 401's detail.</summary>
+    public const string FailureItem = "admin.authentication-failure";
+
     public static IServiceCollection AddAdminAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         var jwt = configuration.GetSection(AdminOptions.Section).Get<AdminOptions>()?.Jwt ?? new AdminJwtOptions();
@@ -80,7 +83,7 @@ internal static class AdminAuthentication
             if (AdminKeyService.LooksLikeKey(token))
             {
                 var (caller, refusal) = await keys.AuthenticateAsync(token, Context.RequestAborted).ConfigureAwait(false);
-                return caller is null ? AuthenticateResult.Fail(refusal!) : Success(caller);
+                return caller is null ? Refuse(refusal!) : Success(caller);
             }
             if (!string.IsNullOrEmpty(configured))
             {
@@ -89,7 +92,13 @@ internal static class AdminAuthentication
                 if (CryptographicOperations.FixedTimeEquals(given, expected))
                     return Success(AdminCaller.Create(AdminRole.System, null, [], "config-key")!);
             }
-            return AuthenticateResult.Fail("Unknown admin key.");
+            return Refuse("Unknown admin key.");
+        }
+
+        private AuthenticateResult Refuse(string reason)
+        {
+            Context.Items[FailureItem] = reason;
+            return AuthenticateResult.Fail(reason);
         }
 
         private static AuthenticateResult Success(AdminCaller caller) => AuthenticateResult.Success(new AuthenticationTicket(
@@ -124,6 +133,11 @@ internal static class AdminJwt
         options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
         options.Events = new JwtBearerEvents
         {
+            OnAuthenticationFailed = context =>
+            {
+                context.HttpContext.Items[AdminAuthentication.FailureItem] = "The bearer token was refused: " + context.Exception.GetType().Name + ".";
+                return Task.CompletedTask;
+            },
             OnTokenValidated = context =>
             {
                 if (context.Principal is { } principal && Map(principal, jwt) is { } caller)

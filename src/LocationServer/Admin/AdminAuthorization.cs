@@ -68,7 +68,7 @@ internal sealed class AdminAuthorizationResultHandler : IAuthorizationMiddleware
         if (!policy.Requirements.OfType<AdminAccessRequirement>().Any() || context.Response.HasStarted) return;
         if (authorizeResult.Challenged)
         {
-            var failure = context.Features.Get<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+            var failure = context.Items[AdminAuthentication.FailureItem] as string;
             await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Authentication required.",
                 detail: failure ?? "Send Authorization: Bearer with an admin key or token (docs/administration.md).").ExecuteAsync(context).ConfigureAwait(false);
         }

@@ -73,6 +73,9 @@ internal sealed partial class AdminKeyService(WiremapStore store, TimeProvider t
         var sites = (request.Sites ?? []).Select(s => s?.Trim() ?? "").ToList();
         for (var i = 0; i < sites.Count; i++)
             if (sites[i].Length == 0) errors.Add($"/sites/{i}: must not be empty");
+        // Who may create what, before the request's shape: system anything; a tenant admin keys of its own tenant below system.
+        if (errors.Count == 0 && creator.Role != AdminRole.System && (creator.Role != AdminRole.TenantAdmin || role == AdminRole.System || tenant is null || !creator.CoversTenant(tenant)))
+            return (null, null, ["/role: " + creator.Describe() + $" may not create {AdminRoles.Name(role)} keys{(tenant is null ? "" : $" of tenant '{tenant}'")}"]);
         if (errors.Count == 0)
         {
             switch (role)
@@ -94,9 +97,6 @@ internal sealed partial class AdminKeyService(WiremapStore store, TimeProvider t
         if (request.ExpiresUtc is { } expiresAt && expiresAt.UtcDateTime <= now) errors.Add("/expiresUtc: must be in the future");
         if (request.Name is { Length: > 200 }) errors.Add("/name: at most 200 characters");
         if (errors.Count > 0) return (null, null, errors);
-        // Who may create what: system anything; a tenant admin keys of its own tenant below system.
-        if (creator.Role != AdminRole.System && (creator.Role != AdminRole.TenantAdmin || tenant is null || !creator.CoversTenant(tenant) || role == AdminRole.System))
-            return (null, null, ["/role: " + creator.Describe() + $" may not create {AdminRoles.Name(role)} keys{(tenant is null ? "" : $" of tenant '{tenant}'")}"]);
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(IdLength / 2));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
