@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using LocationServer.Tests.Infrastructure;
 
 namespace LocationServer.Tests.Scale;
 
@@ -122,7 +123,8 @@ internal sealed class ReplicaProcess : IAsyncDisposable
                 }
             },
         };
-        return new HttpClient(handler) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Loopback is no admin on PostgreSQL: /admin requests carry the cluster's break-glass key.
+        return new HttpClient(new AdminBearer(AdminBearer.TestKey) { InnerHandler = handler }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>Everything the process has printed so far.</summary>
