@@ -23,7 +23,7 @@ internal sealed class AdminKeyRow
 
 internal sealed class AuditEntryRow
 {
-    /// <summary>Version 7 UUID as 32 hex digits: sorts by time, so it is also the paging cursor.</summary>
+    /// <summary>32 hex digits that sort by time and order of recording, so it is also the paging cursor.</summary>
     public string Id { get; set; } = "";
     public DateTime TimeUtc { get; set; }
     public string Actor { get; set; } = "";

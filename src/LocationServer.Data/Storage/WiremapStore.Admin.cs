@@ -29,7 +29,7 @@ public sealed record AdminKeyRecord(
     string? RevokedBy = null);
 
 /// <summary>One admin change: who, when, what, the outcome, and what was there before and after where known.</summary>
-/// <param name="Id">Version 7 UUID as 32 hex digits (time-ordered; the paging cursor).</param>
+/// <param name="Id">32 hex digits that sort by time and order of recording (the paging cursor).</param>
 /// <param name="TimeUtc">When the change was asked for.</param>
 /// <param name="Actor">Who: "key:ID", "jwt:SUBJECT", "config-key", "loopback" or "cli".</param>
 /// <param name="ActorRole">The actor's role.</param>

@@ -69,7 +69,7 @@ internal static class OperationsEndpoints
                 if (!AdminCaller.From(context.User)!.MaySite(index.Tenant.Id, siteId))
                     return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: $"{AdminCaller.From(context.User)!.Describe()} may not change site '{siteId}'.");
                 var adopted = element with { LocationId = body.LocationId, SiteId = body.LocationId is null ? siteId : null, Description = body.Description ?? $"adopted from unknown network {body.Network}" };
-                if (wiremap.Elements.Any(e => e.Kind == adopted.Kind && string.Equals(e.Value, adopted.Value, StringComparison.OrdinalIgnoreCase)))
+                if (wiremap.Elements.Any(e => e.Kind == adopted.Kind && SameValue(e.Value, adopted.Value)))
                     return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already in the wiremap.", detail: $"{adopted.Kind} {adopted.Value} is already an element of tenant '{index.Tenant.Id}'.");
                 long version;
                 try
@@ -171,6 +171,11 @@ internal static class OperationsEndpoints
         var kind = IsPrivate(address) ? ElementKind.Subnet : ElementKind.PublicIp;
         return new NetworkElement(kind, $"{address}/{bits.ToString(CultureInfo.InvariantCulture)}");
     }
+
+    private static bool SameValue(string a, string b) =>
+        MacAddress.TryParse(a, out var x) && MacAddress.TryParse(b, out var y)
+            ? x.ToDashString() == y.ToDashString()
+            : IpPrefix.TryParse(a, out var p) && IpPrefix.TryParse(b, out var q) ? p == q : string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsPrivate(IPAddress address)
     {

@@ -91,7 +91,7 @@ internal static class AdminKeyCommand
     private static AuditEntry Audit(TimeProvider time, string kind, string route, string? tenant, string objectId)
     {
         var now = time.GetUtcNow();
-        return new AuditEntry(Guid.CreateVersion7(now).ToString("N"), now.UtcDateTime, Cli.Actor, "system", tenant, kind, "CLI", route, objectId, 0, null, null);
+        return new AuditEntry(AuditTrail.NewId(now), now.UtcDateTime, Cli.Actor, "system", tenant, kind, "CLI", route, objectId, 0, null, null);
     }
 
     /// <summary>A date-time (UTC unless it says otherwise), or a number of days from now ("90d").</summary>
