@@ -32,8 +32,7 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy).WithAuditTrail();
 
-        admin.MapGet("/tenants", (WiremapIndexHolder holder, HttpContext context) => Results.Ok(holder.Current.Tenants
-            .Where(t => AdminCaller.From(context.User)!.CoversTenant(t.Tenant.Id)).Select(t => new
+        admin.MapGet("/tenants", (WiremapIndexHolder holder, HttpContext context) => Results.Ok(holder.Current.Tenants.Where(t => AdminCaller.From(context.User)!.CoversTenant(t.Tenant.Id)).Select(t => new
         {
             id = t.Tenant.Id,
             name = t.Tenant.Name,
