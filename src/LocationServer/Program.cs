@@ -14,6 +14,8 @@ using LocationServer.Wiremap;
 var command = CommandLine.Parse(args);
 if (await CliCommands.AnswerWithoutRunningAsync(command).ConfigureAwait(false) is { } answered) return answered;
 var builder = WebApplication.CreateBuilder(ContentRoot.Options(command.Settings));
+// A command's standard output is its result (a key, a wiremap): logs go to standard error.
+if (command.IsCommand) builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.ResolveDataPaths();
 builder.AddConnectionLimits();
 builder.AddTrustedProxies();

@@ -24,6 +24,10 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<AlertDeliveryRow> AlertDeliveries => Set<AlertDeliveryRow>();
     public DbSet<UnknownNetworkEventRow> UnknownNetworkEvents => Set<UnknownNetworkEventRow>();
 
+    // Administration: API keys and the audit trail (migration 20261204000001).
+    public DbSet<AdminKeyRow> AdminKeys => Set<AdminKeyRow>();
+    public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Times are UTC everywhere; SQLite hands back Kind=Unspecified and Npgsql refuses non-UTC for timestamptz.
@@ -115,6 +119,22 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.HasKey(x => x.Id);
             b.Property(x => x.Id).ValueGeneratedNever();
             b.HasIndex(x => new { x.TenantId, x.TimeUtc });
+        });
+
+        // Administration: API keys and the audit trail (migration 20261204000001).
+        modelBuilder.Entity<AdminKeyRow>(b =>
+        {
+            b.ToTable("admin_keys");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
+            b.HasIndex(x => x.TenantId);
+        });
+        modelBuilder.Entity<AuditEntryRow>(b =>
+        {
+            b.ToTable("audit_entries");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
+            b.HasIndex(x => new { x.TenantId, x.Id });
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -23,15 +23,16 @@ internal static class AdminEndpoints
     public static IServiceCollection AddAdmin(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<AdminOptions>(configuration, AdminOptions.Section);
-        services.AddAdminAuthentication();
+        services.AddAdminAuthentication(configuration);
+        services.AddAdminOpenApi();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy);
+        var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy).WithAuditTrail();
 
-        admin.MapGet("/tenants", (WiremapIndexHolder holder) => Results.Ok(holder.Current.Tenants.Select(t => new
+        admin.MapGet("/tenants", (WiremapIndexHolder holder, HttpContext context) => Results.Ok(holder.Current.Tenants.Where(t => AdminCaller.From(context.User)!.CoversTenant(t.Tenant.Id)).Select(t => new
         {
             id = t.Tenant.Id,
             name = t.Tenant.Name,
@@ -39,7 +40,7 @@ internal static class AdminEndpoints
             didFallback = t.Tenant.DidFallback,
             elements = t.ElementCount,
             locations = t.Locations.Count(),
-        }))).WithSummary("List tenants with their wiremap sizes.");
+        }))).WithAdminAccess(AdminAccess.AnyCaller).WithSummary("List the tenants the caller may see, with their wiremap sizes.");
 
         admin.MapGet("/tenants/{tenant}/wiremap", async (string tenant, WiremapStore store, CancellationToken ct) =>
         {
@@ -51,18 +52,22 @@ internal static class AdminEndpoints
             return Results.Stream(stream, "application/json");
         }).WithSummary("Export a tenant's wiremap as JSON (docs/wiremap-format.md).");
 
-        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, IOptions<AdminOptions> options, CancellationToken ct) =>
+        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, WiremapStore store, WiremapIndexHolder holder, IOptions<AdminOptions> options, CancellationToken ct) =>
         {
+            // Creating a tenant is the system role's; a tenant admin replaces its own existing tenant.
+            if (!holder.Current.TryGetTenant(tenant, out _) && AdminCaller.From(context.User)!.Role != AdminRole.System)
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: $"Tenant '{tenant}' does not exist; only a system administrator creates tenants.");
+            AdminAudit.RecordBefore(context, await store.CountTenantAsync(tenant, ct).ConfigureAwait(false));
             // Kestrel's own body limit (about 28.6 MiB) would cut a large wiremap short. The importer enforces the
             // cap and may read one chunk past it before it stops, so Kestrel's limit sits above that.
             if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = options.Value.MaxWiremapBytes + (1L << 20);
             var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
             if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
-            return result.Errors.Count > 0
-                ? Problems.Invalid(result.Errors)
-                : Results.Ok(new { tenant = result.TenantId, version = result.Version });
-        }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
+            if (result.Errors.Count > 0) return Problems.Invalid(result.Errors);
+            AdminAudit.RecordAfter(context, await store.CountTenantAsync(tenant, ct).ConfigureAwait(false));
+            return Results.Ok(new { tenant = result.TenantId, version = result.Version });
+        }).WithAuditKind("wiremap.import").WithSummary("Replace a tenant's whole wiremap (a new tenant: system only); rejected whole on any error.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
         {
@@ -149,6 +154,10 @@ internal static class AdminEndpoints
         }).WithSummary("Remove a webhook and its delivery log.");
 
         admin.MapDeviceBindings();
+        admin.MapAdminKeys();
+        admin.MapAuditTrail();
+        admin.MapOperations();
+        app.MapAdminApiReference();
 
         return app;
     }

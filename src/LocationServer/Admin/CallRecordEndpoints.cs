@@ -10,7 +10,7 @@ namespace LocationServer.Admin;
 /// <summary>
 /// Call records query for administrators: <c>GET /admin/tenants/{tenant}/calls?from=&amp;to=&amp;limit=</c> and
 /// <c>GET /admin/tenants/{tenant}/calls/{id}</c>, under the
-/// same authorization as the other admin endpoints (loopback, or <c>Bearer Admin:ApiKey</c> when a key is set).
+/// same authorization as the other admin endpoints (security desk, tenant admins and auditors of the tenant).
 /// Records are committed in the background after each call's answer; this node's queued records are written before
 /// the query, another node's within about 100 ms of its answer.
 /// </summary>
@@ -38,7 +38,7 @@ internal static class CallRecordEndpoints
             await writer.FlushAsync(ct).ConfigureAwait(false);
             var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, take, ct).ConfigureAwait(false);
             return Results.Ok(records.Select(View));
-        }).WithSummary("List a tenant's call records, newest first (default: the last 24 hours, 100 records; at most 1000).");
+        }).WithAdminAccess(AdminAccess.SecurityRead).WithSummary("List a tenant's call records, newest first (default: the last 24 hours, 100 records; at most 1000).");
 
         admin.MapGet("/tenants/{tenant}/calls/{id:guid}", async (string tenant, Guid id, WiremapIndexHolder holder, WiremapStore store, CallRecordWriter writer, CancellationToken ct) =>
         {
@@ -46,7 +46,7 @@ internal static class CallRecordEndpoints
             await writer.FlushAsync(ct).ConfigureAwait(false);
             var record = await store.FindCallRecordAsync(index.Tenant.Id, id, ct).ConfigureAwait(false);
             return record is null ? Problems.NotFound($"No call record {id:N} in tenant '{tenant}'.") : Results.Ok(View(record));
-        }).WithSummary("One call record (the link in alert e-mails).");
+        }).WithAdminAccess(AdminAccess.SecurityRead).WithSummary("One call record (the link in alert e-mails).");
 
         return app;
     }

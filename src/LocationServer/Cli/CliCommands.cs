@@ -7,7 +7,8 @@ namespace LocationServer.Cli;
 /// <summary>
 /// Commands of the service binary, for deployment jobs and administrators:
 /// <c>migrate</c> (apply database migrations), <c>import FILE</c> (validate and load a tenant's wiremap JSON),
-/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading). Settings
+/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading), <c>admin-key</c>
+/// (create, list, revoke admin keys; <see cref="AdminKeyCommand"/>). Settings
 /// (<c>--Section:Key=value</c>) may stand anywhere on the command line (<see cref="CommandLine"/>).
 /// </summary>
 internal static class CliCommands
@@ -98,6 +99,9 @@ internal static class CliCommands
                     }
                     return 0;
                 }
+            case "admin-key":
+                await PrepareForCommandAsync(app).ConfigureAwait(false);
+                return await AdminKeyCommand.RunAsync(app.Services, [.. command.Operands], output, error).ConfigureAwait(false);
             default:
                 await error.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
                 return 2;

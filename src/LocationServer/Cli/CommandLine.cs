@@ -19,6 +19,13 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         ["validate"] = (1, 1),
         ["import"] = (1, 1),
         ["export"] = (1, 2),
+        ["admin-key"] = (1, 11),
+    };
+
+    /// <summary>Options that belong to a command rather than to the configuration (<c>--role system</c> or <c>--role=system</c>).</summary>
+    private static readonly Dictionary<string, string[]> CommandOptions = new(StringComparer.Ordinal)
+    {
+        ["admin-key"] = ["--role", "--tenant", "--sites", "--name", "--expires"],
     };
 
     public const string Usage =
@@ -27,6 +34,9 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         "       LocationServer validate FILE [--Section:Key=value ...]        check a wiremap file\n" +
         "       LocationServer import FILE [--Section:Key=value ...]          validate and load a wiremap file\n" +
         "       LocationServer export TENANT [FILE] [--Section:Key=value ...] write a tenant's wiremap\n" +
+        "       LocationServer admin-key create --role ROLE [--tenant T] [--sites S1,S2] [--name TEXT] [--expires DATE|90d]\n" +
+        "                                                                     create an admin key; prints it once\n" +
+        "       LocationServer admin-key list | admin-key revoke KEYID        list or revoke admin keys\n" +
         "Settings may come before or after the command; --contentRoot=DIR sets where appsettings.json is read\n" +
         "(default: the binary's directory).";
 
@@ -43,6 +53,14 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         {
             var arg = args[i];
             if (arg is "--help" or "-h" or "-?" or "help") return new(null, [], [], null, Help: true);
+            if (verb is not null && CommandOptions.TryGetValue(verb, out var own) && own.Contains(arg.Split('=', 2)[0], StringComparer.Ordinal))
+            {
+                var parts = arg.Split('=', 2);
+                if (parts.Length == 1 && i + 1 == args.Count) return Refuse($"the option {arg} has no value");
+                operands.Add(parts[0]);
+                operands.Add(parts.Length == 2 ? parts[1] : args[++i]);
+                continue;
+            }
             if (arg.Length > 2 && arg.StartsWith("--", StringComparison.Ordinal))
             {
                 settings.Add(arg);

@@ -15,7 +15,11 @@ internal static class Loopback
     }
 
     /// <summary>An HTTP client whose connections leave from <paramref name="source"/> (any 127.x.y.z works on Linux without set-up).</summary>
-    public static HttpClient ClientFrom(string source, Uri baseAddress, Action<SocketsHttpHandler>? configure = null)
+    public static HttpClient ClientFrom(string source, Uri baseAddress, Action<SocketsHttpHandler>? configure = null) =>
+        new(HandlerFrom(source, configure)) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The handler behind <see cref="ClientFrom"/>, for a client that adds handlers of its own in front.</summary>
+    public static SocketsHttpHandler HandlerFrom(string source, Action<SocketsHttpHandler>? configure = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -37,7 +41,7 @@ internal static class Loopback
             },
         };
         configure?.Invoke(handler);
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        return handler;
     }
 
     /// <summary>Sets a path's permissions (nginx workers drop root and must reach their directories and files).</summary>

@@ -49,6 +49,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             ["Tokens:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Held:PublicBaseUrl"] = "http://lis.test",
             ["Demo:Seed"] = "false",
+            ["Admin:ApiKey"] = AdminBearer.TestKey,
             ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
             ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
             ["Routing:RelayCenter:Name"] = "Emergency Call Relay Centre (test)",

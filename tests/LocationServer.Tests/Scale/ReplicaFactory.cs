@@ -35,8 +35,12 @@ public sealed class ReplicaFactory : WebApplicationFactory<Program>
         builder.UseSetting("Tokens:Key", _tokenKey);
         builder.UseSetting("Held:PublicBaseUrl", "http://localhost");
         builder.UseSetting("Demo:Seed", "false");
+        builder.UseSetting("Admin:ApiKey", AdminBearer.TestKey);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, LocationServerFactory.RemoteIpStartupFilter>());
     }
+
+    /// <summary>A client whose <c>/admin</c> requests carry the break-glass key (loopback is no admin on PostgreSQL).</summary>
+    public new HttpClient CreateClient() => CreateDefaultClient(new AdminBearer(AdminBearer.TestKey));
 
     protected override void Dispose(bool disposing)
     {

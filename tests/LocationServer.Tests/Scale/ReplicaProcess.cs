@@ -60,8 +60,10 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     /// </summary>
     public HttpClient CreateClient(string sourceAddress = "127.0.0.1")
     {
-        // Connections are kept and reused, as a phone's HTTPS client does.
-        return Loopback.ClientFrom(sourceAddress, HttpAddress, handler => handler.PooledConnectionLifetime = Timeout.InfiniteTimeSpan);
+        // Connections are kept and reused, as a phone's HTTPS client does. Loopback is no admin on PostgreSQL:
+        // /admin requests carry the cluster's break-glass key.
+        var handler = Loopback.HandlerFrom(sourceAddress, h => h.PooledConnectionLifetime = Timeout.InfiniteTimeSpan);
+        return new HttpClient(new AdminBearer(AdminBearer.TestKey) { InnerHandler = handler }) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     /// <summary>Everything the process has printed so far (also kept in <see cref="LogFile"/>).</summary>
