@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using LocationServer.Tests.Hosting;
-using LocationServer.Tests.RoutingEndToEnd;
+using LocationServer.Tests.Infrastructure;
 using LocationServer.Tests.Scale;
 
 namespace LocationServer.Tests.AdminAccounts;
@@ -37,7 +37,7 @@ public sealed class AdminKeyCommandTests : IAsyncLifetime
             ["Tokens__Key"] = _tokenKey,
             ["Held__PublicBaseUrl"] = "http://lis.test",
             ["Storage__DataDirectory"] = _directory,
-            ["Routing__PsapBoundaryFile"] = ServiceProcess.BoundaryFile(AppContext.BaseDirectory),
+            ["Routing__PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
             ["Routing__RelayCenter__Uri"] = "sip:ecrc@relay.invalid",
             ["Routing__TestService__Uri"] = "sip:933@test-service.invalid",
             ["Logging__LogLevel__Default"] = "Information",
