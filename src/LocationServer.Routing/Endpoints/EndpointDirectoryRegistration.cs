@@ -1,6 +1,6 @@
 using LocationServer.Core.Endpoints;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using LocationServer.Data.Endpoints;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LocationServer.Routing.Endpoints;
 

@@ -30,7 +30,13 @@ public abstract class EndpointAdminTests
 
     private static object Billing(string houseNumber = "500") => new Dictionary<string, string>
     {
-        ["country"] = "US", ["A1"] = "TX", ["A3"] = "Austin", ["RD"] = "Billing", ["STS"] = "Way", ["HNO"] = houseNumber, ["PC"] = "78702",
+        ["country"] = "US",
+        ["A1"] = "TX",
+        ["A3"] = "Austin",
+        ["RD"] = "Billing",
+        ["STS"] = "Way",
+        ["HNO"] = houseNumber,
+        ["PC"] = "78702",
     };
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
