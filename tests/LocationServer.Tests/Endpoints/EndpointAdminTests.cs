@@ -250,6 +250,29 @@ public abstract class EndpointAdminTests
     }
 
     [Fact]
+    public async Task TenantDeleted_WithEndpointsAssignmentsAndUsers_DeletedTogether()
+    {
+        using var client = Client();
+        var tenant = Unique("gone");
+        var demo = DemoWiremap.Create();
+        var wiremap = LocationServer.Data.Wiremap.WiremapJson.WriteToString(demo with { Tenant = new Core.Wiremap.Tenant(tenant, "Gone"), Requesters = [] });
+        using (var import = await client.PutAsync($"/admin/tenants/{tenant}/wiremap", new StringContent(wiremap, Encoding.UTF8, "application/json")))
+            Assert.True(import.StatusCode == HttpStatusCode.OK, await import.Content.ReadAsStringAsync());
+        var path = $"/admin/tenants/{tenant}";
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Post, path + "/emergency-endpoints", new { id = "main", callbackNumber = NewNumber(), billingAddress = Billing() })).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Post, path + "/users", new { id = "u", displayName = "U", dids = new[] { NewNumber() }, deviceMacs = new[] { NewMac() } })).Status);
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(client, HttpMethod.Put, path + "/endpoint-assignments/users/u", new { endpoint = "main" })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Post, path + "/emergency-endpoints/main/apply-to-domain")).Status);
+
+        await Host.Services.GetRequiredService<LocationServer.Data.Storage.WiremapStore>().DeleteTenantAsync(tenant);
+
+        var store = Host.Services.GetRequiredService<LocationServer.Data.Endpoints.EndpointDirectoryStore>();
+        Assert.Null(await store.GetEndpointAsync(tenant, "main"));
+        Assert.Null(await store.GetUserAsync(tenant, "u"));
+        Assert.False((await store.ListVersionsAsync()).ContainsKey(tenant));
+    }
+
+    [Fact]
     public async Task OpenApi_EndpointOperations_HaveRequestAndResponseSchemas()
     {
         using var client = Client();
