@@ -1,3 +1,4 @@
+using LocationServer.Core.Endpoints;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
@@ -79,6 +80,7 @@ internal enum DialedService
 /// </summary>
 internal sealed partial class CallRouter(
     WiremapIndexHolder wiremap,
+    EndpointDirectoryHolder endpoints,
     PsapBoundaryIndexHolder boundaries,
     ILocationTokenResolver tokens,
     ElinWindow elinWindow,
@@ -110,7 +112,7 @@ internal sealed partial class CallRouter(
         var test = service == DialedService.Test;
         var tenantId = tenant.Tenant.Id;
 
-        var (source, location, method, reason, did) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
+        var (source, location, method, reason, did, tokenDevice) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
 
         RouteDestination destination;
         string routeUri, routeName;
@@ -138,22 +140,28 @@ internal sealed partial class CallRouter(
 
         var recordId = Guid.CreateVersion7(now).ToString("N");
         var caller = PhoneNumber.Normalize(request.CallingNumber);
+        // Who is calling and which endpoint answers for them, from memory: the station MAC from signalling, else the
+        // MAC of the HELD device the token stands for.
+        var device = ParseStation(request).Mac ?? tokenDevice;
+        var choice = CallbackResolver.Resolve(tenant, endpoints.Find(tenantId), location, did, caller, device);
         string callback;
         var callbackIsElin = false;
         ElinAssignment? callbackWindow = null;
         if (location is { Elins.Count: > 0 })
         {
             // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
-            var (choice, assignment) = elinWindow.Allocate(tenantId, location, caller, now, settings.CallbackWindow, reserve: !test, recordId);
-            if (choice.Reason == ElinChoiceReason.LeastRecentlyAssigned && assignment is not null) Log.ElinReused(logger, tenantId, location.Id);
-            callback = PhoneNumber.Normalize(choice.Elin) ?? choice.Elin;
+            var (elin, assignment) = elinWindow.Allocate(tenantId, location, caller, now, settings.CallbackWindow, reserve: !test, recordId);
+            if (elin.Reason == ElinChoiceReason.LeastRecentlyAssigned && assignment is not null) Log.ElinReused(logger, tenantId, location.Id);
+            callback = PhoneNumber.Normalize(elin.Elin) ?? elin.Elin;
             callbackIsElin = true;
             callbackWindow = assignment;
+            choice = choice with { Source = CallbackSource.Elin, Endpoint = null };
         }
         else
         {
-            callback = PhoneNumber.Normalize(did?.CallbackNumber) ?? PhoneNumber.Normalize(location?.CallbackNumber) ?? caller ?? request.CallingNumber ?? "";
+            callback = choice.Number ?? request.CallingNumber ?? "";
         }
+        reason += "; callback: " + CallbackText(choice);
 
         var routing = new CallRouting
         {
@@ -168,7 +176,7 @@ internal sealed partial class CallRouter(
             CallbackNumber = callback,
             CallbackIsElin = callbackIsElin,
             TestCall = test,
-            ReadBack = test ? ReadBack.Compose(callback, location?.Civic) : null,
+            ReadBack = test ? ReadBack.Compose(callback, location?.Civic, choice.Endpoint?.BillingAddress) : null,
             CallRecordId = recordId,
             Reason = reason,
         };
@@ -209,7 +217,7 @@ internal sealed partial class CallRouter(
             Log.CallRecordFailed(logger, recordId, ex);
         }
 
-        EnqueueAlert(tenantId, now, record, location, did?.User, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
+        EnqueueAlert(tenantId, now, record, location, choice.User?.DisplayName ?? did?.User, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
         telemetry.CallRouted(destination, source);
         return RoutingOutcome<CallRouting>.Ok(routing);
@@ -288,7 +296,7 @@ internal sealed partial class CallRouter(
         service.Equals(name, StringComparison.OrdinalIgnoreCase) ||
         (service.Length > name.Length && service.StartsWith(name, StringComparison.OrdinalIgnoreCase) && service[name.Length] == '.');
 
-    private async Task<(LocationSourceKind Source, ResolvedLocation? Location, string? Method, string Reason, DidEntry? Did)> LocateAsync(
+    private async Task<(LocationSourceKind Source, ResolvedLocation? Location, string? Method, string Reason, DidEntry? Did, MacAddress? TokenDevice)> LocateAsync(
         TenantIndex tenant, EmergencyCallRequest request, CancellationToken cancellationToken)
     {
         var reasons = new List<string>(3);
@@ -299,7 +307,7 @@ internal sealed partial class CallRouter(
         if (!string.IsNullOrWhiteSpace(request.LocationReference))
         {
             var resolution = await ResolveTokenAsync(tenant.Tenant.Id, request.LocationReference, cancellationToken).ConfigureAwait(false);
-            if (resolution.Status == TokenStatus.Resolved) return (LocationSourceKind.Token, resolution.Location, resolution.Method, "token", did);
+            if (resolution.Status == TokenStatus.Resolved) return (LocationSourceKind.Token, resolution.Location, resolution.Method, "token", did, resolution.DeviceMac);
             reasons.Add("token " + TokenStatusText(resolution.Status));
         }
         else
@@ -311,21 +319,21 @@ internal sealed partial class CallRouter(
         if (!station.IsEmpty)
         {
             var match = WiremapStationLocator.Locate(tenant, station);
-            if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did);
+            if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did, null);
             reasons.Add("station not in wiremap");
         }
 
         if (did is not null)
         {
-            if (tenant.Tenant.DidFallback) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID fallback"), did);
-            if (!did.HeldCapable) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID of a device without HELD"), did);
+            if (tenant.Tenant.DidFallback) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID fallback"), did, null);
+            if (!did.HeldCapable) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID of a device without HELD"), did, null);
             reasons.Add("DID fallback off");
         }
         else if (!string.IsNullOrWhiteSpace(request.CallingNumber))
         {
             reasons.Add("calling number not a known DID");
         }
-        return (LocationSourceKind.None, null, null, string.Join("; ", reasons), did);
+        return (LocationSourceKind.None, null, null, string.Join("; ", reasons), did, null);
     }
 
     private async ValueTask<TokenResolution> ResolveTokenAsync(string tenantId, string reference, CancellationToken cancellationToken)
@@ -364,6 +372,23 @@ internal sealed partial class CallRouter(
         reasons.Add(last);
         return string.Join("; ", reasons);
     }
+
+    /// <summary>Where the callback number came from, as the routing answer's reason says it ("user endpoint 'kari-home'").</summary>
+    public static string CallbackText(CallbackChoice choice) => choice.Source switch
+    {
+        CallbackSource.Elin => "ELIN",
+        CallbackSource.DeviceEndpoint => $"device endpoint '{choice.Endpoint!.Id}'",
+        CallbackSource.UserEndpoint => $"user endpoint '{choice.Endpoint!.Id}'",
+        CallbackSource.SiteEndpoint => $"site endpoint '{choice.Endpoint!.Id}'",
+        CallbackSource.TenantEndpoint => $"tenant endpoint '{choice.Endpoint!.Id}'",
+        CallbackSource.DidCallback => "DID callback number",
+        CallbackSource.OwnNumber => "caller's own number (user-entered address)",
+        CallbackSource.LocationCallback => "location callback number",
+        CallbackSource.SiteCallback => "site callback number",
+        CallbackSource.TenantCallback => "tenant callback number",
+        CallbackSource.CallingNumber => "calling number",
+        _ => "none",
+    };
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

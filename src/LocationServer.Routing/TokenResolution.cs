@@ -17,10 +17,13 @@ internal enum TokenStatus
     ForeignTenant,
 }
 
-/// <summary>The outcome of redeeming a location token: the device's current location and RFC 4119 method, or why not.</summary>
-internal readonly record struct TokenResolution(TokenStatus Status, ResolvedLocation? Location, string? Method)
+/// <summary>
+/// The outcome of redeeming a location token: the device's current location and RFC 4119 method, or why not; and
+/// the device's MAC when the token knows it (for a per-device emergency endpoint).
+/// </summary>
+internal readonly record struct TokenResolution(TokenStatus Status, ResolvedLocation? Location, string? Method, Core.Identifiers.MacAddress? DeviceMac = null)
 {
-    public static TokenResolution Resolved(ResolvedLocation location, string method) => new(TokenStatus.Resolved, location, method);
+    public static TokenResolution Resolved(ResolvedLocation location, string method, Core.Identifiers.MacAddress? deviceMac = null) => new(TokenStatus.Resolved, location, method, deviceMac);
 
     public static TokenResolution Failed(TokenStatus status) => new(status, null, null);
 }

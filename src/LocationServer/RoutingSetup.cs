@@ -3,6 +3,7 @@ using LocationServer.Held;
 using LocationServer.Lost;
 using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
+using LocationServer.Routing.Endpoints;
 
 namespace LocationServer;
 
@@ -23,6 +24,7 @@ internal static class RoutingSetup
         services.AddSingleton<IElinAssignmentStore>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddSingleton<IAlertTargetSource>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddSingleton<IAlertDeliveryLog>(sp => sp.GetRequiredService<StoreRoutingSeams>());
+        services.AddEmergencyEndpoints();
         return services;
     }
 }

@@ -11,14 +11,20 @@ namespace LocationServer.Core.Routing;
 /// </summary>
 public static class ReadBack
 {
-    /// <summary>Composes the read-back for <paramref name="callerId"/> and <paramref name="address"/> (either may be absent).</summary>
-    public static string Compose(string? callerId, CivicAddress? address)
+    /// <summary>
+    /// Composes the read-back for <paramref name="callerId"/> and <paramref name="address"/> (either may be absent),
+    /// and, when the callback number is an emergency endpoint's, the endpoint's billing address, so a test caller hears
+    /// which endpoint the carrier would see: "... Your callback number is billed to 200 Main St, Austin, TX 78701."
+    /// </summary>
+    public static string Compose(string? callerId, CivicAddress? address, CivicAddress? billingAddress = null)
     {
         var text = new StringBuilder(160);
         var digits = SpokenDigits(callerId);
         text.Append(digits.Length > 0 ? $"Your caller ID is {digits}." : "Your caller ID was not sent.");
         var spoken = address is null ? "" : SpokenAddress(address);
         text.Append(spoken.Length > 0 ? $" Your address is {spoken}." : " No address is on file for this phone.");
+        var billing = billingAddress is null ? "" : SpokenAddress(billingAddress);
+        if (billing.Length > 0) text.Append($" Your callback number is billed to {billing}.");
         return text.ToString();
     }
 

@@ -27,6 +27,13 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     // Administration: API keys and the audit trail (migration 20261204000001).
     public DbSet<AdminKeyRow> AdminKeys => Set<AdminKeyRow>();
     public DbSet<AuditEntryRow> AuditEntries => Set<AuditEntryRow>();
+    // Emergency endpoints and users (the endpoint directory).
+    public DbSet<EmergencyEndpointRow> EmergencyEndpoints => Set<EmergencyEndpointRow>();
+    public DbSet<EndpointAssignmentRow> EndpointAssignments => Set<EndpointAssignmentRow>();
+    public DbSet<DirectoryUserRow> DirectoryUsers => Set<DirectoryUserRow>();
+    public DbSet<DirectoryUserNumberRow> DirectoryUserNumbers => Set<DirectoryUserNumberRow>();
+    public DbSet<DirectoryUserDeviceRow> DirectoryUserDevices => Set<DirectoryUserDeviceRow>();
+    public DbSet<EndpointDirectoryVersionRow> EndpointDirectoryVersions => Set<EndpointDirectoryVersionRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -135,6 +142,50 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.HasKey(x => x.Id);
             b.Property(x => x.Id).ValueGeneratedNever();
             b.HasIndex(x => new { x.TenantId, x.Id });
+        });
+        // Emergency endpoints and users (the endpoint directory).
+        modelBuilder.Entity<EmergencyEndpointRow>(b =>
+        {
+            b.ToTable("emergency_endpoints");
+            b.HasKey(x => new { x.TenantId, x.Id });
+            b.Property(x => x.Version).IsConcurrencyToken();
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<EndpointAssignmentRow>(b =>
+        {
+            b.ToTable("endpoint_assignments");
+            b.HasKey(x => new { x.TenantId, x.Scope, x.Target });
+            b.Property(x => x.Version).IsConcurrencyToken();
+            b.HasIndex(x => new { x.TenantId, x.EndpointId });
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+            // Checked at the end of the statement, so deleting a tenant removes its assignments and endpoints together.
+            b.HasOne<EmergencyEndpointRow>().WithMany().HasForeignKey(x => new { x.TenantId, x.EndpointId }).OnDelete(DeleteBehavior.NoAction);
+        });
+        modelBuilder.Entity<DirectoryUserRow>(b =>
+        {
+            b.ToTable("directory_users");
+            b.HasKey(x => new { x.TenantId, x.Id });
+            b.Property(x => x.Version).IsConcurrencyToken();
+            b.HasIndex(x => new { x.TenantId, x.SiteId });
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<DirectoryUserNumberRow>(b =>
+        {
+            b.ToTable("directory_user_numbers");
+            b.HasKey(x => new { x.TenantId, x.Number });
+            b.HasOne<DirectoryUserRow>().WithMany().HasForeignKey(x => new { x.TenantId, x.UserId }).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<DirectoryUserDeviceRow>(b =>
+        {
+            b.ToTable("directory_user_devices");
+            b.HasKey(x => new { x.TenantId, x.Mac });
+            b.HasOne<DirectoryUserRow>().WithMany().HasForeignKey(x => new { x.TenantId, x.UserId }).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<EndpointDirectoryVersionRow>(b =>
+        {
+            b.ToTable("endpoint_directory_versions");
+            b.HasKey(x => x.TenantId);
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -158,6 +158,7 @@ internal static class AdminEndpoints
         admin.MapAuditTrail();
         admin.MapOperations();
         app.MapAdminApiReference();
+        admin.MapEmergencyEndpoints().MapDirectoryUsers();
 
         return app;
     }

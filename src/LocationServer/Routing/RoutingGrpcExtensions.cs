@@ -90,6 +90,7 @@ internal static class RoutingGrpcExtensions
         services.AddValidatedOptions<AlertOptions>(configuration, AlertOptions.SectionName, o => o.Problems());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PsapBoundaryIndexHolder>();
+        services.TryAddSingleton<Core.Endpoints.EndpointDirectoryHolder>();
         services.TryAddSingleton<ElinWindow>();
         services.AddHostedService<ElinWindowLoader>();
         // Scoped, so the host's seams may be scoped (a DbContext-backed call record sink, for one).

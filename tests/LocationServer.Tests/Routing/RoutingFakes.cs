@@ -192,11 +192,12 @@ internal sealed class RoutingScenario
     public CallRouter NewRouter(ElinWindow window)
     {
         Window = window;
-        return new CallRouter(Wiremap, Boundaries, Tokens, window, Elins, Records, Alerts, new FakePidfLoRenderer(),
+        return new CallRouter(Wiremap, Endpoints, Boundaries, Tokens, window, Elins, Records, Alerts, new FakePidfLoRenderer(),
             new StaticRoutingOptions(Options), Time, Telemetry, NullLogger<CallRouter>.Instance);
     }
 
     public WiremapIndexHolder Wiremap { get; } = new();
+    public LocationServer.Core.Endpoints.EndpointDirectoryHolder Endpoints { get; } = new();
     public RoutingTelemetry Telemetry { get; } = new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
     public PsapBoundaryIndexHolder Boundaries { get; } = new();
     public FakeTokenResolver Tokens { get; } = new();

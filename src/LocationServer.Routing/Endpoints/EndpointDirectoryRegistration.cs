@@ -1,0 +1,18 @@
+using LocationServer.Core.Endpoints;
+using LocationServer.Data.Endpoints;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace LocationServer.Routing.Endpoints;
+
+/// <summary>What the host calls to serve emergency endpoints and users: the store, the in-memory directory and its loader.</summary>
+internal static class EndpointDirectoryRegistration
+{
+    public static IServiceCollection AddEmergencyEndpoints(this IServiceCollection services)
+    {
+        services.AddEndpointDirectoryStore();
+        services.TryAddSingleton<EndpointDirectoryHolder>();
+        services.AddSingleton<EndpointDirectoryLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<EndpointDirectoryLoader>());
+        return services;
+    }
+}
