@@ -92,14 +92,14 @@ internal sealed class WiremapEdit
     }
 
     /// <summary>
-    /// The location in <paramref name="siteId"/> with this floor, room and text (ignoring case), created when there is
-    /// none; its id is the site's followed by what names it.
+    /// The first location in <paramref name="siteId"/> with this text (ignoring case) and, where given, this floor and
+    /// room, created when there is none; a new location's id is the site's followed by what names it.
     /// </summary>
     public string LocationFor(string siteId, string? floor, string? room, string? text, int line)
     {
         foreach (var location in _locations)
         {
-            if (location.SiteId == siteId && Same(location.Floor, floor) && Same(location.Room, room) && Same(location.Text, text) && location.Unit is null)
+            if (location.SiteId == siteId && Same(location.Text, text) && (floor is null || Same(location.Floor, floor)) && (room is null || Same(location.Room, room)))
                 return location.Id;
         }
         var id = UniqueId(siteId + "-" + Slug(string.Join('-', new[] { floor, room, text }.Where(s => !string.IsNullOrEmpty(s)))), "location");

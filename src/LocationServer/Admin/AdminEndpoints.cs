@@ -51,18 +51,19 @@ internal static class AdminEndpoints
             return Results.Stream(stream, "application/json");
         }).WithSummary("Export a tenant's wiremap as JSON (docs/wiremap-format.md).");
 
-        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, IOptions<AdminOptions> options, CancellationToken ct) =>
+        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, bool? dryRun, HttpContext context, WiremapImporter importer, IOptions<AdminOptions> options, CancellationToken ct) =>
         {
             // Kestrel's own body limit (about 28.6 MiB) would cut a large wiremap short. The importer enforces the
             // cap and may read one chunk past it before it stops, so Kestrel's limit sits above that.
             if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = options.Value.MaxWiremapBytes + (1L << 20);
-            var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
+            var result = await importer.ImportAsync(context.Request.Body, tenant, ct, dryRun ?? false).ConfigureAwait(false);
             if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
-            return result.Errors.Count > 0
-                ? Problems.Invalid(result.Errors)
+            if (result.Errors.Count > 0) return Problems.Invalid(result.Errors);
+            return result.DryRun
+                ? TypedResults.Ok(WiremapChanges.From(result))
                 : Results.Ok(new { tenant = result.TenantId, version = result.Version });
-        }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
+        }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error; dryRun=true only returns what would be added, changed and removed per kind.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
         {
@@ -149,6 +150,7 @@ internal static class AdminEndpoints
         }).WithSummary("Remove a webhook and its delivery log.");
 
         admin.MapDeviceBindings();
+        admin.MapImportsAndExports();
 
         return app;
     }
