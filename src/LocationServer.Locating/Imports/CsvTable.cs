@@ -49,7 +49,16 @@ internal sealed class CsvTable
     public static CsvTable? Read(ReadOnlySpan<byte> data, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var text = Decode(data);
+        string text;
+        try
+        {
+            text = Decode(data);
+        }
+        catch (DecoderFallbackException)
+        {
+            errors.Add("line 1: the file is not UTF-8 or UTF-16 text (save it as UTF-8; Windows PowerShell: Export-Csv -Encoding UTF8)");
+            return null;
+        }
         var lineOffset = 0;
         if (text.StartsWith("#TYPE", StringComparison.OrdinalIgnoreCase))
         {
@@ -118,12 +127,15 @@ internal sealed class CsvTable
         _ => reason.ToString(),
     };
 
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     // UTF-8 unless a byte order mark says otherwise (Windows PowerShell 5.1 writes UTF-16 with -Encoding Unicode).
+    // Bytes that are not UTF-8 (a file saved as Windows-1252) are refused rather than read as replacement characters.
     private static string Decode(ReadOnlySpan<byte> data)
     {
-        if (data.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return Encoding.UTF8.GetString(data[3..]);
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) return StrictUtf8.GetString(data[3..]);
         if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE])) return Encoding.Unicode.GetString(data[2..]);
         if (data.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF])) return Encoding.BigEndianUnicode.GetString(data[2..]);
-        return Encoding.UTF8.GetString(data);
+        return StrictUtf8.GetString(data);
     }
 }

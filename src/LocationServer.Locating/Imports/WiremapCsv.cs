@@ -178,13 +178,14 @@ internal static class WiremapCsv
 
     private static bool IsFormulaStart(char c) => c is '=' or '@' or '+' or '-' or '\t' or '\r';
 
-    // "+15125550100" and "-97.7431" stay as they are: a spreadsheet reads them as the numbers they are.
-    private static bool IsNumber(string text) =>
-        text.Length > 1 && text[1..].All(c => char.IsAsciiDigit(c) || c == '.') && text.Skip(1).Any(char.IsAsciiDigit);
+    // "+15125550100", "-97.7431" and "+15125559301 +15125559302" stay as they are: signs, digits, dots and spaces
+    // hold no function or reference for a spreadsheet to run.
+    private static bool IsNumbers(string text) =>
+        text[0] is '+' or '-' && text.All(c => char.IsAsciiDigit(c) || c is '.' or ' ' or '+' or '-');
 
     internal static string? Guard(string? value) =>
-        value is { Length: > 0 } && IsFormulaStart(value[0]) && !IsNumber(value) ? "'" + value : value;
+        value is { Length: > 0 } && IsFormulaStart(value[0]) && !IsNumbers(value) ? "'" + value : value;
 
     internal static string? Unguard(string? value) =>
-        value is { Length: > 1 } && value[0] == '\'' && IsFormulaStart(value[1]) && !IsNumber(value[1..]) ? value[1..] : value;
+        value is { Length: > 1 } && value[0] == '\'' && IsFormulaStart(value[1]) && !IsNumbers(value[1..]) ? value[1..] : value;
 }
