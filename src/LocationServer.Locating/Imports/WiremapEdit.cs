@@ -25,6 +25,11 @@ internal sealed class WiremapEdit
     private readonly Dictionary<string, int> _requesterIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
 
+    // Lookups by address and by site for SiteFor/LocationFor, built on first use so a large file stays linear;
+    // dropped when sites or locations are put directly (our own formats), and rebuilt when next needed.
+    private Dictionary<string, string>? _siteByAddress;
+    private Dictionary<string, List<int>>? _locationsBySite;
+
     public WiremapEdit(TenantWiremap current)
     {
         ArgumentNullException.ThrowIfNull(current);
@@ -52,9 +57,17 @@ internal sealed class WiremapEdit
     public NetworkElement? FindElement(ElementKind kind, string value) =>
         _elementIndex.TryGetValue(ElementKey(kind, value), out var i) ? _elements[i] : null;
 
-    public void PutSite(Site site, int line) => Put(_sites, _siteIndex, site.Id, site, "/sites/", line);
+    public void PutSite(Site site, int line)
+    {
+        Put(_sites, _siteIndex, site.Id, site, "/sites/", line);
+        _siteByAddress = null;
+    }
 
-    public void PutLocation(DispatchableLocation location, int line) => Put(_locations, _locationIndex, location.Id, location, "/locations/", line);
+    public void PutLocation(DispatchableLocation location, int line)
+    {
+        Put(_locations, _locationIndex, location.Id, location, "/locations/", line);
+        _locationsBySite = null;
+    }
 
     public void PutElement(NetworkElement element, int line) => Put(_elements, _elementIndex, ElementKey(element.Kind, element.Value), element, "/elements/", line);
 
@@ -82,12 +95,17 @@ internal sealed class WiremapEdit
     {
         ArgumentNullException.ThrowIfNull(address);
         var key = SiteKey(address);
-        foreach (var site in _sites)
-            if (SiteKey(site.Address) == key) return site.Id;
+        if (_siteByAddress is null)
+        {
+            _siteByAddress = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var site in _sites) _siteByAddress.TryAdd(SiteKey(site.Address), site.Id);
+        }
+        if (_siteByAddress.TryGetValue(key, out var existing)) return existing;
         var id = UniqueId(Slug(string.Join('-', new[] { address.HNO, address.HNS, address.PRD, address.RD, address.STS, address.POD, address.BLD, address.A3 }.Where(s => !string.IsNullOrEmpty(s)))), "site");
         var name = address.ToDisplayString();
         if (name.Length > WiremapValidator.MaxTextLength) name = name[..WiremapValidator.MaxTextLength];
-        PutSite(new Site(id, name, address), line);
+        Put(_sites, _siteIndex, id, new Site(id, name, address), "/sites/", line);
+        _siteByAddress[key] = id;
         return id;
     }
 
@@ -97,14 +115,28 @@ internal sealed class WiremapEdit
     /// </summary>
     public string LocationFor(string siteId, string? floor, string? room, string? text, int line)
     {
-        foreach (var location in _locations)
+        if (_locationsBySite is null)
         {
-            if (location.SiteId == siteId && Same(location.Text, text) && (floor is null || Same(location.Floor, floor)) && (room is null || Same(location.Room, room)))
+            _locationsBySite = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+            for (var i = 0; i < _locations.Count; i++) InSite(_locations[i].SiteId).Add(i);
+        }
+        var inSite = InSite(siteId);
+        foreach (var i in inSite)
+        {
+            var location = _locations[i];
+            if (Same(location.Text, text) && (floor is null || Same(location.Floor, floor)) && (room is null || Same(location.Room, room)))
                 return location.Id;
         }
         var id = UniqueId(siteId + "-" + Slug(string.Join('-', new[] { floor, room, text }.Where(s => !string.IsNullOrEmpty(s)))), "location");
-        PutLocation(new DispatchableLocation(id, siteId, Floor: floor, Room: room, Text: text), line);
+        Put(_locations, _locationIndex, id, new DispatchableLocation(id, siteId, Floor: floor, Room: room, Text: text), "/locations/", line);
+        inSite.Add(_locationIndex[id]);
         return id;
+
+        List<int> InSite(string site)
+        {
+            if (!_locationsBySite!.TryGetValue(site, out var list)) _locationsBySite[site] = list = [];
+            return list;
+        }
     }
 
     private void Put<TKey, T>(List<T> list, Dictionary<TKey, int> index, TKey key, T item, string path, int line) where TKey : notnull
