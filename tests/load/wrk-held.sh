@@ -38,5 +38,5 @@ echo "held      $held"
 python3 - "$live" "$held" <<'PY'
 import sys, re
 def rps(s): return float(re.search(r"requests/s=(\d+)", s).group(1))
-print(f"ratio held/liveness = {rps(sys.argv[2]) / rps(sys.argv[1]):.2f} (target >= 0.30)")
+print(f"ratio held/liveness = {rps(sys.argv[2]) / rps(sys.argv[1]):.2f} (target >= 0.6)")
 PY

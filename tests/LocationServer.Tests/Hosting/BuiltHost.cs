@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using LocationServer.Tests.Infrastructure;
 
 namespace LocationServer.Tests.Hosting;
 
@@ -13,16 +12,9 @@ namespace LocationServer.Tests.Hosting;
 /// </summary>
 public sealed class BuiltHost : IAsyncDisposable
 {
-    private static readonly string[] Inherited =
-    [
-        "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_CONTENTROOT",
-        "DOTNET_CONTENTROOT", "ConnectionStrings__Postgres", "ConnectionStrings__Redis",
-    ];
+    private readonly ChildProcess _child;
 
-    private readonly ConcurrentQueue<string> _output = new();
-    private readonly Process _process;
-
-    private BuiltHost(Process process) => _process = process;
+    private BuiltHost(ChildProcess child) => _child = child;
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -32,17 +24,20 @@ public sealed class BuiltHost : IAsyncDisposable
     public static string Assembly => Path.Combine(OutputDirectory, "LocationServer.dll");
 
     /// <summary>Standard output and error so far, interleaved.</summary>
-    public string Output => string.Join('\n', _output);
+    public string Output => _child.Output;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _child.HasExited;
 
-    public int ExitCode => _process.ExitCode;
+    public int ExitCode => _child.ExitCode;
 
     /// <summary>Runs a command to its end: exit code, standard output, standard error.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
         string workingDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, environment, arguments))!;
+        var start = StartInfo(workingDirectory, environment, arguments);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
@@ -59,62 +54,21 @@ public sealed class BuiltHost : IAsyncDisposable
     }
 
     /// <summary>Starts the server (or whatever <paramref name="arguments"/> say) and returns at once.</summary>
-    public static BuiltHost Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
-    {
-        var process = new Process { StartInfo = StartInfo(workingDirectory, environment, arguments) };
-        var host = new BuiltHost(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return host;
-    }
+    public static BuiltHost Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments) =>
+        new(ChildProcess.Start(StartInfo(workingDirectory, environment, arguments)));
 
     /// <summary>Waits until <c>/health/ready</c> answers 200 on <paramref name="httpPort"/>; fails with the output if the process exits first.</summary>
     public async Task WaitReadyAsync(int httpPort)
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited) throw new InvalidOperationException($"The service exited with {_process.ExitCode}:\n{Output}");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The service did not become ready on port {httpPort}:\n{Output}");
+        await _child.WaitForOkAsync(client, "/health/ready", TimeSpan.FromSeconds(90));
     }
 
     /// <summary>SIGKILL: the process gets no chance to flush anything.</summary>
-    public async Task KillAsync()
-    {
-        if (_process.HasExited) return;
-        _process.Kill();
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => _child.KillAsync();
 
     /// <summary>SIGTERM, as an orchestrator stops a pod; waits up to 30 s.</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited) return;
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The service did not stop within 30 s of SIGTERM:\n{Output}");
-        }
-    }
+    public Task StopAsync() => _child.StopAsync(TimeSpan.FromSeconds(30), throwIfKilled: true);
 
     public async ValueTask DisposeAsync()
     {
@@ -124,16 +78,11 @@ public sealed class BuiltHost : IAsyncDisposable
         }
         finally
         {
-            _process.Dispose();
+            await _child.DisposeAsync();
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Loopback.FreePort();
 
     public static bool Listening(int port)
     {
@@ -151,28 +100,11 @@ public sealed class BuiltHost : IAsyncDisposable
 
     private static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = workingDirectory, UseShellExecute = false };
         start.ArgumentList.Add(Assembly);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var name in Inherited) start.Environment.Remove(name);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        ServiceLaunch.Clean(start, environment);
         return start;
-    }
-
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        var current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
     }
 
     private static string FindRepositoryRoot()

@@ -1,4 +1,5 @@
 using LocationServer.Hosting;
+using LocationServer.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Primitives;
 

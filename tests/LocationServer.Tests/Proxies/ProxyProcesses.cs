@@ -1,119 +1,10 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
+using LocationServer.Tests.Infrastructure;
+
 namespace LocationServer.Tests.Proxies;
-
-/// <summary>Free loopback ports, and HTTP clients that connect from a chosen loopback source address (one per simulated device).</summary>
-internal static class Loopback
-{
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>An HTTP client whose connections leave from <paramref name="source"/> (any 127.x.y.z works on Linux without set-up).</summary>
-    public static HttpClient ClientFrom(string source, Uri baseAddress, Action<SocketsHttpHandler>? configure = null)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        configure?.Invoke(handler);
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-    }
-
-    /// <summary>Sets a path's permissions (nginx workers drop root and must reach their directories and files).</summary>
-    public static void SetMode(string path, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
-    }
-
-    /// <summary>Waits until something accepts TCP connections on <paramref name="port"/>.</summary>
-    public static async Task WaitListeningAsync(int port, Func<string> describe, Process? process = null)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process is { HasExited: true }) throw new InvalidOperationException($"exited with {process.ExitCode}:\n{describe()}");
-            using var socket = new TcpClient();
-            try
-            {
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        throw new TimeoutException($"nothing listens on 127.0.0.1:{port}:\n{describe()}");
-    }
-}
-
-/// <summary>A child process (the service, nginx, haproxy) with its output kept for failure messages; stopped with SIGTERM, then killed.</summary>
-internal sealed class ChildProcess : IAsyncDisposable
-{
-    private readonly ConcurrentQueue<string> _output = new();
-
-    private ChildProcess(Process process) => Process = process;
-
-    public Process Process { get; }
-
-    public string Output => string.Join('\n', _output);
-
-    public static ChildProcess Start(ProcessStartInfo start)
-    {
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        var process = new Process { StartInfo = start };
-        var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) child._output.Enqueue(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return child;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        using (Process)
-        {
-            if (Process.HasExited) return;
-            using (var term = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await Process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Process.Kill(entireProcessTree: true);
-            }
-        }
-    }
-}
 
 /// <summary>
 /// The built service run as a child process on its embedded default (SQLite in a temp directory), configured by
@@ -142,20 +33,8 @@ internal sealed class LisProcess : IAsyncDisposable
         {
             using var client = Loopback.ClientFrom("127.0.0.9", readyUrl, configureReadyClient);
             client.Timeout = TimeSpan.FromSeconds(5);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-            while (DateTime.UtcNow < deadline)
-            {
-                if (service._child.Process.HasExited) throw new InvalidOperationException($"The service exited with {service._child.Process.ExitCode}:\n{service.Output}");
-                try
-                {
-                    using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                    if (response.StatusCode == HttpStatusCode.OK) return service;
-                }
-                catch (HttpRequestException) { }
-                catch (TaskCanceledException) { }
-                await Task.Delay(100);
-            }
-            throw new TimeoutException($"The service did not become ready on {readyUrl}:\n{service.Output}");
+            await service._child.WaitForOkAsync(client, "/health/ready", TimeSpan.FromSeconds(90));
+            return service;
         }
         catch
         {
@@ -171,17 +50,8 @@ internal sealed class LisProcess : IAsyncDisposable
         var child = ChildProcess.Start(start);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await child.Process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException("The service kept running:\n" + child.Output);
-            }
-            child.Process.WaitForExit();
-            return (child.Process.ExitCode, child.Output);
+            await child.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            return (child.ExitCode, child.Output);
         }
         finally
         {
@@ -193,25 +63,18 @@ internal sealed class LisProcess : IAsyncDisposable
     private static (ProcessStartInfo Start, string Directory) StartInfo(IReadOnlyDictionary<string, string> settings)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("locationserver-proxies-").FullName;
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
-        var start = new ProcessStartInfo(host) { WorkingDirectory = directory };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        // An empty content root: no appsettings.json (whose endpoint on port 8080 would clash), every setting given here.
-        start.ArgumentList.Add("--contentRoot");
-        start.ArgumentList.Add(directory);
-        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ConnectionStrings__Postgres" })
-            start.Environment.Remove(name);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{Loopback.FreePort()}";
-        start.Environment["Storage__DataDirectory"] = directory;
-        start.Environment["Storage__SqlitePath"] = Path.Combine(directory, "locationserver.db");
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Routing__PsapBoundaryFile"] = Path.Combine(AppContext.BaseDirectory, "Demo", "psap-boundaries.geojson");
-        start.Environment["Routing__RelayCenter__Uri"] = "sip:ecrc@relay.invalid";
-        start.Environment["Routing__TestService__Uri"] = "sip:933@test-service.invalid";
-        foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        return (start, directory);
+        var defaults = new Dictionary<string, string>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{Loopback.FreePort()}",
+            ["Storage:DataDirectory"] = directory,
+            ["Storage:SqlitePath"] = Path.Combine(directory, "locationserver.db"),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
+            ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
+            ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
+        };
+        foreach (var (key, value) in settings) defaults[key] = value;
+        return (ServiceLaunch.StartInfo(directory, defaults), directory);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,6 @@
 using System.Net;
 using LocationServer.Hosting;
+using LocationServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -1,20 +1,16 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using LocationServer.Tests.Infrastructure;
 
 namespace LocationServer.Tests.RoutingEndToEnd;
 
 /// <summary>
-/// The built service (the LocationServer.dll beside the tests) run as a child process with <c>dotnet exec</c> on
-/// real loopback ports: HTTP (HELD, admin) and the h2c gRPC listener, on a SQLite file in a temp directory that
-/// survives <see cref="StopAsync"/> so a restart sees the same data.
+/// The built service run as a child process on real loopback ports: HTTP (HELD, admin) and the h2c gRPC listener,
+/// on a SQLite file in a temp directory that survives <see cref="StopAsync"/> so a restart sees the same data.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private ChildProcess? _child;
 
     public ServiceProcess(string dataDirectory) => DataDirectory = dataDirectory;
 
@@ -28,95 +24,39 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string GrpcTarget => $"127.0.0.1:{GrpcPort}";
 
-    public string Output => string.Join('\n', _output);
+    public string Output => _child?.Output ?? "";
 
     public async Task StartAsync()
     {
-        if (_process is not null) throw new InvalidOperationException("Already started.");
-        HttpPort = FreePort();
-        GrpcPort = FreePort();
-        var output = AppContext.BaseDirectory;
-        var assembly = typeof(Program).Assembly.Location;
-        var contentRoot = Path.Combine(DataDirectory, "content");
-        Directory.CreateDirectory(contentRoot);
-        var start = new ProcessStartInfo(DotnetHost())
+        if (_child is not null) throw new InvalidOperationException("Already started.");
+        HttpPort = Loopback.FreePort();
+        GrpcPort = Loopback.FreePort();
+        var settings = new Dictionary<string, string>
         {
-            WorkingDirectory = contentRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{HttpPort}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
+            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
+            ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
+            ["Routing:RelayCenter:Name"] = "Emergency Call Relay Centre (demo)",
+            ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
+            ["Routing:TestService:Name"] = "933 test service (demo)",
+            ["Routing:CallbackWindowMinutes"] = "60",
+            ["Storage:DataDirectory"] = DataDirectory,
+            ["Storage:SqlitePath"] = Path.Combine(DataDirectory, "locationserver.db"),
+            ["Logging:LogLevel:Default"] = "Warning",
         };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("--contentRoot");
-        start.ArgumentList.Add(contentRoot);
-        foreach (var name in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ConnectionStrings__Postgres" })
-            start.Environment.Remove(name);
-        var environment = new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}",
-            ["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}",
-            ["Routing__PsapBoundaryFile"] = BoundaryFile(output),
-            ["Routing__RelayCenter__Uri"] = "sip:ecrc@relay.invalid",
-            ["Routing__RelayCenter__Name"] = "Emergency Call Relay Centre (demo)",
-            ["Routing__TestService__Uri"] = "sip:933@test-service.invalid",
-            ["Routing__TestService__Name"] = "933 test service (demo)",
-            ["Routing__CallbackWindowMinutes"] = "60",
-            ["Storage__DataDirectory"] = DataDirectory,
-            ["Storage__SqlitePath"] = Path.Combine(DataDirectory, "locationserver.db"),
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
+        _child = ChildProcess.Start(ServiceLaunch.StartInfo(Path.Combine(DataDirectory, "content"), settings));
         using var client = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The service exited with {process.ExitCode}:\n{Output}");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK && await GrpcListeningAsync()) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"The service did not become ready on {HttpAddress}:\n{Output}");
+        await _child.WaitForOkAsync(client, "/health/ready", TimeSpan.FromSeconds(60), GrpcListeningAsync);
     }
 
+    /// <summary>A graceful stop (SIGTERM), as an orchestrator does: queued call records are written before exit.</summary>
     public async Task StopAsync()
     {
-        var process = _process;
-        _process = null;
-        if (process is null) return;
-        using (process)
-        {
-            if (!process.HasExited)
-            {
-                // A graceful stop (SIGTERM), as an orchestrator does: queued call records are written before exit.
-                using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    throw new TimeoutException($"The service did not stop within 30 s of SIGTERM:\n{Output}");
-                }
-            }
-        }
+        var child = _child;
+        _child = null;
+        if (child is null) return;
+        await using (child) await child.StopAsync(TimeSpan.FromSeconds(30), throwIfKilled: true);
     }
 
     public async ValueTask DisposeAsync()
@@ -145,34 +85,5 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        var current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
-    }
-
-    /// <summary>The demo boundaries copied beside the tests, else the source file found above the output directory.</summary>
-    internal static string BoundaryFile(string output)
-    {
-        var copied = Path.Combine(output, "Demo", "psap-boundaries.geojson");
-        if (File.Exists(copied)) return copied;
-        for (var dir = new DirectoryInfo(output); dir is not null; dir = dir.Parent)
-        {
-            var source = Path.Combine(dir.FullName, "src", "LocationServer", "Demo", "psap-boundaries.geojson");
-            if (File.Exists(source)) return source;
-        }
-        throw new FileNotFoundException("Demo/psap-boundaries.geojson was found neither beside the tests nor in src/LocationServer.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -18,23 +18,6 @@ public sealed class FaultTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(30);
 
-    private static async Task<ProcessCluster> StartWithWiremapAsync()
-    {
-        var cluster = await ProcessCluster.StartAsync();
-        try
-        {
-            await ProcessCluster.ImportAsync(cluster[0], ProcessCluster.Wiremap());
-            using var phoneOnB = cluster[1].CreateClient(ProcessCluster.HqPhoneAddress);
-            await ProcessCluster.WaitForHqAsync(phoneOnB, Cluster.DemoStreet, Cluster.DemoFloor, Settle);
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
-        return cluster;
-    }
-
     private static async Task<string> MintAsync(HttpClient phone, string body)
     {
         var (response, document, text) = await phone.PostHeldAsync(body);
@@ -75,7 +58,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task Redis_Down_ReportedThenHeldAnswersTokensRedeemAndMovesFollowAfterReturn()
     {
         RealServers.RequireControl("REDIS");
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         var (a, b) = (cluster[0], cluster[1]);
         using var phoneOnA = a.CreateClient(ProcessCluster.HqPhoneAddress);
         using var phoneOnB = b.CreateClient(ProcessCluster.HqPhoneAddress);
@@ -154,7 +137,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task Postgres_Down_ReportedThenCallsRoutedAndRecordsWrittenWhenItReturns()
     {
         RealServers.RequireControl("POSTGRES");
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         var (a, b) = (cluster[0], cluster[1]);
         var stopped = false;
         var routed = new List<RouteCallResponse>();
@@ -217,7 +200,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task Postgres_Down_ReportedThenServesFromIndexAndRejectsAdminWrites()
     {
         RealServers.RequireControl("POSTGRES");
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         var (a, b) = (cluster[0], cluster[1]);
         using var admin = a.CreateClient();
         using var phoneOnA = a.CreateClient(ProcessCluster.HqPhoneAddress);

@@ -7,7 +7,6 @@ using LocationServer.Data.Storage;
 using LocationServer.Routing.V1;
 using LocationServer.Tests.Grpc;
 using LocationServer.Tests.Infrastructure;
-using LocationServer.Tests.RoutingEndToEnd;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +49,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             ["Tokens:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["Held:PublicBaseUrl"] = "http://lis.test",
             ["Demo:Seed"] = "false",
-            ["Routing:PsapBoundaryFile"] = ServiceProcess.BoundaryFile(AppContext.BaseDirectory),
+            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
             ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
             ["Routing:RelayCenter:Name"] = "Emergency Call Relay Centre (test)",
             ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
@@ -63,6 +62,24 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public string ConnectionString { get; }
 
     public ReplicaProcess this[int index] => _replicas[index];
+
+    /// <summary>Two replicas with the demo wiremap imported on the first and already served by the second.</summary>
+    public static async Task<ProcessCluster> StartWithWiremapAsync()
+    {
+        var cluster = await StartAsync();
+        try
+        {
+            await ImportAsync(cluster[0], Wiremap());
+            using var phoneOnB = cluster[1].CreateClient(HqPhoneAddress);
+            await WaitForHqAsync(phoneOnB, Cluster.DemoStreet, Cluster.DemoFloor, TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
 
     /// <summary>Creates and migrates a database, then starts <paramref name="replicas"/> replica processes and waits until each is ready.</summary>
     public static async Task<ProcessCluster> StartAsync(int replicas = 2)

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using LocationServer.Tests.Infrastructure;
 
 namespace LocationServer.Tests.Scale;
 
@@ -14,9 +10,7 @@ namespace LocationServer.Tests.Scale;
 internal sealed class ReplicaProcess : IAsyncDisposable
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
-    private readonly Lock _logGate = new();
-    private Process? _process;
-    private StreamWriter? _log;
+    private ChildProcess? _child;
 
     public ReplicaProcess(string name, string directory, IReadOnlyDictionary<string, string> settings)
     {
@@ -40,61 +34,24 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     public string GrpcTarget => $"127.0.0.1:{GrpcPort}";
 
-    public bool HasExited => _process?.HasExited ?? true;
+    public bool HasExited => _child?.HasExited ?? true;
 
     /// <summary>Starts the process and waits until it answers <c>/health/live</c> (not readiness: a test may hold the load back).</summary>
     public async Task StartAsync()
     {
-        if (_process is not null) throw new InvalidOperationException("Already started.");
-        HttpPort = FreePort();
-        GrpcPort = FreePort();
-        var contentRoot = Path.Combine(Directory, Name + "-content");
-        System.IO.Directory.CreateDirectory(contentRoot);
-        var start = new ProcessStartInfo(DotnetHost())
+        if (_child is not null) throw new InvalidOperationException("Already started.");
+        HttpPort = Loopback.FreePort();
+        GrpcPort = Loopback.FreePort();
+        var settings = new Dictionary<string, string>
         {
-            WorkingDirectory = contentRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{HttpPort}",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{GrpcPort}",
+            ["Storage:DataDirectory"] = Path.Combine(Directory, Name + "-data"),
         };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        start.ArgumentList.Add("--contentRoot");
-        start.ArgumentList.Add(contentRoot);
-        foreach (var inherited in new[] { "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" })
-            start.Environment.Remove(inherited);
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{HttpPort}";
-        start.Environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{GrpcPort}";
-        start.Environment["Storage__DataDirectory"] = Path.Combine(Directory, Name + "-data");
-        foreach (var (key, value) in _settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-
-        _log = new StreamWriter(LogFile, append: true, Encoding.UTF8) { AutoFlush = true };
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => WriteLog(e.Data);
-        process.ErrorDataReceived += (_, e) => WriteLog(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
+        foreach (var (key, value) in _settings) settings[key] = value;
+        _child = ChildProcess.Start(ServiceLaunch.StartInfo(Path.Combine(Directory, Name + "-content"), settings), LogFile);
         using var client = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"Replica {Name} exited with {process.ExitCode}:\n{ReadLog()}");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"Replica {Name} did not answer on {HttpAddress}:\n{ReadLog()}");
+        await _child.WaitForOkAsync(client, "/health/live", TimeSpan.FromSeconds(90));
     }
 
     /// <summary>
@@ -103,91 +60,21 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     /// </summary>
     public HttpClient CreateClient(string sourceAddress = "127.0.0.1")
     {
-        var source = IPAddress.Parse(sourceAddress);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(source, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+        // Connections are kept and reused, as a phone's HTTPS client does.
+        return Loopback.ClientFrom(sourceAddress, HttpAddress, handler => handler.PooledConnectionLifetime = Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Everything the process has printed so far.</summary>
-    public string ReadLog()
-    {
-        lock (_logGate)
-        {
-            _log?.Flush();
-        }
-        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    /// <summary>Everything the process has printed so far (also kept in <see cref="LogFile"/>).</summary>
+    public string ReadLog() => _child?.Output ?? (File.Exists(LogFile) ? File.ReadAllText(LogFile) : "");
 
     /// <summary>A graceful stop (SIGTERM), as an orchestrator does.</summary>
     public async Task StopAsync()
     {
-        var process = _process;
-        _process = null;
-        if (process is null) return;
-        using (process)
-        {
-            if (!process.HasExited)
-            {
-                using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) await term.WaitForExitAsync();
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync();
-                }
-            }
-        }
-        lock (_logGate)
-        {
-            _log?.Dispose();
-            _log = null;
-        }
+        var child = _child;
+        _child = null;
+        if (child is null) return;
+        await using (child) await child.StopAsync(TimeSpan.FromSeconds(30), throwIfKilled: false);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
-
-    private void WriteLog(string? line)
-    {
-        if (line is null) return;
-        lock (_logGate) _log?.WriteLine(line);
-    }
-
-    private static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk)) return fromSdk;
-        var current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -11,27 +11,10 @@ public sealed class ReplicaTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(30);
 
-    private static async Task<ProcessCluster> StartWithWiremapAsync()
-    {
-        var cluster = await ProcessCluster.StartAsync();
-        try
-        {
-            await ProcessCluster.ImportAsync(cluster[0], ProcessCluster.Wiremap());
-            using var phoneOnB = cluster[1].CreateClient(ProcessCluster.HqPhoneAddress);
-            await ProcessCluster.WaitForHqAsync(phoneOnB, Cluster.DemoStreet, Cluster.DemoFloor, Settle);
-        }
-        catch
-        {
-            await cluster.DisposeAsync();
-            throw;
-        }
-        return cluster;
-    }
-
     [Fact]
     public async Task Replicas_WiremapImportOnOne_ServedByOtherWholeAndForward()
     {
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         HttpClient[] pollers = [.. Enumerable.Range(0, 3).Select(_ => cluster[1].CreateClient(ProcessCluster.HqPhoneAddress))];
         try
         {
@@ -49,7 +32,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicas_RepeatedImports_EachServedByOtherAndPropagationTimePrinted()
     {
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         using var phoneOnB = cluster[1].CreateClient(ProcessCluster.HqPhoneAddress);
         var latencies = new List<double>();
         for (var round = 0; round < 6; round++)
@@ -70,7 +53,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicas_TokenIssuedByOne_RedeemedByOther()
     {
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         using var phoneOnA = cluster[0].CreateClient(ProcessCluster.HqPhoneAddress);
         var (response, document, body) = await phoneOnA.PostHeldAsync(Cluster.ByReferenceRequest);
         response.Dispose();
@@ -95,7 +78,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
     [Fact]
     public async Task Replicas_CallersFromOneLocationOnTwoNodes_GetDistinctElinsAndEitherResolvesBoth()
     {
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
         var (a, b) = (cluster[0], cluster[1]);
 
         // Both stations are in room 301, which has two ELINs.
@@ -137,7 +120,7 @@ public sealed class ReplicaTests(ITestOutputHelper output)
     [Fact]
     public async Task ColdReplica_IndexLoadHeldBack_AnswersNotReadyUntilLoaded()
     {
-        await using var cluster = await StartWithWiremapAsync();
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
 
         // Hold the wiremap load back: the network elements table is locked until the test releases it.
         await using var locker = new NpgsqlConnection(cluster.ConnectionString);
