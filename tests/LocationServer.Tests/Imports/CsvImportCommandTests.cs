@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using LocationServer.Data.Wiremap;
-using LocationServer.Tests.RoutingEndToEnd;
+using LocationServer.Tests.Infrastructure;
 using LocationServer.Tests.Scale;
 using LocationServer.Wiremap;
 using Npgsql;
@@ -32,25 +32,22 @@ public sealed class CsvImportCommandTests : IAsyncLifetime
 
     private async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = _directory };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var inherited in new[] { "ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT" }) start.Environment.Remove(inherited);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__Postgres"] = _connectionString;
-        start.Environment["Tokens__Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        start.Environment["Storage__DataDirectory"] = _directory;
-        start.Environment["Routing__PsapBoundaryFile"] = ServiceProcess.BoundaryFile(AppContext.BaseDirectory);
-        start.Environment["Routing__RelayCenter__Uri"] = "sip:ecrc@relay.invalid";
-        start.Environment["Routing__TestService__Uri"] = "sip:933@test-service.invalid";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        ServiceLaunch.Clean(start, new Dictionary<string, string>
+        {
+            ["ConnectionStrings:Postgres"] = _connectionString,
+            ["Tokens:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Storage:DataDirectory"] = _directory,
+            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
+            ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
+            ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
