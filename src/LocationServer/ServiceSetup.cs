@@ -21,6 +21,8 @@ internal static class ServiceSetup
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
         services.AddSingleton(sp => new WiremapImporter(
             sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes));
+        services.AddSingleton(sp => new Imports.CsvImporter(
+            sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes, sp.GetRequiredService<ILogger<Imports.CsvImporter>>()));
         services.AddValidatedOptions<TokenOptions>(configuration, TokenOptions.Section);
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();

@@ -95,8 +95,15 @@ public sealed partial class WiremapStore
     /// that also bumps the version; returns the new version once committed, then announces it on the change bus.
     /// The wiremap is validated first (<see cref="WiremapValidator"/>): invalid input throws
     /// <see cref="StoreValidationException"/> and changes nothing. On any failure the old wiremap and version stay.
+    /// With <paramref name="expectedVersion"/>, the replacement commits only if no wiremap change committed since that
+    /// version was read; otherwise it throws <see cref="WiremapVersionConflictException"/> and changes nothing (a
+    /// merge computed from that version's state is then recomputed).
     /// </summary>
-    public async Task<long> ReplaceTenantAsync(TenantWiremap wiremap, CancellationToken cancellationToken = default)
+    public Task<long> ReplaceTenantAsync(TenantWiremap wiremap, CancellationToken cancellationToken = default) =>
+        ReplaceTenantAsync(wiremap, expectedVersion: null, cancellationToken);
+
+    /// <inheritdoc cref="ReplaceTenantAsync(TenantWiremap, CancellationToken)"/>
+    public async Task<long> ReplaceTenantAsync(TenantWiremap wiremap, long? expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wiremap);
         var errors = WiremapValidator.Validate(wiremap);
@@ -109,6 +116,7 @@ public sealed partial class WiremapStore
             {
                 // Bump first: the version row's lock serialises all wiremap writers for the whole transaction.
                 var next = await BumpVersionAsync(db, cancellationToken).ConfigureAwait(false);
+                if (expectedVersion is { } expected && next != expected + 1) throw new WiremapVersionConflictException(expected, next - 1);
                 var id = tenant.Id;
                 var others = await db.Tenants.AsNoTracking().Where(t => t.Id != id)
                     .Select(t => new { t.Id, t.CompanyUuid }).ToListAsync(cancellationToken).ConfigureAwait(false);

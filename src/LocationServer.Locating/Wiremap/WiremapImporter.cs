@@ -1,10 +1,23 @@
+using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
 
 namespace LocationServer.Wiremap;
 
-/// <summary>The outcome of an import: the new version, or every error found (nothing applied).</summary>
-internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyList<string> Errors, bool StorageUnavailable = false);
+/// <summary>
+/// The outcome of an import: the new version, or every error found (nothing applied). A dry run (and a CSV import)
+/// carries the difference to the tenant's current wiremap; a dry run's version is the one it compared with.
+/// </summary>
+internal sealed record ImportOutcome(
+    string? TenantId,
+    long Version,
+    IReadOnlyList<string> Errors,
+    bool StorageUnavailable = false,
+    WiremapDiff? Diff = null,
+    bool DryRun = false,
+    bool UnknownTenant = false,
+    IReadOnlyList<string>? IgnoredColumns = null,
+    int Rows = 0);
 
 /// <summary>
 /// Imports a tenant's wiremap from the JSON format: validated whole (syntax and semantics, with line and column),
@@ -13,7 +26,11 @@ internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyLi
 /// </summary>
 internal sealed class WiremapImporter(WiremapStore store, IServiceProvider services, int maxBytes)
 {
-    public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Imports <paramref name="json"/>; with <paramref name="dryRun"/>, validates it and returns the difference to the
+    /// tenant's current wiremap (<see cref="WiremapDiff"/>) without storing anything.
+    /// </summary>
+    public async Task<ImportOutcome> ImportAsync(Stream json, string? expectedTenant, CancellationToken cancellationToken, bool dryRun = false)
     {
         // Request bodies are read asynchronously (Kestrel forbids synchronous I/O); the cap bounds memory.
         var cap = maxBytes;
@@ -32,6 +49,7 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         var wiremap = read.Wiremap;
         if (expectedTenant is not null && !string.Equals(expectedTenant, wiremap.Tenant.Id, StringComparison.Ordinal))
             return new ImportOutcome(null, 0, [$"/tenant/id: the document is for tenant '{wiremap.Tenant.Id}', not '{expectedTenant}'."]);
+        if (dryRun) return await CompareAsync(wiremap, cancellationToken).ConfigureAwait(false);
         long version;
         try
         {
@@ -49,5 +67,19 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         if (services.GetService<WiremapLoader>() is { } loader)
             await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
         return new ImportOutcome(wiremap.Tenant.Id, version, []);
+    }
+
+    private async Task<ImportOutcome> CompareAsync(TenantWiremap wiremap, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var version = await store.GetVersionAsync(cancellationToken).ConfigureAwait(false);
+            var current = await store.GetTenantAsync(wiremap.Tenant.Id, cancellationToken).ConfigureAwait(false);
+            return new ImportOutcome(wiremap.Tenant.Id, version, [], Diff: WiremapDiff.Compare(current, wiremap), DryRun: true);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return new ImportOutcome(null, 0, ["Storage is unavailable; nothing was compared: " + ex.Message], StorageUnavailable: true);
+        }
     }
 }

@@ -52,7 +52,7 @@ internal static class AdminEndpoints
             return Results.Stream(stream, "application/json");
         }).WithSummary("Export a tenant's wiremap as JSON (docs/wiremap-format.md).");
 
-        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, HttpContext context, WiremapImporter importer, WiremapStore store, WiremapIndexHolder holder, IOptions<AdminOptions> options, CancellationToken ct) =>
+        admin.MapPut("/tenants/{tenant}/wiremap", async (string tenant, bool? dryRun, HttpContext context, WiremapImporter importer, WiremapStore store, WiremapIndexHolder holder, IOptions<AdminOptions> options, CancellationToken ct) =>
         {
             // Creating a tenant is the system role's; a tenant admin replaces its own existing tenant.
             if (!holder.Current.TryGetTenant(tenant, out _) && AdminCaller.From(context.User)!.Role != AdminRole.System)
@@ -62,12 +62,13 @@ internal static class AdminEndpoints
             // cap and may read one chunk past it before it stops, so Kestrel's limit sits above that.
             if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 limit.MaxRequestBodySize = options.Value.MaxWiremapBytes + (1L << 20);
-            var result = await importer.ImportAsync(context.Request.Body, tenant, ct).ConfigureAwait(false);
+            var result = await importer.ImportAsync(context.Request.Body, tenant, ct, dryRun ?? false).ConfigureAwait(false);
             if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
             if (result.Errors.Count > 0) return Problems.Invalid(result.Errors);
+            if (result.DryRun) return TypedResults.Ok(WiremapChanges.From(result));
             AdminAudit.RecordAfter(context, await store.CountTenantAsync(tenant, ct).ConfigureAwait(false));
             return Results.Ok(new { tenant = result.TenantId, version = result.Version });
-        }).WithAuditKind("wiremap.import").WithSummary("Replace a tenant's whole wiremap (a new tenant: system only); rejected whole on any error.");
+        }).WithAuditKind("wiremap.import").WithSummary("Replace a tenant's whole wiremap (a new tenant: system only); rejected whole on any error; dryRun=true only returns what would be added, changed and removed per kind.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
         {
@@ -159,6 +160,7 @@ internal static class AdminEndpoints
         admin.MapOperations();
         app.MapAdminApiReference();
         admin.MapEmergencyEndpoints().MapDirectoryUsers();
+        admin.MapImportsAndExports();
 
         return app;
     }

@@ -68,7 +68,7 @@ internal static class CallRecordEndpoints
         callbackNumber = r.CallbackNumber,
     };
 
-    private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
+    internal static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

@@ -1,0 +1,258 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LocationServer.Data.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LocationServer.Tests.Imports;
+
+/// <summary>
+/// The CSV imports and exports and the import dry runs, through the admin API of a host holding the demo tenant,
+/// with the fixture files an administrator would bring (Windows PowerShell's Export-Csv with its BOM, #TYPE line,
+/// CRLF and quoting; PowerShell 7's; a hand-made file; PureConnect's export). Run on each store by a derived class.
+/// </summary>
+public abstract class CsvImportScenarios : IAsyncLifetime
+{
+    private HttpClient _client = null!;
+
+    /// <summary>Starts a host on a fresh store holding the demo tenant and returns a client to it.</summary>
+    protected abstract Task<HttpClient> StartAsync();
+
+    protected abstract IServiceProvider Services { get; }
+
+    public async Task InitializeAsync() => _client = await StartAsync();
+
+    public virtual Task DisposeAsync()
+    {
+        _client.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Imports", "Fixtures", name));
+
+    private static ByteArrayContent Csv(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        return content;
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode Body)> PostAsync(string url, byte[] body)
+    {
+        using var response = await _client.PostAsync(url, Csv(body));
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
+    }
+
+    private static (int Added, int Changed, int Removed) Counts(JsonNode body, string kind)
+    {
+        var entry = body["changes"]!.AsArray().Single(k => (string)k!["kind"]! == kind)!;
+        return ((int)entry["added"]!, (int)entry["changed"]!, (int)entry["removed"]!);
+    }
+
+    private Task<string> WiremapAsync(string tenant = "demo") => _client.GetStringAsync($"/admin/tenants/{tenant}/wiremap");
+
+    private async Task<JsonNode> ExplainAsync(string query) => JsonNode.Parse(await _client.GetStringAsync("/admin/tenants/demo/explain?" + query))!;
+
+    [Fact]
+    public async Task SfbPortImport_ExportCsvWithTypeLineBomAndQuotes_AddsPortsAndKeepsTheRest()
+    {
+        var before = JsonNode.Parse(await WiremapAsync())!;
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/sfb-port", Fixture("sfb-port.csv"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False((bool)body["dryRun"]!);
+        Assert.Equal(5, (int)body["rows"]!);
+        Assert.Equal((5, 0, 0), Counts(body, "chassisPort"));
+        Assert.Equal((1, 0, 0), Counts(body, "sites"));
+        Assert.Equal((0, 0, 0), Counts(body, "subnet"));
+        // Port 4200 on hq-sw3 at HQ's "Lobby" joins the existing lobby location; the new building gets a site.
+        var lobby = await ExplainAsync("chassis=4:00:1b:54:aa:bb:01&port=7:4200");
+        Assert.Equal("hq-1-lobby", (string)lobby["location"]!["id"]!);
+        Assert.Equal("Reception desk", (string)lobby["element"]!["description"]!);
+        var quoted = await ExplainAsync("chassis=4:00:1b:54:aa:bb:01&port=5:Gi1/0/9");
+        Assert.Equal("Desk \"hot\" seat, 3rd floor", (string)quoted["element"]!["description"]!);
+        var west = await ExplainAsync("chassis=5:10.20.0.2&port=5:Gi1/0/1");
+        Assert.StartsWith("500-w-2nd-st-austin-2-west", (string)west["location"]!["id"]!, StringComparison.Ordinal);
+        var after = JsonNode.Parse(await WiremapAsync())!;
+        Assert.Equal(before["elements"]!.AsArray().Count + 5, after["elements"]!.AsArray().Count);
+        Assert.Contains(after["elements"]!.AsArray(), e => (string)e!["value"]! == "10.1.3.0/24");
+        var site = after["sites"]!.AsArray().Single(s => ((string)s!["id"]!).StartsWith("500-w-2nd", StringComparison.Ordinal))!;
+        Assert.Equal("W", (string)site["address"]!["PRD"]!);
+        Assert.Equal("2nd", (string)site["address"]!["RD"]!);
+        Assert.Equal("Example Corp", (string)site["address"]!["NAM"]!);
+    }
+
+    [Fact]
+    public async Task SfbPortImport_BadLineInTheMiddle_RejectsWholeFileNamingLineAndColumn()
+    {
+        var before = await WiremapAsync();
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/sfb-port", Fixture("sfb-port-bad-line.csv"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body["errors"]!.AsArray().Select(e => (string)e!).ToList();
+        var error = Assert.Single(errors);
+        Assert.StartsWith("line 14, column StreetName: is required", error, StringComparison.Ordinal);
+        Assert.Equal(before, await WiremapAsync());
+    }
+
+    [Fact]
+    public async Task SfbSubnetImport_DryRun_ReportsChangesAndStoresNothing()
+    {
+        var before = await WiremapAsync();
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/sfb-subnet?dryRun=true", Fixture("sfb-subnet.csv"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True((bool)body["dryRun"]!);
+        Assert.Equal((3, 1, 0), Counts(body, "subnet"));
+        var subnets = body["changes"]!.AsArray().Single(k => (string)k!["kind"]! == "subnet")!;
+        Assert.Equal(["10.20.1.0/24", "10.20.2.0/24", "2001:db8:20::/64"], subnets["addedKeys"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal(["10.1.3.0/24"], subnets["changedKeys"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal(before, await WiremapAsync());
+
+        // Applied, the same file makes exactly the changes the dry run announced.
+        var (applied, result) = await PostAsync("/admin/tenants/demo/imports/sfb-subnet", Fixture("sfb-subnet.csv"));
+        Assert.Equal(HttpStatusCode.OK, applied);
+        Assert.Equal(body["changes"]!.ToJsonString(), result["changes"]!.ToJsonString());
+        var floor3 = await ExplainAsync("ip=10.1.3.44");
+        Assert.Equal("hq-3-west", (string)floor3["location"]!["id"]!);
+        Assert.Equal("HQ floor 3 voice VLAN (Skype LIS)", (string)floor3["element"]!["description"]!);
+    }
+
+    [Fact]
+    public async Task SfbSubnetImport_WiderPrefixLength_AppliesToBareAddressesOnly()
+    {
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/sfb-subnet?dryRun=true&prefixLength=23", Fixture("sfb-subnet.csv"));
+
+        // 10.20.1.0 has host bits under /23: the file is refused at its line.
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(body["errors"]!.AsArray(), e => ((string)e!).StartsWith("line 2, column Subnet: '10.20.1.0'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SfbWapAndSwitchImports_HandMadeAndExportedFiles_MapAccessPointsAndSwitches()
+    {
+        var (wap, wapBody) = await PostAsync("/admin/tenants/demo/imports/sfb-wap", Fixture("sfb-wap.csv"));
+        var (sw, swBody) = await PostAsync("/admin/tenants/demo/imports/sfb-switch", Fixture("sfb-switch.csv"));
+
+        Assert.Equal(HttpStatusCode.OK, wap);
+        Assert.Equal(HttpStatusCode.OK, sw);
+        Assert.Equal((1, 0, 0), Counts(wapBody, "bssid"));
+        Assert.Equal((1, 0, 0), Counts(wapBody, "bssidPrefix"));
+        Assert.Equal((2, 0, 0), Counts(swBody, "chassis"));
+        var prefixed = await ExplainAsync("bssid=00:11:22:33:46:1a");
+        Assert.EndsWith("-2-east", (string)prefixed["location"]!["id"]!, StringComparison.Ordinal);
+        // A row without Location maps the switch to the building itself.
+        var building = await ExplainAsync("chassis=4:00:1b:54:aa:dd:01");
+        Assert.Equal("500-w-2nd-st-austin", (string)building["location"]!["id"]!);
+        Assert.Equal("Chassis", (string)building["rule"]!);
+    }
+
+    [Fact]
+    public async Task PureConnectImport_StationExport_BecomesDeviceMacPinsNamedAfterTheStation()
+    {
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/pureconnect", Fixture("pureconnect-stations.csv"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal((4, 0, 0), Counts(body, "deviceMac"));
+        var desk = await ExplainAsync("mac=00:04:f2:a1:b2:c3");
+        Assert.Equal("hq-1-lobby", (string)desk["location"]!["id"]!);
+        Assert.Equal("Front Desk (ext 4012, Polycom VVX301, sip:4012@cic.example.com)", (string)desk["element"]!["description"]!);
+        var jane = await ExplainAsync("mac=00:90:8f:12:34:56");
+        Assert.Equal("annex-2", (string)jane["location"]!["id"]!);
+        Assert.StartsWith("Smith, Jane (ext 4013, AudioCodes,", (string)jane["element"]!["description"]!, StringComparison.Ordinal);
+        var training = await ExplainAsync("mac=00:04:f2:a1:b2:c4");
+        Assert.Equal("hq-3-305-training-room", (string)training["location"]!["id"]!);
+        // A building letter makes a site of its own at the lab's street address.
+        var warehouse = JsonNode.Parse(await WiremapAsync())!["sites"]!.AsArray().Single(s => (string?)s!["address"]!["BLD"] == "B")!;
+        Assert.Equal("Round Rock", (string)warehouse["address"]!["A3"]!);
+    }
+
+    [Fact]
+    public async Task OwnCsv_ExportedThenImportedIntoAnEmptyTenant_RoundTripsEveryKind()
+    {
+        using (var created = await _client.PutAsync("/admin/tenants/copy/wiremap", new StringContent("""{ "tenant": { "id": "copy", "name": "Copy" } }""", Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        foreach (var kind in new[] { "sites", "locations", "elements", "dids", "requesters" })
+        {
+            var export = await _client.GetByteArrayAsync($"/admin/tenants/demo/exports/{kind}");
+            var (status, body) = await PostAsync($"/admin/tenants/copy/imports/{kind}", export);
+            Assert.True(status == HttpStatusCode.OK, $"{kind}: {body.ToJsonString()}");
+            // Re-importing the export into the tenant it came from changes nothing.
+            var (again, same) = await PostAsync($"/admin/tenants/demo/imports/{kind}?dryRun=true", export);
+            Assert.Equal(HttpStatusCode.OK, again);
+            Assert.All(same["changes"]!.AsArray(), k => Assert.Equal(0, (int)k!["added"]! + (int)k["changed"]! + (int)k["removed"]!));
+        }
+        var demo = JsonNode.Parse(await WiremapAsync())!;
+        var copy = JsonNode.Parse(await WiremapAsync("copy"))!;
+        foreach (var section in new[] { "sites", "locations", "elements", "dids", "requesters" })
+            Assert.Equal(demo[section]!.ToJsonString(), copy[section]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task WiremapImport_DryRun_ReturnsTheDifferencePerKindAndStoresNothing()
+    {
+        var before = await WiremapAsync();
+        var document = JsonNode.Parse(before)!;
+        document["sites"]![0]!["address"]!["RD"] = "Renamed";
+        var elements = document["elements"]!.AsArray();
+        elements.Remove(elements.Single(e => (string)e!["value"]! == "10.3.0.0/16"));
+        elements.Add(JsonNode.Parse("""{ "kind": "subnet", "value": "10.9.0.0/16", "offPremises": true, "description": "New VPN" }"""));
+
+        using var response = await _client.PutAsync("/admin/tenants/demo/wiremap?dryRun=true", new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json"));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True((bool)body["dryRun"]!);
+        Assert.Equal((0, 1, 0), Counts(body, "sites"));
+        Assert.Equal((0, 0, 1), Counts(body, "subnet"));
+        Assert.Equal((1, 0, 0), Counts(body, "offPremises"));
+        Assert.Equal((0, 0, 0), Counts(body, "locations"));
+        Assert.Equal(before, await WiremapAsync());
+    }
+
+    [Fact]
+    public async Task CsvImports_TwoFilesAtOnce_BothMergedNeitherLost()
+    {
+        var subnet = PostAsync("/admin/tenants/demo/imports/sfb-subnet", Fixture("sfb-subnet.csv"));
+        var pins = PostAsync("/admin/tenants/demo/imports/pureconnect", Fixture("pureconnect-stations.csv"));
+        var results = await Task.WhenAll(subnet, pins);
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        var after = JsonNode.Parse(await WiremapAsync())!["elements"]!.AsArray().Select(e => (string)e!["value"]!).ToList();
+        Assert.Contains("10.20.1.0/24", after);
+        Assert.Contains("0004f2a1b2c3", after);
+    }
+
+    [Fact]
+    public async Task Imports_UnknownFormatOrTenant_RefusedAsProblems()
+    {
+        var (format, formatBody) = await PostAsync("/admin/tenants/demo/imports/teams-port", Fixture("sfb-port.csv"));
+        var (tenant, _) = await PostAsync("/admin/tenants/nobody/imports/sfb-port", Fixture("sfb-port.csv"));
+        using var export = await _client.GetAsync("/admin/tenants/demo/exports/phones");
+
+        Assert.Equal(HttpStatusCode.BadRequest, format);
+        Assert.Contains("sfb-port", (string)formatBody["errors"]![0]!, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, tenant);
+        Assert.Equal(HttpStatusCode.BadRequest, export.StatusCode);
+    }
+
+    [Fact]
+    public async Task CallsExport_NetworkSuppliedText_GuardedAgainstSpreadsheetFormulas()
+    {
+        var store = Services.GetRequiredService<WiremapStore>();
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await store.AddCallRecordAsync(new CallRecord(Guid.Empty, "demo", now.AddMinutes(-2), "911", "=HYPERLINK(\"http://x.invalid\")", null, "did",
+            "hq-3-301", "100 Congress Ave, Floor 3, Austin, TX 78701, US", "psap", "sip:psap@esinet.invalid", "Austin, TX", "+15125550100", false, "call-1"));
+
+        using var response = await _client.GetAsync("/admin/tenants/demo/exports/calls");
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("id,time,callId,dialed,testCall,callingNumber,locationSource,locationId,civicDisplay,routeKind,routeUri,routeName,callbackNumber", lines[0]);
+        var row = Assert.Single(lines[1..]);
+        Assert.Contains(",call-1,911,false,\"'=HYPERLINK(\"\"http://x.invalid\"\")\",did,hq-3-301,", row, StringComparison.Ordinal);
+        Assert.EndsWith(",+15125550100", row, StringComparison.Ordinal);
+    }
+}
