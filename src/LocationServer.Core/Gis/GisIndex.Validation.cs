@@ -49,12 +49,7 @@ public sealed partial class GisIndex
             return Invalid(valid, CivicElements.A3, $"The community (A3) '{civic.A3}' is not known in {civic.A1}.", suggestion);
         }
         valid |= CivicElements.A3;
-        if (!string.IsNullOrWhiteSpace(civic.A2) && community.A2 is not null)
-        {
-            if (StreetNames.CommunityKey(civic.A2) != StreetNames.CommunityKey(community.A2))
-                return Invalid(valid, CivicElements.A2, $"The county (A2) '{civic.A2}' does not match {community.Display}.", community.A2);
-            valid |= CivicElements.A2;
-        }
+        // A2 (county) is left unchecked: a community may straddle a county line (the data's A2 is per side of a road).
 
         if (string.IsNullOrWhiteSpace(civic.RD)) return Invalid(valid, CivicElements.RD, "The street (RD) is missing.", null);
         Span<char> streetKey = stackalloc char[StreetNames.MaxKeyLength];
@@ -146,13 +141,14 @@ public sealed partial class GisIndex
         // The street is in another community of the same state.
         var streetKey = StreetNames.StreetKey(civic.PRD, null, civic.RD, civic.STS, civic.POD);
         var elsewhere = Communities.Distinct().FirstOrDefault(c => c != community && c.A1 == community.A1 && c.Streets.ContainsKey(streetKey));
-        var closest = Closest(community.Streets.Values.Select(s => s.Name.ToString()), StreetDisplay(civic));
+        var closest = Closest(community.Streets.Values.Select(s => (s.Name.ToString(), s.Key)), streetKey);
         var suggestion = closest ?? (elsewhere is null ? null : $"{StreetDisplay(civic)}, {elsewhere.Display}");
         return Invalid(valid, CivicElements.RD, $"The street (RD) '{StreetDisplay(civic)}' is not known in {community.Display}.", suggestion);
     }
 
     private string? SuggestCommunity(CivicAddress civic, string a1Key) =>
-        Closest(Communities.Where(c => c.Key.StartsWith(a1Key + KeySeparator, StringComparison.Ordinal)).Select(c => c.Display).Distinct(), civic.A3!);
+        Closest(Communities.Where(c => c.Key.StartsWith(a1Key + KeySeparator, StringComparison.Ordinal)).Distinct()
+            .Select(c => (c.Display, c.Key[(c.Key.IndexOf(KeySeparator, StringComparison.Ordinal) + 1)..])), StreetNames.CommunityKey(civic.A3));
 
     private static string StreetDisplay(CivicAddress civic) =>
         string.Join(' ', new[] { civic.PRD, civic.RD, civic.STS, civic.POD }.Where(p => !string.IsNullOrWhiteSpace(p)));
@@ -161,16 +157,15 @@ public sealed partial class GisIndex
         StreetNames.StreetKey(null, null, given, null, null) == StreetNames.StreetKey(null, null, expected, null, null);
 
     /// <summary>The candidate within a third of the length in edits (at least 1, at most 3), when exactly one is closest.</summary>
-    private static string? Closest(IEnumerable<string> candidates, string given)
+    private static string? Closest(IEnumerable<(string Display, string Key)> candidates, string target)
     {
-        var target = StreetNames.CommunityKey(given);
         var limit = Math.Clamp(target.Length / 3, 1, 3);
         string? best = null;
         var bestDistance = int.MaxValue;
         var tie = false;
-        foreach (var candidate in candidates)
+        foreach (var (candidate, key) in candidates)
         {
-            var distance = EditDistance(StreetNames.CommunityKey(candidate), target, limit);
+            var distance = EditDistance(key, target, limit);
             if (distance > limit) continue;
             if (distance < bestDistance)
             {
