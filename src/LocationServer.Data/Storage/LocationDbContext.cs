@@ -23,6 +23,8 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<AlertTargetRow> AlertTargets => Set<AlertTargetRow>();
     public DbSet<AlertDeliveryRow> AlertDeliveries => Set<AlertDeliveryRow>();
     public DbSet<UnknownNetworkEventRow> UnknownNetworkEvents => Set<UnknownNetworkEventRow>();
+    // GIS data (validation, geocoding, civic LoST)
+    public DbSet<GisDatasetRow> GisDatasets => Set<GisDatasetRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -115,6 +117,14 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.HasKey(x => x.Id);
             b.Property(x => x.Id).ValueGeneratedNever();
             b.HasIndex(x => new { x.TenantId, x.TimeUtc });
+        });
+
+        // GIS data (validation, geocoding, civic LoST): one row per loaded version, shared by all tenants.
+        modelBuilder.Entity<GisDatasetRow>(b =>
+        {
+            b.ToTable("gis_datasets");
+            b.HasKey(x => x.Version);
+            b.Property(x => x.Version).ValueGeneratedNever();
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -149,6 +149,7 @@ internal static class AdminEndpoints
         }).WithSummary("Remove a webhook and its delivery log.");
 
         admin.MapDeviceBindings();
+        admin.MapGis();
 
         return app;
     }

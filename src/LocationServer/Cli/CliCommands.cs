@@ -7,7 +7,8 @@ namespace LocationServer.Cli;
 /// <summary>
 /// Commands of the service binary, for deployment jobs and administrators:
 /// <c>migrate</c> (apply database migrations), <c>import FILE</c> (validate and load a tenant's wiremap JSON),
-/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading). Settings
+/// <c>export TENANT [FILE]</c> (write it out), <c>validate FILE</c> (check without loading), <c>gis load FILE</c> (load
+/// the authority's GIS data as a new version for every tenant and replica). Settings
 /// (<c>--Section:Key=value</c>) may stand anywhere on the command line (<see cref="CommandLine"/>).
 /// </summary>
 internal static class CliCommands
@@ -96,6 +97,20 @@ internal static class CliCommands
                         await using var stdout = Console.OpenStandardOutput();
                         WiremapJson.Write(stdout, wiremap);
                     }
+                    return 0;
+                }
+            case "gis" when args[1] == "load":
+                {
+                    await PrepareForCommandAsync(app).ConfigureAwait(false);
+                    var result = await app.Services.GetRequiredService<Gis.GisDataService>().LoadFileAsync(args[2], Path.GetFileName(args[2]), CancellationToken.None).ConfigureAwait(false);
+                    foreach (var problem in result.Report.Problems) await error.WriteLineAsync($"{args[2]}: {problem}").ConfigureAwait(false);
+                    if (result.Error is not null)
+                    {
+                        await error.WriteLineAsync($"{args[2]}: {result.Error}").ConfigureAwait(false);
+                        return 1;
+                    }
+                    var layers = string.Join(", ", result.Report.Loaded.Select(l => $"{l.Value} {l.Key}"));
+                    await output.WriteLineAsync($"Loaded GIS data version {result.Dataset!.Version} from {result.Dataset.Name}: {layers}; {result.Report.Problems.Count} problems ({result.Report.Skipped} features skipped).").ConfigureAwait(false);
                     return 0;
                 }
             default:

@@ -19,6 +19,7 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         ["validate"] = (1, 1),
         ["import"] = (1, 1),
         ["export"] = (1, 2),
+        ["gis"] = (2, 2),
     };
 
     public const string Usage =
@@ -27,6 +28,7 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         "       LocationServer validate FILE [--Section:Key=value ...]        check a wiremap file\n" +
         "       LocationServer import FILE [--Section:Key=value ...]          validate and load a wiremap file\n" +
         "       LocationServer export TENANT [FILE] [--Section:Key=value ...] write a tenant's wiremap\n" +
+        "       LocationServer gis load FILE [--Section:Key=value ...]        load GIS data (.gpkg, .zip of shapefiles, .csv MSAG)\n" +
         "Settings may come before or after the command; --contentRoot=DIR sets where appsettings.json is read\n" +
         "(default: the binary's directory).";
 
