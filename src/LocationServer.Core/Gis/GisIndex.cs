@@ -118,6 +118,23 @@ public sealed partial class GisIndex
         return found;
     }
 
+    /// <summary>
+    /// The smallest polygon of <paramref name="kind"/> that covers the whole of <paramref name="area"/> (a PSAP whose
+    /// boundary holds a whole municipality), or null when the area straddles several.
+    /// </summary>
+    public ServiceArea? FindCovering(ServiceAreaKind kind, ServiceArea area)
+    {
+        ArgumentNullException.ThrowIfNull(area);
+        AreaEntry? best = null;
+        foreach (var candidate in _areas.Query(area.Polygon.EnvelopeInternal))
+        {
+            if (candidate.Area.Kind != kind) continue;
+            if (best is not null && candidate.Size >= best.Size) continue;
+            if (candidate.Prepared.Covers(area.Polygon)) best = candidate;
+        }
+        return best?.Area;
+    }
+
     /// <summary>A point inside <paramref name="area"/> (its interior point), for mapping an area to the boundary that holds it.</summary>
     public static GeoPoint InteriorPoint(ServiceArea area)
     {
