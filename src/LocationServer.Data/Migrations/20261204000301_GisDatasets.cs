@@ -6,7 +6,7 @@ namespace LocationServer.Data.Migrations;
 
 /// <summary>
 /// GIS data: each loaded data set (the source file's bytes, so every replica builds the same index) as one row per
-/// version; nomadic addresses keep the point they were geocoded to and their validation when stored.
+/// version; each tenant's choice for invalid addresses on save; nomadic addresses keep the point they were geocoded to and their validation when stored.
 /// Hand-written and provider-neutral like <see cref="Initial"/>.
 /// </summary>
 [DbContext(typeof(LocationDbContext))]
@@ -29,6 +29,19 @@ internal sealed class GisDatasets : Migration
                 problems = table.Column<int>(nullable: false),
             },
             constraints: table => table.PrimaryKey("pk_gis_datasets", x => x.version));
+        migrationBuilder.CreateTable(
+            name: "gis_tenant_settings",
+            columns: table => new
+            {
+                tenant_id = table.Column<string>(nullable: false),
+                invalid_addresses = table.Column<string>(nullable: false),
+                updated_utc = table.Column<DateTime>(nullable: false),
+            },
+            constraints: table =>
+            {
+                table.PrimaryKey("pk_gis_tenant_settings", x => x.tenant_id);
+                table.ForeignKey("fk_gis_tenant_settings_tenants_tenant_id", x => x.tenant_id, "tenants", "id", onDelete: ReferentialAction.Cascade);
+            });
         migrationBuilder.AddColumn<double>(name: "latitude", table: "nomadic_addresses", nullable: true);
         migrationBuilder.AddColumn<double>(name: "longitude", table: "nomadic_addresses", nullable: true);
         migrationBuilder.AddColumn<string>(name: "validation", table: "nomadic_addresses", nullable: true);
@@ -39,6 +52,7 @@ internal sealed class GisDatasets : Migration
         migrationBuilder.DropColumn(name: "validation", table: "nomadic_addresses");
         migrationBuilder.DropColumn(name: "longitude", table: "nomadic_addresses");
         migrationBuilder.DropColumn(name: "latitude", table: "nomadic_addresses");
+        migrationBuilder.DropTable(name: "gis_tenant_settings");
         migrationBuilder.DropTable(name: "gis_datasets");
     }
 }

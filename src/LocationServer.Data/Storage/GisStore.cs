@@ -96,6 +96,28 @@ public sealed partial class GisStore
             .Select(x => new GisDataset(x.Version, x.Name, x.Format, x.Sha256, x.LoadedUtc, x.Features, x.Problems))
             .ToListAsync(cancellationToken).ConfigureAwait(false), cancellationToken);
 
+    /// <summary>Whether the tenant refuses wiremap saves with addresses the GIS data finds invalid (false: stored with a warning, the default).</summary>
+    public Task<bool> GetRefuseInvalidAddressesAsync(string tenantId, CancellationToken cancellationToken = default) =>
+        RunAsync(async db => await db.GisTenantSettings.AsNoTracking().Where(x => x.TenantId == tenantId)
+            .Select(x => x.InvalidAddresses).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false) == "refuse", cancellationToken);
+
+    /// <summary>Sets the tenant's choice; the tenant must exist (false when it does not).</summary>
+    public Task<bool> SetRefuseInvalidAddressesAsync(string tenantId, bool refuse, CancellationToken cancellationToken = default) =>
+        RunAsync(async db =>
+        {
+            if (!await db.Tenants.AnyAsync(t => t.Id == tenantId, cancellationToken).ConfigureAwait(false)) return false;
+            var row = await db.GisTenantSettings.FirstOrDefaultAsync(x => x.TenantId == tenantId, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                row = new GisTenantSettingRow { TenantId = tenantId };
+                db.GisTenantSettings.Add(row);
+            }
+            row.InvalidAddresses = refuse ? "refuse" : "warn";
+            row.UpdatedUtc = _time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
     private static GisDataset ToDataset(GisDatasetRow row) => new(row.Version, row.Name, row.Format, row.Sha256, row.LoadedUtc, row.Features, row.Problems);
 
     private async Task AnnounceAsync(long version)

@@ -25,6 +25,7 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<UnknownNetworkEventRow> UnknownNetworkEvents => Set<UnknownNetworkEventRow>();
     // GIS data (validation, geocoding, civic LoST)
     public DbSet<GisDatasetRow> GisDatasets => Set<GisDatasetRow>();
+    public DbSet<GisTenantSettingRow> GisTenantSettings => Set<GisTenantSettingRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -125,6 +126,12 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.ToTable("gis_datasets");
             b.HasKey(x => x.Version);
             b.Property(x => x.Version).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<GisTenantSettingRow>(b =>
+        {
+            b.ToTable("gis_tenant_settings");
+            b.HasKey(x => x.TenantId);
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

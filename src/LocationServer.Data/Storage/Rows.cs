@@ -184,3 +184,12 @@ internal sealed class GisDatasetRow
     public int Features { get; set; }
     public int Problems { get; set; }
 }
+
+/// <summary>A tenant's choice for addresses the GIS data finds invalid when its wiremap is saved.</summary>
+internal sealed class GisTenantSettingRow
+{
+    public string TenantId { get; set; } = "";
+    /// <summary>refuse or warn.</summary>
+    public string InvalidAddresses { get; set; } = "warn";
+    public DateTime UpdatedUtc { get; set; }
+}

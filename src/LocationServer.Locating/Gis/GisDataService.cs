@@ -178,6 +178,7 @@ internal static class GisSetup
         services.AddValidatedOptions<GisOptions>(configuration, GisOptions.Section);
         services.AddSingleton<GisIndexHolder>();
         services.AddSingleton<GisDataService>();
+        services.AddSingleton<WiremapAddressCheck>();
         services.AddHostedService<GisLoader>();
         return services;
     }

@@ -4,7 +4,11 @@ using LocationServer.Data.Wiremap;
 namespace LocationServer.Wiremap;
 
 /// <summary>The outcome of an import: the new version, or every error found (nothing applied).</summary>
-internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyList<string> Errors, bool StorageUnavailable = false);
+internal sealed record ImportOutcome(string? TenantId, long Version, IReadOnlyList<string> Errors, bool StorageUnavailable = false)
+{
+    /// <summary>What the GIS address check noted without refusing (invalid addresses stored, points geocoded).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// Imports a tenant's wiremap from the JSON format: validated whole (syntax and semantics, with line and column),
@@ -32,6 +36,15 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         var wiremap = read.Wiremap;
         if (expectedTenant is not null && !string.Equals(expectedTenant, wiremap.Tenant.Id, StringComparison.Ordinal))
             return new ImportOutcome(null, 0, [$"/tenant/id: the document is for tenant '{wiremap.Tenant.Id}', not '{expectedTenant}'."]);
+        // Site addresses are checked against the GIS data (when loaded) before they are stored.
+        IReadOnlyList<string> warnings = [];
+        if (services.GetService<Gis.WiremapAddressCheck>() is { } addresses)
+        {
+            var checkedAddresses = await addresses.CheckAsync(wiremap, cancellationToken).ConfigureAwait(false);
+            if (checkedAddresses.Errors.Count > 0) return new ImportOutcome(null, 0, checkedAddresses.Errors) { Warnings = checkedAddresses.Warnings };
+            wiremap = checkedAddresses.Wiremap;
+            warnings = checkedAddresses.Warnings;
+        }
         long version;
         try
         {
@@ -48,6 +61,6 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         // The store announced the version to the other replicas; this one loads it before acknowledging.
         if (services.GetService<WiremapLoader>() is { } loader)
             await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
-        return new ImportOutcome(wiremap.Tenant.Id, version, []);
+        return new ImportOutcome(wiremap.Tenant.Id, version, []) { Warnings = warnings };
     }
 }

@@ -61,7 +61,7 @@ internal static class AdminEndpoints
             if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
             return result.Errors.Count > 0
                 ? Problems.Invalid(result.Errors)
-                : Results.Ok(new { tenant = result.TenantId, version = result.Version });
+                : Results.Ok(new { tenant = result.TenantId, version = result.Version, warnings = result.Warnings });
         }).WithSummary("Replace a tenant's whole wiremap; rejected whole on any error.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>

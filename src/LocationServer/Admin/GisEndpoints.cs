@@ -28,6 +28,11 @@ internal static class GisEndpoints
 
         admin.MapGet("/gis", StatusAsync).WithSummary("Show the GIS data version in force on this node and the stored versions.");
 
+        admin.MapGet("/tenants/{tenant}/address-validation", GetPolicyAsync)
+            .WithSummary("Show whether the tenant refuses wiremap saves with addresses the GIS data finds invalid, or stores them with a warning.");
+        admin.MapPut("/tenants/{tenant}/address-validation", SetPolicyAsync)
+            .WithSummary("Choose whether wiremap saves with invalid addresses are refused (invalidAddresses: refuse) or stored with a warning (warn, the default).");
+
         admin.MapPost("/tenants/{tenant}/addresses/validate", Validate)
             .WithSummary("Validate and geocode a civic address against the GIS data: valid (with a point), invalid (naming the elements), or unchecked.");
         return admin;
@@ -92,6 +97,37 @@ internal static class GisEndpoints
         return TypedResults.Ok(AddressValidationResponse.From(index.Validate(body.Address), body.Address, index.Version.Number));
     }
 
+    private static async Task<Results<Ok<AddressValidationPolicy>, ProblemHttpResult>> GetPolicyAsync(string tenant, WiremapIndexHolder wiremap, GisStore store, CancellationToken ct)
+    {
+        if (!wiremap.Current.TryGetTenant(tenant, out var index)) return Problem(StatusCodes.Status404NotFound, $"Unknown tenant '{tenant}'.");
+        try
+        {
+            var refuse = await store.GetRefuseInvalidAddressesAsync(index.Tenant.Id, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new AddressValidationPolicy(refuse ? "refuse" : "warn"));
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+    }
+
+    private static async Task<Results<Ok<AddressValidationPolicy>, ProblemHttpResult>> SetPolicyAsync(string tenant, HttpRequest request, WiremapIndexHolder wiremap, GisStore store, CancellationToken ct)
+    {
+        if (!wiremap.Current.TryGetTenant(tenant, out var index)) return Problem(StatusCodes.Status404NotFound, $"Unknown tenant '{tenant}'.");
+        var (body, problem) = await AdminJson.ReadAsync<AddressValidationPolicy>(request).ConfigureAwait(false);
+        if (problem is not null) return problem;
+        if (body!.InvalidAddresses is not ("refuse" or "warn")) return Problem(StatusCodes.Status400BadRequest, "/invalidAddresses: must be refuse or warn.");
+        try
+        {
+            await store.SetRefuseInvalidAddressesAsync(index.Tenant.Id, body.InvalidAddresses == "refuse", ct).ConfigureAwait(false);
+            return TypedResults.Ok(body);
+        }
+        catch (StorageUnavailableException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, ex.Message);
+        }
+    }
+
     private static ProblemHttpResult Problem(int status, string error, GisLoadReport? report = null)
     {
         var extensions = new Dictionary<string, object?> { ["errors"] = new[] { error } };
@@ -105,6 +141,9 @@ internal static class GisEndpoints
 
 /// <summary>A civic address to validate (RFC 5139 element names: country, A1, A3, PRD, RD, STS, POD, HNO, HNS, PC, …).</summary>
 internal sealed record AddressValidationRequest(CivicAddress? Address);
+
+/// <summary>A tenant's choice for addresses the GIS data finds invalid when its wiremap is saved: <c>refuse</c> or <c>warn</c>.</summary>
+internal sealed record AddressValidationPolicy(string? InvalidAddresses);
 
 /// <summary>A point in WGS 84.</summary>
 internal sealed record GisPoint(double Latitude, double Longitude);

@@ -154,4 +154,45 @@ public sealed class GisHostTests(GisServer server) : IClassFixture<GisServer>
         Assert.Equal("maple-falls.gpkg", answer.GetProperty("name").GetString());
         Assert.True(answer.GetProperty("addressPoints").GetInt32() > 300);
     }
+
+    private const string MapleWiremap = """
+        {
+          "tenant": { "id": "maple", "name": "Maple Falls Clinic" },
+          "sites": [
+            { "id": "main", "name": "Clinic", "address": { "country": "US", "A1": "IL", "A3": "Maple Falls", "RD": "Oak", "STS": "Ave", "HNO": "205", "PC": "61001" } },
+            { "id": "annex", "name": "Annex", "address": { "country": "US", "A1": "IL", "A3": "Maple Falls", "RD": "Oak", "STS": "Ave", "HNO": "9999", "PC": "61001" } }
+          ],
+          "locations": [ { "id": "main-1", "siteId": "main", "floor": "1" }, { "id": "annex-1", "siteId": "annex", "floor": "1" } ],
+          "elements": [ { "kind": "subnet", "value": "10.77.1.0/24", "locationId": "main-1" }, { "kind": "subnet", "value": "10.77.2.0/24", "locationId": "annex-1" } ],
+          "dids": [],
+          "requesters": []
+        }
+        """;
+
+    [Fact]
+    public async Task WiremapImport_InvalidSiteAddress_WarnedByDefaultRefusedWhenTheTenantChoosesAndValidSiteGeocoded()
+    {
+        using var client = server.Factory.CreateClient();
+        using (var first = await client.PutAsync(new Uri("/admin/tenants/maple/wiremap", UriKind.Relative), new StringContent(MapleWiremap, Encoding.UTF8, "application/json")))
+        {
+            var body = await first.Content.ReadAsStringAsync();
+            Assert.True(first.StatusCode == HttpStatusCode.OK, body);
+            var warnings = JsonDocument.Parse(body).RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
+            Assert.Contains(warnings, w => w.StartsWith("/sites/1/address:", StringComparison.Ordinal) && w.Contains("HNO", StringComparison.Ordinal));
+            Assert.Contains(warnings, w => w.StartsWith("/sites/0/point: geocoded", StringComparison.Ordinal));
+        }
+        var export = await client.GetStringAsync(new Uri("/admin/tenants/maple/wiremap", UriKind.Relative));
+        Assert.Contains("\"point\"", export, StringComparison.Ordinal);
+
+        using (var policy = await client.PutAsJsonAsync(new Uri("/admin/tenants/maple/address-validation", UriKind.Relative), new { invalidAddresses = "refuse" }))
+            Assert.Equal(HttpStatusCode.OK, policy.StatusCode);
+        var readBack = JsonDocument.Parse(await client.GetStringAsync(new Uri("/admin/tenants/maple/address-validation", UriKind.Relative))).RootElement;
+        Assert.Equal("refuse", readBack.GetProperty("invalidAddresses").GetString());
+
+        using var refused = await client.PutAsync(new Uri("/admin/tenants/maple/wiremap", UriKind.Relative), new StringContent(MapleWiremap, Encoding.UTF8, "application/json"));
+        var refusal = await refused.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("/sites/1/address", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain("/sites/0/address", refusal, StringComparison.Ordinal);
+    }
 }
