@@ -19,6 +19,8 @@ public sealed class GisIndexBuilder
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private int _points;
     private int _segments;
+    private AreaNames? _lastArea;
+    private CommunityBuilder? _lastCommunity;
 
     /// <summary>Distance of interpolated points from the road, in metres. Default <see cref="DefaultOffsetMetres"/>.</summary>
     public double OffsetMetres { get; init; } = DefaultOffsetMetres;
@@ -150,6 +152,16 @@ public sealed class GisIndexBuilder
 
     private CommunityBuilder? Community(AreaNames area)
     {
+        // Features arrive grouped by area in real data: the previous answer is reused without building keys.
+        if (_lastArea is { } last && last.A1 == area.A1 && last.A3 == area.A3 && last.PostalCommunity == area.PostalCommunity &&
+            last.MsagCommunity == area.MsagCommunity && last.Country == area.Country)
+            return _lastCommunity;
+        _lastArea = area;
+        return _lastCommunity = FindOrAddCommunity(area);
+    }
+
+    private CommunityBuilder? FindOrAddCommunity(AreaNames area)
+    {
         var a3 = FirstNonEmpty(area.A3, area.PostalCommunity, area.MsagCommunity);
         if (a3 is null) return null;
         var a1 = StreetNames.CommunityKey(area.A1);
@@ -194,7 +206,17 @@ public sealed class GisIndexBuilder
     {
         private readonly Dictionary<string, StreetBuilder> _streets = new(StringComparer.Ordinal);
 
+        private StreetName? _lastName;
+        private StreetBuilder? _lastStreet;
+
         public StreetBuilder Street(StreetName name, Func<string?, string?> intern)
+        {
+            if (_lastName == name && _lastStreet is not null) return _lastStreet;
+            _lastName = name;
+            return _lastStreet = FindOrAddStreet(name, intern);
+        }
+
+        private StreetBuilder FindOrAddStreet(StreetName name, Func<string?, string?> intern)
         {
             var key = name.Key;
             if (!_streets.TryGetValue(key, out var street))

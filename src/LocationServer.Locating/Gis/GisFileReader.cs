@@ -97,13 +97,17 @@ internal static class GisFileReader
             while (reader.Read())
             {
                 row++;
-                var fields = new Fields(name => ordinals.TryGetValue(name, out var o) && !reader.IsDBNull(o) ? reader.GetValue(o) : null, row);
+                // Typed reads by ordinal: GetValue costs a type probe per column, which dominates a large load.
+                var fields = new Fields(
+                    name => ordinals.TryGetValue(name, out var o) && !reader.IsDBNull(o) ? reader.GetString(o) : null,
+                    name => ordinals.TryGetValue(name, out var o) && !reader.IsDBNull(o) ? reader.GetDouble(o) : double.NaN,
+                    row);
                 Geometry? geometry = null;
                 if (geometryOrdinal >= 0 && !reader.IsDBNull(geometryOrdinal))
                 {
                     try
                     {
-                        geometry = geometryReader.Read((byte[])reader.GetValue(geometryOrdinal));
+                        geometry = geometryReader.Read(reader.GetFieldValue<byte[]>(geometryOrdinal));
                     }
                     catch (Exception ex) when (ex is ParseException or ArgumentException or IOException or InvalidOperationException)
                     {
@@ -133,7 +137,7 @@ internal static class GisFileReader
                     record++;
                     var attributes = feature.Attributes;
                     var names = attributes.GetNames().ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
-                    var fields = new Fields(name => names.TryGetValue(name, out var actual) ? attributes[actual] : null, record);
+                    var fields = Fields.Of(name => names.TryGetValue(name, out var actual) ? attributes[actual] : null, record);
                     AddFeature(layer, fields, feature.Geometry, builder, loaded, problems);
                 }
             }
@@ -324,13 +328,12 @@ internal static class GisFileReader
     private static void Count(Dictionary<string, int> loaded, string layer) => loaded[layer] = loaded.GetValueOrDefault(layer) + 1;
 
     /// <summary>One feature's attributes by NENA field name; <see cref="Id"/> is NGUID, else the row number.</summary>
-    private sealed class Fields(Func<string, object?> get, int row)
+    private sealed class Fields(Func<string, string?> text, Func<string, double> number, int row)
     {
-        public string Id { get; } = Text(get("NGUID")) ?? "#" + row.ToString(CultureInfo.InvariantCulture);
+        public string Id { get; } = Trimmed(text("NGUID")) ?? "#" + row.ToString(CultureInfo.InvariantCulture);
 
-        public string? Text(string name) => Text(get(name));
-
-        public double Double(string name) => get(name) switch
+        /// <summary>Fields read as objects (shapefile attributes).</summary>
+        public static Fields Of(Func<string, object?> get, int row) => new(name => Text(get(name)), name => get(name) switch
         {
             double d => d,
             float f => f,
@@ -338,7 +341,13 @@ internal static class GisFileReader
             int i => i,
             string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => double.NaN,
-        };
+        }, row);
+
+        public string? Text(string name) => Trimmed(text(name));
+
+        public double Double(string name) => number(name);
+
+        private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
         private static string? Text(object? value) => value switch
         {

@@ -117,40 +117,28 @@ internal static class GisFixtures
     }
 
     /// <summary>
-    /// Writes a synthetic state: <paramref name="communities"/> towns, each a grid of streets with address points on
-    /// both sides and one segment per block; returns (address points, segments).
+    /// Writes a synthetic state for benchmarks: <paramref name="segments"/> centerline blocks (1,000 per community: 50
+    /// streets of 20 blocks, see <see cref="SyntheticLayout"/>), each with <paramref name="pointsPerSegment"/> address
+    /// points alternating left (odd) and right (even); returns the number of address points.
     /// </summary>
-    public static (int Points, int Segments) WriteSynthetic(string path, int communities, int streetsPerCommunity, int blocksPerStreet, int pointsPerBlockSide)
+    public static int WriteSynthetic(string path, int segments, int pointsPerSegment)
     {
         using var gpkg = new GeoPackageFile(path);
         var points = 0;
-        var segments = 0;
-        for (var c = 0; c < communities; c++)
+        for (var segment = 0; segment < segments; segment++)
         {
-            var name = "Town " + c.ToString(CultureInfo.InvariantCulture);
-            var x = -100 + ((c % 200) * 0.1);
-            var y = 30 + ((c / 200) * 0.1);
-            for (var s = 0; s < streetsPerCommunity; s++)
+            var block = SyntheticLayout.Block(segment);
+            gpkg.AddCenterline("s" + segment.ToString(CultureInfo.InvariantCulture), block.Street, Factory.CreateLineString([new Coordinate(block.X, block.Y), new Coordinate(block.X + SyntheticLayout.BlockLength, block.Y)]),
+                block.BaseNumber + 1, block.BaseNumber + 99, block.BaseNumber, block.BaseNumber + 98, block.Community, "Synthetic County", "Synthetic County", "70000");
+            for (var k = 0; k < pointsPerSegment; k++)
             {
-                var street = $"Street {s.ToString(CultureInfo.InvariantCulture)} Ave";
-                var sy = y + (s * 0.0005);
-                for (var b = 0; b < blocksPerStreet; b++)
-                {
-                    var x0 = x + (b * 0.001);
-                    var baseNumber = 100 * (b + 1);
-                    gpkg.AddCenterline($"s{++segments}", street, Factory.CreateLineString([new Coordinate(x0, sy), new Coordinate(x0 + 0.001, sy)]),
-                        baseNumber + 1, baseNumber + 99, baseNumber, baseNumber + 98, name, "Synthetic County", "Synthetic County", "70000");
-                    for (var k = 0; k < pointsPerBlockSide; k++)
-                    {
-                        gpkg.AddAddressPoint($"p{++points}", street, baseNumber + 1 + (2 * k), x0 + (k * 0.00002), sy + 0.0001, name, "Synthetic County", "70000");
-                        gpkg.AddAddressPoint($"p{++points}", street, baseNumber + (2 * k), x0 + (k * 0.00002), sy - 0.0001, name, "Synthetic County", "70000");
-                    }
-                }
+                var (number, x, y) = SyntheticLayout.Point(block, k);
+                gpkg.AddAddressPoint("p" + (++points).ToString(CultureInfo.InvariantCulture), block.Street, number, x, y, block.Community, "Synthetic County", "70000");
             }
         }
         gpkg.AddArea("A1Polygon", "a1-tx", "A1", "TX", Box(-106, 25, -93, 37));
         gpkg.Commit();
-        return (points, segments);
+        return points;
     }
 
     public static Polygon Box(double minX, double minY, double maxX, double maxY) => Factory.CreatePolygon(
@@ -278,5 +266,36 @@ internal static class GisFixtures
             command.CommandText = sql;
             command.ExecuteNonQuery();
         }
+    }
+}
+
+/// <summary>Where the synthetic state puts each block and address: shared by the GeoPackage writer and the in-memory benchmarks.</summary>
+internal static class SyntheticLayout
+{
+    public const int SegmentsPerCommunity = 1000;
+    public const int BlocksPerStreet = 20;
+    public const double BlockLength = 0.001;
+
+    public readonly record struct SyntheticBlock(string Community, string Street, int BaseNumber, double X, double Y);
+
+    public static SyntheticBlock Block(int segment)
+    {
+        var community = segment / SegmentsPerCommunity;
+        var street = segment % SegmentsPerCommunity / BlocksPerStreet;
+        var block = segment % BlocksPerStreet;
+        return new SyntheticBlock(
+            "Town " + community.ToString(CultureInfo.InvariantCulture),
+            "Street " + street.ToString(CultureInfo.InvariantCulture) + " Ave",
+            100 * (block + 1),
+            -100 + (community % 200 * 0.1) + (block * BlockLength),
+            30 + (community / 200 * 0.1) + (street * 0.0005));
+    }
+
+    /// <summary>The k-th address point of a block: 101, 102, 105, 106, 109, … (odd left, even right).</summary>
+    public static (int Number, double X, double Y) Point(SyntheticBlock block, int k)
+    {
+        var number = block.BaseNumber + (4 * (k / 2)) + (k % 2 == 0 ? 1 : 2);
+        var x = block.X + ((number - block.BaseNumber) / 100.0 * BlockLength);
+        return (number, x, block.Y + (k % 2 == 0 ? 0.0001 : -0.0001));
     }
 }
