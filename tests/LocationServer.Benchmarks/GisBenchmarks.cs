@@ -42,8 +42,13 @@ internal static class SyntheticGis
         var number = onRangeOnly ? block.BaseNumber + 51 : SyntheticLayout.Point(block, 2).Number;
         return new CivicAddress
         {
-            Country = "US", A1 = "TX", A3 = block.Community, RD = block.Street[..^4], STS = "Ave",
-            HNO = number.ToString(CultureInfo.InvariantCulture), PC = "70000",
+            Country = "US",
+            A1 = "TX",
+            A3 = block.Community,
+            RD = block.Street[..^4],
+            STS = "Ave",
+            HNO = number.ToString(CultureInfo.InvariantCulture),
+            PC = "70000",
         };
     }
 }

@@ -198,84 +198,84 @@ internal static class GisFileReader
         switch (layer)
         {
             case "SiteStructureAddressPoint":
-            {
-                var point = geometry switch
                 {
-                    Point p when !p.IsEmpty => (p.X, p.Y),
-                    MultiPoint { NumGeometries: > 0 } m => (m.GetGeometryN(0).Coordinate.X, m.GetGeometryN(0).Coordinate.Y),
-                    _ => (fields.Double("Longitude"), fields.Double("Latitude")),
-                };
-                if (!TryNumber(fields.Text("Add_Number"), out var number))
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, "missing or non-numeric address number (Add_Number)"));
-                    return;
+                    var point = geometry switch
+                    {
+                        Point p when !p.IsEmpty => (p.X, p.Y),
+                        MultiPoint { NumGeometries: > 0 } m => (m.GetGeometryN(0).Coordinate.X, m.GetGeometryN(0).Coordinate.Y),
+                        _ => (fields.Double("Longitude"), fields.Double("Latitude")),
+                    };
+                    if (!TryNumber(fields.Text("Add_Number"), out var number))
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, "missing or non-numeric address number (Add_Number)"));
+                        return;
+                    }
+                    var feature = new AddressPointFeature(fields.Id, Street(fields, ""), number, fields.Text("AddNum_Suf"),
+                        new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"), fields.Text("Post_Comm"), fields.Text("MSAGComm"), fields.Text("Post_Code"), fields.Text("ESN")),
+                        point.Item1, point.Item2);
+                    if (builder.Add(feature) is { } problem) problems.Add(problem);
+                    else Count(loaded, layer);
+                    break;
                 }
-                var feature = new AddressPointFeature(fields.Id, Street(fields, ""), number, fields.Text("AddNum_Suf"),
-                    new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"), fields.Text("Post_Comm"), fields.Text("MSAGComm"), fields.Text("Post_Code"), fields.Text("ESN")),
-                    point.Item1, point.Item2);
-                if (builder.Add(feature) is { } problem) problems.Add(problem);
-                else Count(loaded, layer);
-                break;
-            }
             case "RoadCenterLine":
-            {
-                LineString? line = geometry switch
                 {
-                    LineString l => l,
-                    MultiLineString { NumGeometries: 1 } m => (LineString)m.GetGeometryN(0),
-                    MultiLineString m => Merge(m),
-                    _ => null,
-                };
-                if (line is null)
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, geometry is null ? "bad geometry: missing" : $"bad geometry: {geometry.GeometryType} where a line was expected"));
-                    return;
+                    LineString? line = geometry switch
+                    {
+                        LineString l => l,
+                        MultiLineString { NumGeometries: 1 } m => (LineString)m.GetGeometryN(0),
+                        MultiLineString m => Merge(m),
+                        _ => null,
+                    };
+                    if (line is null)
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, geometry is null ? "bad geometry: missing" : $"bad geometry: {geometry.GeometryType} where a line was expected"));
+                        return;
+                    }
+                    var left = Side(fields, "L");
+                    var right = Side(fields, "R");
+                    if (left is null || right is null)
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, "address ranges (FromAddr_L/ToAddr_L/FromAddr_R/ToAddr_R) are not numbers"));
+                        return;
+                    }
+                    var found = builder.Add(new CenterlineFeature(fields.Id, Street(fields, ""), left, right, line), layer);
+                    problems.AddRange(found);
+                    if (!found.Any(p => p.Skipped)) Count(loaded, layer);
+                    break;
                 }
-                var left = Side(fields, "L");
-                var right = Side(fields, "R");
-                if (left is null || right is null)
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, "address ranges (FromAddr_L/ToAddr_L/FromAddr_R/ToAddr_R) are not numbers"));
-                    return;
-                }
-                var found = builder.Add(new CenterlineFeature(fields.Id, Street(fields, ""), left, right, line), layer);
-                problems.AddRange(found);
-                if (!found.Any(p => p.Skipped)) Count(loaded, layer);
-                break;
-            }
             default:
-            {
-                var kind = Enum.Parse<ServiceAreaKind>(layer[..^"Polygon".Length], ignoreCase: true);
-                var area = new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"));
-                var name = kind switch
                 {
-                    ServiceAreaKind.A1 => fields.Text("A1"),
-                    ServiceAreaKind.A2 => fields.Text("A2"),
-                    ServiceAreaKind.A3 => fields.Text("A3"),
-                    ServiceAreaKind.A4 => fields.Text("A4"),
-                    ServiceAreaKind.A5 => fields.Text("A5"),
-                    _ => fields.Text("DsplayName") ?? fields.Text("Agency_ID"),
-                };
-                if (name is null)
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, "no name (DsplayName/Agency_ID, or the area's A1..A5 value)"));
-                    return;
+                    var kind = Enum.Parse<ServiceAreaKind>(layer[..^"Polygon".Length], ignoreCase: true);
+                    var area = new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"));
+                    var name = kind switch
+                    {
+                        ServiceAreaKind.A1 => fields.Text("A1"),
+                        ServiceAreaKind.A2 => fields.Text("A2"),
+                        ServiceAreaKind.A3 => fields.Text("A3"),
+                        ServiceAreaKind.A4 => fields.Text("A4"),
+                        ServiceAreaKind.A5 => fields.Text("A5"),
+                        _ => fields.Text("DsplayName") ?? fields.Text("Agency_ID"),
+                    };
+                    if (name is null)
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, "no name (DsplayName/Agency_ID, or the area's A1..A5 value)"));
+                        return;
+                    }
+                    if (kind <= ServiceAreaKind.Ems && fields.Text("ServiceURI") is null)
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, "no ServiceURI to route to"));
+                        return;
+                    }
+                    if (geometry is null)
+                    {
+                        problems.Add(new GisProblem(layer, fields.Id, "bad geometry: missing"));
+                        return;
+                    }
+                    var serviceArea = new ServiceArea(kind, fields.Id, name, fields.Text("ServiceURI"), fields.Text("ServiceURN"), area, geometry);
+                    if (builder.Add(serviceArea, layer) is { } problem) problems.Add(problem);
+                    else Count(loaded, layer);
+                    break;
                 }
-                if (kind <= ServiceAreaKind.Ems && fields.Text("ServiceURI") is null)
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, "no ServiceURI to route to"));
-                    return;
-                }
-                if (geometry is null)
-                {
-                    problems.Add(new GisProblem(layer, fields.Id, "bad geometry: missing"));
-                    return;
-                }
-                var serviceArea = new ServiceArea(kind, fields.Id, name, fields.Text("ServiceURI"), fields.Text("ServiceURN"), area, geometry);
-                if (builder.Add(serviceArea, layer) is { } problem) problems.Add(problem);
-                else Count(loaded, layer);
-                break;
-            }
         }
     }
 
