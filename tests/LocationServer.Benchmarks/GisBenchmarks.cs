@@ -58,7 +58,6 @@ internal static class SyntheticGis
 /// interpolated hit, and an invalid house number. Each operation cycles through 256 addresses spread over the data.
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
 public class GisValidateBenchmarks
 {
     private const int Distinct = 256;

@@ -35,6 +35,12 @@ if (args is ["routing-data", var outDir, ..])
     return RoutingScaleData.Generate(outDir, elements, polygons);
 }
 
+if (args is ["gis-town", var townPath])
+{
+    Console.WriteLine($"{LocationServer.Tests.Gis.GisFixtures.WriteTown(townPath)} address points written to {townPath}");
+    return 0;
+}
+
 if (args is ["gisload", ..])
 {
     var segments = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;

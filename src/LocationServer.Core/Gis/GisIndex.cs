@@ -22,6 +22,7 @@ public sealed partial class GisIndex
     private readonly HashSet<string> _coveredA1;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _coveredA1Lookup;
     private readonly HashSet<string> _coveredCountries;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _coveredCountryLookup;
     private readonly STRtree<AreaEntry> _areas;
     private readonly List<AreaEntry> _areaList;
     private readonly GeometryFactory _factory = new(new PrecisionModel(), 4326);
@@ -43,7 +44,8 @@ public sealed partial class GisIndex
         _communityNameLookup = communitiesByName.GetAlternateLookup<ReadOnlySpan<char>>();
         _coveredA1 = coveredA1;
         _coveredA1Lookup = coveredA1.GetAlternateLookup<ReadOnlySpan<char>>();
-        _coveredCountries = coveredCountries;
+        _coveredCountries = new HashSet<string>(coveredCountries, StringComparer.OrdinalIgnoreCase);
+        _coveredCountryLookup = _coveredCountries.GetAlternateLookup<ReadOnlySpan<char>>();
         _areaList = areas;
         _areas = new STRtree<AreaEntry>();
         foreach (var area in areas) _areas.Insert(area.Area.Polygon.EnvelopeInternal, area);
@@ -160,7 +162,7 @@ public sealed partial class GisIndex
 
     internal bool CoversA1(ReadOnlySpan<char> a1Key) => _coveredA1Lookup.Contains(a1Key);
 
-    internal bool CoversCountry(string country) => _coveredCountries.Contains(country.Trim().ToUpperInvariant());
+    internal bool CoversCountry(string country) => _coveredCountryLookup.Contains(country.AsSpan().Trim());
 
     internal IEnumerable<Community> Communities => _communities.Values;
 
