@@ -1,4 +1,5 @@
 using LocationServer.Core.Endpoints;
+using LocationServer.Core.Gis;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
@@ -76,7 +77,8 @@ internal enum DialedService
 /// device's current location); else the station MAC/IP from signalling; else the calling number's DID when the
 /// tenant's DID fallback is on or the DID belongs to a device that never speaks HELD; else none. Expired, forged
 /// and foreign-tenant tokens never resolve. The PSAP is the smallest service boundary covering the location's
-/// point; without one the call goes to the relay centre (ECRC). Test calls go to the test service, never a PSAP.
+/// point, else the authority's GIS PsapPolygon holding it; without one the call goes to the relay centre (ECRC), and for
+/// a user-entered address the record says how the GIS data judged it. Test calls go to the test service, never a PSAP.
 /// </summary>
 internal sealed partial class CallRouter(
     WiremapIndexHolder wiremap,
@@ -91,7 +93,8 @@ internal sealed partial class CallRouter(
     IOptionsMonitor<RoutingOptions> options,
     TimeProvider time,
     RoutingTelemetry telemetry,
-    ILogger<CallRouter> logger)
+    ILogger<CallRouter> logger,
+    GisIndexHolder? gis = null)
 {
     /// <summary>RFC 4119 method for a location found from a DID assignment (administrator-provisioned).</summary>
     public const string DidMethod = "Manual";
@@ -130,11 +133,20 @@ internal sealed partial class CallRouter(
             routeName = psap.Name;
             boundaryId = psap.Id;
         }
+        else if (location?.Point is { } gisPoint && gis?.Current.FindArea(ServiceAreaKind.Psap, gisPoint) is { Uri: { } gisUri } gisPsap)
+        {
+            destination = RouteDestination.Psap;
+            routeUri = gisUri;
+            routeName = gisPsap.Name;
+            boundaryId = gisPsap.Id;
+            reason += location.Validation is { } checkedAs ? $"; user-provided address {checkedAs}; GIS PSAP polygon" : "; GIS PSAP polygon";
+        }
         else
         {
             destination = RouteDestination.RelayCenter;
             routeUri = settings.RelayCenter.Uri;
             routeName = settings.RelayCenter.Name;
+            if (location?.Validation is { } validation) reason += "; user-provided address " + validation;
             reason += location is null ? "; no location: relay centre" : location.Point is null ? "; no point: relay centre" : "; no PSAP boundary covers the point: relay centre";
         }
 

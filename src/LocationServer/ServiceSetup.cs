@@ -2,6 +2,7 @@ using LocationServer.Admin;
 using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
+using LocationServer.Gis;
 using LocationServer.Held;
 using LocationServer.Tokens;
 using LocationServer.Wiremap;
@@ -34,6 +35,7 @@ internal static class ServiceSetup
         services.AddHostedService(sp => sp.GetRequiredService<UnknownNetworkEvents>());
         services.AddSingleton<NomadicAddressService>();
         services.AddSingleton<CurrentLocationResolver>();
+        services.AddGis(configuration);
         return services;
     }
 

@@ -35,5 +35,17 @@ if (args is ["routing-data", var outDir, ..])
     return RoutingScaleData.Generate(outDir, elements, polygons);
 }
 
+if (args is ["gis-town", var townPath])
+{
+    Console.WriteLine($"{LocationServer.Tests.Gis.GisFixtures.WriteTown(townPath)} address points written to {townPath}");
+    return 0;
+}
+
+if (args is ["gisload", ..])
+{
+    var segments = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+    return GisLoadReport.Run(segments, args.Length > 2 ? args[2] : null);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(MatchBenchmarks).Assembly).Run(args);
 return 0;

@@ -69,4 +69,9 @@ public sealed class ResolvedLocation
     public bool IsSiteLevel { get; init; }
     /// <summary>One-line address for people.</summary>
     public required string Display { get; init; }
+    /// <summary>
+    /// For a user-entered (nomadic) address: how the GIS data judged it when it was stored (e.g. "valid: address
+    /// point", "unchecked: …"), so a call record can say why the call went where it did. Null for wiremap locations.
+    /// </summary>
+    public string? Validation { get; init; }
 }

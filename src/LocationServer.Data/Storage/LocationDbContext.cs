@@ -23,6 +23,9 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<AlertTargetRow> AlertTargets => Set<AlertTargetRow>();
     public DbSet<AlertDeliveryRow> AlertDeliveries => Set<AlertDeliveryRow>();
     public DbSet<UnknownNetworkEventRow> UnknownNetworkEvents => Set<UnknownNetworkEventRow>();
+    // GIS data (validation, geocoding, civic LoST)
+    public DbSet<GisDatasetRow> GisDatasets => Set<GisDatasetRow>();
+    public DbSet<GisTenantSettingRow> GisTenantSettings => Set<GisTenantSettingRow>();
 
     // Administration: API keys and the audit trail (migration 20261204000001).
     public DbSet<AdminKeyRow> AdminKeys => Set<AdminKeyRow>();
@@ -184,6 +187,17 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
         modelBuilder.Entity<EndpointDirectoryVersionRow>(b =>
         {
             b.ToTable("endpoint_directory_versions");
+        });
+        // GIS data (validation, geocoding, civic LoST): one row per loaded version, shared by all tenants.
+        modelBuilder.Entity<GisDatasetRow>(b =>
+        {
+            b.ToTable("gis_datasets");
+            b.HasKey(x => x.Version);
+            b.Property(x => x.Version).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<GisTenantSettingRow>(b =>
+        {
+            b.ToTable("gis_tenant_settings");
             b.HasKey(x => x.TenantId);
             b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -97,6 +97,11 @@ internal sealed class NomadicAddressRow
     public string Civic { get; set; } = "{}";
     public DateTime CreatedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
+    /// <summary>Geocoded point of the address (GIS data), when it was valid and could be placed.</summary>
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    /// <summary>GIS validation when stored: valid, invalid or unchecked, with the reason.</summary>
+    public string? Validation { get; set; }
 }
 
 internal sealed class CallRecordRow
@@ -163,4 +168,28 @@ internal sealed class UnknownNetworkEventRow
     public DateTime TimeUtc { get; set; }
     public int RequestCount { get; set; } = 1;
     public DateTime? LastUtc { get; set; }
+}
+
+// GIS data (the authority's NENA layers): shared by all tenants, one row per loaded version.
+
+internal sealed class GisDatasetRow
+{
+    public long Version { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>gpkg, zip (shapefiles) or csv (MSAG).</summary>
+    public string Format { get; set; } = "";
+    public byte[] Content { get; set; } = [];
+    public string Sha256 { get; set; } = "";
+    public DateTime LoadedUtc { get; set; }
+    public int Features { get; set; }
+    public int Problems { get; set; }
+}
+
+/// <summary>A tenant's choice for addresses the GIS data finds invalid when its wiremap is saved.</summary>
+internal sealed class GisTenantSettingRow
+{
+    public string TenantId { get; set; } = "";
+    /// <summary>refuse or warn.</summary>
+    public string InvalidAddresses { get; set; } = "warn";
+    public DateTime UpdatedUtc { get; set; }
 }

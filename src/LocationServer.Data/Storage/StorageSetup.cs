@@ -62,6 +62,15 @@ public static class StorageSetup
             sp.GetService<IWiremapChangeBus>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILoggerFactory>()?.CreateLogger<WiremapStore>() ?? NullLogger<WiremapStore>.Instance));
+        // GIS data (validation, geocoding, civic LoST): shared by all tenants, announced on its own channel.
+        services.AddSingleton<IGisChangeBus>(sp => settings.Redis is not null
+            ? new RedisGisChangeBus(sp.GetRequiredService<RedisConnection>())
+            : new InProcessGisChangeBus());
+        services.AddSingleton(sp => new GisStore(
+            sp.GetRequiredService<IDbContextFactory<LocationDbContext>>(),
+            sp.GetService<IGisChangeBus>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILoggerFactory>()?.CreateLogger<GisStore>() ?? NullLogger<GisStore>.Instance));
         return services;
     }
 

@@ -15,7 +15,14 @@ public sealed record NomadicAddress(
     string NetworkFingerprint,
     CivicAddress Address,
     DateTime CreatedUtc = default,
-    DateTime UpdatedUtc = default);
+    DateTime UpdatedUtc = default)
+{
+    /// <summary>The point the GIS data geocoded the address to when it was stored, if any.</summary>
+    public GeoPoint? Point { get; init; }
+
+    /// <summary>How the GIS data judged the address when it was stored ("valid: …", "unchecked: …"), if it was checked.</summary>
+    public string? Validation { get; init; }
+}
 
 /// <summary>
 /// Devices asked from a network the wiremap does not know (alerted to the security desk, reported to admins): one

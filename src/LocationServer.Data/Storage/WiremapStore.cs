@@ -229,6 +229,9 @@ public sealed partial class WiremapStore
             }
             row.Civic = civic;
             row.UpdatedUtc = now;
+            row.Latitude = address.Point?.Latitude;
+            row.Longitude = address.Point?.Longitude;
+            row.Validation = address.Validation;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return address with { CreatedUtc = row.CreatedUtc, UpdatedUtc = now };
         }, cancellationToken).ConfigureAwait(false);
@@ -241,7 +244,11 @@ public sealed partial class WiremapStore
             var row = await db.NomadicAddresses.AsNoTracking().SingleOrDefaultAsync(
                 x => x.TenantId == tenantId && x.DeviceKey == deviceKey && x.NetworkFingerprint == networkFingerprint,
                 cancellationToken).ConfigureAwait(false);
-            return row is null ? null : new NomadicAddress(row.TenantId, row.DeviceKey, row.NetworkFingerprint, RowMapping.CivicFromJson(row.Civic), row.CreatedUtc, row.UpdatedUtc);
+            return row is null ? null : new NomadicAddress(row.TenantId, row.DeviceKey, row.NetworkFingerprint, RowMapping.CivicFromJson(row.Civic), row.CreatedUtc, row.UpdatedUtc)
+            {
+                Point = row.Latitude is { } lat && row.Longitude is { } lon ? new GeoPoint(lat, lon) : null,
+                Validation = row.Validation,
+            };
         }, cancellationToken);
 
     /// <summary>

@@ -126,10 +126,19 @@ public enum LostWarningKind
 /// <summary>One warning in a <c>warnings</c> container.</summary>
 public sealed record LostWarning(LostWarningKind Kind, string? Message = null);
 
+/// <summary>
+/// <c>locationValidation</c> (RFC 5222 §8.4.2): RFC 5139 civic element names (e.g. "RD", "HNO") that were valid, invalid
+/// or not checked; written namespace-qualified (RFC 6848 §6).
+/// </summary>
+public sealed record LostLocationValidation(IReadOnlyList<string> Valid, IReadOnlyList<string> Invalid, IReadOnlyList<string> Unchecked);
+
 /// <summary>A <c>findServiceResponse</c> to write (RFC 5222 §8.4).</summary>
 public sealed record FindServiceResponse
 {
     public required IReadOnlyList<LostMapping> Mappings { get; init; }
+
+    /// <summary>Written after the mappings when the request asked <c>validateLocation="true"</c> for a civic location.</summary>
+    public LostLocationValidation? LocationValidation { get; init; }
 
     /// <summary>Warnings, written in one <c>warnings</c> element with <see cref="Source"/>.</summary>
     public IReadOnlyList<LostWarning> Warnings { get; init; } = [];

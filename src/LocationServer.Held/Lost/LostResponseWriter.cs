@@ -22,6 +22,7 @@ public static partial class LostResponseWriter
         writer.WriteStartDocument();
         writer.WriteStartElement("findServiceResponse", Ns.Lost);
         foreach (var mapping in response.Mappings) WriteMapping(writer, mapping);
+        if (response.LocationValidation is { } validation) WriteLocationValidation(writer, validation);
         if (response.Warnings.Count > 0)
         {
             writer.WriteStartElement("warnings", Ns.Lost);
@@ -138,6 +139,20 @@ public static partial class LostResponseWriter
         {
             if (!ServiceNumber().IsMatch(number)) throw new ArgumentException("serviceNumber must match [0-9*#]+.", nameof(mapping));
             writer.WriteElementString("serviceNumber", Ns.Lost, number);
+        }
+        writer.WriteEndElement();
+    }
+
+    /// <summary>RFC 5222 §8.4.2: each list is xs:QName values, so the civic namespace is declared here with a prefix.</summary>
+    private static void WriteLocationValidation(XmlWriter writer, LostLocationValidation validation)
+    {
+        writer.WriteStartElement("locationValidation", Ns.Lost);
+        writer.WriteAttributeString("xmlns", "ca", Ns.Xmlns, Ns.Civic);
+        foreach (var (name, elements) in (ReadOnlySpan<(string, IReadOnlyList<string>)>)[("valid", validation.Valid), ("invalid", validation.Invalid), ("unchecked", validation.Unchecked)])
+        {
+            var names = elements.Where(WireFormat.IsNmToken).Select(e => "ca:" + e).ToList();
+            if (names.Count == 0) continue;
+            writer.WriteElementString(name, Ns.Lost, string.Join(' ', names));
         }
         writer.WriteEndElement();
     }

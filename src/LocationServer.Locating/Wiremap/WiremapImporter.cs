@@ -17,7 +17,11 @@ internal sealed record ImportOutcome(
     bool DryRun = false,
     bool UnknownTenant = false,
     IReadOnlyList<string>? IgnoredColumns = null,
-    int Rows = 0);
+    int Rows = 0)
+{
+    /// <summary>What the GIS address check noted without refusing (invalid addresses stored, points geocoded).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// Imports a tenant's wiremap from the JSON format: validated whole (syntax and semantics, with line and column),
@@ -49,7 +53,16 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         var wiremap = read.Wiremap;
         if (expectedTenant is not null && !string.Equals(expectedTenant, wiremap.Tenant.Id, StringComparison.Ordinal))
             return new ImportOutcome(null, 0, [$"/tenant/id: the document is for tenant '{wiremap.Tenant.Id}', not '{expectedTenant}'."]);
-        if (dryRun) return await CompareAsync(wiremap, cancellationToken).ConfigureAwait(false);
+        // Site addresses are checked against the GIS data (when loaded) before they are stored.
+        IReadOnlyList<string> warnings = [];
+        if (services.GetService<Gis.WiremapAddressCheck>() is { } addresses)
+        {
+            var checkedAddresses = await addresses.CheckAsync(wiremap, cancellationToken).ConfigureAwait(false);
+            if (checkedAddresses.Errors.Count > 0) return new ImportOutcome(null, 0, checkedAddresses.Errors) { Warnings = checkedAddresses.Warnings };
+            wiremap = checkedAddresses.Wiremap;
+            warnings = checkedAddresses.Warnings;
+        }
+        if (dryRun) return await CompareAsync(wiremap, cancellationToken).ConfigureAwait(false) with { Warnings = warnings };
         long version;
         try
         {
@@ -66,7 +79,7 @@ internal sealed class WiremapImporter(WiremapStore store, IServiceProvider servi
         // The store announced the version to the other replicas; this one loads it before acknowledging.
         if (services.GetService<WiremapLoader>() is { } loader)
             await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
-        return new ImportOutcome(wiremap.Tenant.Id, version, []);
+        return new ImportOutcome(wiremap.Tenant.Id, version, []) { Warnings = warnings };
     }
 
     private async Task<ImportOutcome> CompareAsync(TenantWiremap wiremap, CancellationToken cancellationToken)

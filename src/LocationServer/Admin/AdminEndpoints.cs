@@ -67,7 +67,7 @@ internal static class AdminEndpoints
             if (result.Errors.Count > 0) return Problems.Invalid(result.Errors);
             if (result.DryRun) return TypedResults.Ok(WiremapChanges.From(result));
             AdminAudit.RecordAfter(context, await store.CountTenantAsync(tenant, ct).ConfigureAwait(false));
-            return Results.Ok(new { tenant = result.TenantId, version = result.Version });
+            return Results.Ok(new { tenant = result.TenantId, version = result.Version, warnings = result.Warnings });
         }).WithAuditKind("wiremap.import").WithSummary("Replace a tenant's whole wiremap (a new tenant: system only); rejected whole on any error; dryRun=true only returns what would be added, changed and removed per kind.");
 
         admin.MapGet("/tenants/{tenant}/explain", (string tenant, string? ip, string? mac, string? bssid, string? chassis, string? port, string? gateway, WiremapIndexHolder holder) =>
@@ -161,6 +161,7 @@ internal static class AdminEndpoints
         app.MapAdminApiReference();
         admin.MapEmergencyEndpoints().MapDirectoryUsers();
         admin.MapImportsAndExports();
+        admin.MapGis();
 
         return app;
     }

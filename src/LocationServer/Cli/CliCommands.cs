@@ -10,7 +10,8 @@ namespace LocationServer.Cli;
 /// <c>migrate</c> (apply database migrations), <c>import FILE</c> (validate and load a tenant's wiremap JSON;
 /// <c>--dry-run</c> shows the changes only; <c>--format F --tenant T</c> merges a CSV file instead),
 /// <c>export TENANT [FILE]</c> (write it out; <c>--format KIND</c> writes one kind as CSV), <c>validate FILE</c>
-/// (check without loading), <c>admin-key</c> (create, list, revoke admin keys; <see cref="AdminKeyCommand"/>). Settings
+/// (check without loading), <c>admin-key</c> (create, list, revoke admin keys; <see cref="AdminKeyCommand"/>),
+/// <c>gis load FILE</c> (load the authority's GIS data as a new version for every tenant and replica). Settings
 /// (<c>--Section:Key=value</c>) may stand anywhere on the command line (<see cref="CommandLine"/>).
 /// </summary>
 internal static class CliCommands
@@ -159,6 +160,20 @@ internal static class CliCommands
             case "admin-key":
                 await PrepareForCommandAsync(app).ConfigureAwait(false);
                 return await AdminKeyCommand.RunAsync(app.Services, [.. command.Operands, .. command.Options.SelectMany(o => new[] { o.Key, o.Value })], output, error).ConfigureAwait(false);
+            case "gis" when args[1] == "load":
+                {
+                    await PrepareForCommandAsync(app).ConfigureAwait(false);
+                    var result = await app.Services.GetRequiredService<Gis.GisDataService>().LoadFileAsync(args[2], Path.GetFileName(args[2]), CancellationToken.None).ConfigureAwait(false);
+                    foreach (var problem in result.Report.Problems) await error.WriteLineAsync($"{args[2]}: {problem}").ConfigureAwait(false);
+                    if (result.Error is not null)
+                    {
+                        await error.WriteLineAsync($"{args[2]}: {result.Error}").ConfigureAwait(false);
+                        return 1;
+                    }
+                    var layers = string.Join(", ", result.Report.Loaded.Select(l => $"{l.Value} {l.Key}"));
+                    await output.WriteLineAsync($"Loaded GIS data version {result.Dataset!.Version} from {result.Dataset.Name}: {layers}; {result.Report.Problems.Count} problems ({result.Report.Skipped} features skipped).").ConfigureAwait(false);
+                    return 0;
+                }
             default:
                 await error.WriteLineAsync(CommandLine.Usage).ConfigureAwait(false);
                 return 2;

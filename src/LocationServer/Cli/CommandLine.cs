@@ -20,6 +20,7 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         ["import"] = (1, 1),
         ["export"] = (1, 2),
         ["admin-key"] = (1, 2),
+        ["gis"] = (2, 2),
     };
 
     /// <summary>
@@ -54,6 +55,7 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         "       LocationServer admin-key create --role ROLE [--tenant T] [--sites S1,S2] [--name TEXT] [--expires DATE|90d]\n" +
         "                                                                     create an admin key; prints it once\n" +
         "       LocationServer admin-key list | admin-key revoke KEYID        list or revoke admin keys\n" +
+        "       LocationServer gis load FILE [--Section:Key=value ...]        load GIS data (.gpkg, .zip of shapefiles, .csv MSAG)\n" +
         "Settings may come before or after the command; --contentRoot=DIR sets where appsettings.json is read\n" +
         "(default: the binary's directory).";
 

@@ -107,7 +107,15 @@ internal sealed partial class HeldService(
                 if (fingerprint is null)
                     return HeldAnswer.Fail(HeldErrorCode.RequestError, "Cannot tell which network this address is for.");
                 if (limiter.CheckUserAddress(source) is { } limited) return limited;
-                located = await nomadic.SaveAsync(tenant.Tenant.Id, deviceKey, fingerprint, submitted, cancellationToken).ConfigureAwait(false);
+                // The authority's GIS data: an address it covers but cannot find is refused with what is wrong, so
+                // the client can ask the user again; one it does not cover is stored unchecked.
+                var check = nomadic.Check(submitted);
+                if (check.Validity == Core.Gis.AddressValidity.Invalid)
+                {
+                    Count("invalidAddress", MatchRule.Nomadic);
+                    return HeldAnswer.Fail(HeldErrorCode.RequestError, "Address rejected: " + check.Message);
+                }
+                located = await nomadic.SaveAsync(tenant.Tenant.Id, deviceKey, fingerprint, submitted, check, cancellationToken).ConfigureAwait(false);
             }
             else if (fingerprint is not null)
             {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using LocationServer.Configuration;
+using LocationServer.Core.Gis;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
@@ -35,11 +36,16 @@ internal sealed class LostOptions : IValidatedOptions
 }
 
 /// <summary>
-/// LoST <c>findService</c> (RFC 5222) on <c>POST /lost</c> over the same PSAP boundaries as call routing:
-/// geodetic locations by point-in-polygon (a circle's centre, a polygon's centre), civic locations through the site of
-/// the wiremap with that street address. <c>urn:service:sos</c> and its sub-services map to the PSAP (or, with a
-/// <c>defaultMappingReturned</c> warning, to the relay centre); <c>urn:service:test.sos</c> maps to the test service.
-/// Every answer, errors included, is a 200 with <c>application/lost+xml</c>, and every mapping has a displayName.
+/// LoST <c>findService</c> (RFC 5222) on <c>POST /lost</c> over the same PSAP boundaries as call routing and the
+/// authority's GIS data: geodetic locations by point-in-polygon (a circle's centre, a polygon's centre); civic
+/// locations geocoded against the GIS data (address point, else the centerline range), else placed at the wiremap site
+/// with that street address, else inside the A3/A2/A1 polygon their names pick. <c>urn:service:sos</c> maps to the
+/// configured PSAP boundary, else the GIS PsapPolygon; <c>sos.police</c>, <c>sos.fire</c> and <c>sos.ambulance</c>
+/// map to the GIS responder polygon first. Without a boundary the relay centre is returned with a
+/// <c>defaultMappingReturned</c> warning; <c>urn:service:test.sos</c> maps to the test service. With
+/// <c>validateLocation="true"</c> a civic location is validated (the LVF) and the answer carries
+/// <c>locationValidation</c> (§8.4.2). Every answer, errors included, is a 200 with <c>application/lost+xml</c>, and
+/// every mapping has a displayName.
 /// </summary>
 internal static class LostEndpoints
 {
@@ -58,7 +64,7 @@ internal static class LostEndpoints
     }
 
     private static async Task HandleAsync(HttpContext context, IOptions<LostOptions> lostOptions, IOptionsMonitor<RoutingOptions> routingOptions,
-        PsapBoundaryIndexHolder boundaries, WiremapIndexHolder wiremap, TimeProvider time)
+        PsapBoundaryIndexHolder boundaries, WiremapIndexHolder wiremap, GisIndexHolder gis, TimeProvider time)
     {
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type) ||
             !type.MediaType.Equals("application/lost+xml", StringComparison.OrdinalIgnoreCase))
@@ -75,7 +81,7 @@ internal static class LostEndpoints
         }
         else
         {
-            var answer = Answer(parsed.Request, options, routingOptions.CurrentValue, boundaries.Current, wiremap.Current, time.GetUtcNow());
+            var answer = Answer(parsed.Request, options, routingOptions.CurrentValue, boundaries.Current, wiremap.Current, gis.Current, time.GetUtcNow());
             if (answer.Error is { } answerError) WriteError(output, options.Source, answerError);
             else LostResponseWriter.WriteFindServiceResponse(answer.Response!, output);
         }
@@ -96,7 +102,7 @@ internal static class LostEndpoints
             : geometry.Points[0];
 
     internal static (FindServiceResponse? Response, LostError? Error) Answer(
-        FindServiceRequest request, LostOptions options, RoutingOptions routing, PsapBoundaryIndex boundaries, WiremapIndex wiremap, DateTimeOffset now)
+        FindServiceRequest request, LostOptions options, RoutingOptions routing, PsapBoundaryIndex boundaries, WiremapIndex wiremap, GisIndex gis, DateTimeOffset now)
     {
         if (request.Path.Contains(options.Source, StringComparer.OrdinalIgnoreCase))
             return (null, new LostError(LostErrorKind.Loop, "This query has already passed through this server."));
@@ -109,7 +115,16 @@ internal static class LostEndpoints
         // The first location in a profile we understand is used (RFC 5222 §8.3.1).
         var location = request.Locations[0];
         GeoPoint? point = location.Geometry is { } geometry ? Representative(geometry) : null;
-        if (point is null && location.Civic is { } civic) point = FindSitePoint(wiremap, civic);
+        LostLocationValidation? validation = null;
+        ServiceArea? covering = null;
+        if (location.Civic is { } civic)
+        {
+            var check = gis.Validate(civic);
+            if (request.ValidateLocation)
+                validation = new LostLocationValidation([.. AddressCheck.Names(check.Valid)], [.. AddressCheck.Names(check.Invalid)], [.. check.UncheckedNames(civic)]);
+            point ??= check.Point ?? FindSitePoint(wiremap, civic);
+            if (point is null && !isTest) covering = FindCoveringArea(gis, civic, ResponderKind(service)) ?? FindCoveringArea(gis, civic, ServiceAreaKind.Psap);
+        }
 
         var expires = now + options.MappingLifetime;
         LostMapping mapping;
@@ -118,9 +133,17 @@ internal static class LostEndpoints
         {
             mapping = Mapping(routing.TestService.Name, routing.TestService.Uri, service, null, "test-service", expires, now, options.Source);
         }
+        else if (point is { } r && ResponderKind(service) is { } kind && gis.FindArea(kind, r) is { Uri: { } responderUri } responder)
+        {
+            mapping = Mapping(responder.Name, responderUri, service, options.ServiceNumber, responder.Id, expires, now, options.Source);
+        }
         else if (point is { } p && boundaries.Find(p) is { } psap)
         {
             mapping = Mapping(psap.Name, psap.SipUri, service, options.ServiceNumber, psap.Id, expires, now, options.Source);
+        }
+        else if ((point is { } g ? gis.FindArea(ServiceAreaKind.Psap, g) : covering) is { Uri: { } psapUri } gisPsap)
+        {
+            mapping = Mapping(gisPsap.Name, psapUri, service, options.ServiceNumber, gisPsap.Id, expires, now, options.Source);
         }
         else
         {
@@ -132,6 +155,7 @@ internal static class LostEndpoints
         return (new FindServiceResponse
         {
             Mappings = [mapping],
+            LocationValidation = validation,
             Warnings = warnings,
             Source = options.Source,
             RequestPath = request.Path,
@@ -164,6 +188,30 @@ internal static class LostEndpoints
                     Same(site.RD, civic.RD) && Same(site.HNO, civic.HNO))
                     return location.Point;
             }
+        }
+        return null;
+    }
+
+    /// <summary>The GIS responder layer for a service URN (RFC 5031 §4.2), or null for urn:service:sos itself.</summary>
+    private static ServiceAreaKind? ResponderKind(string service) => service switch
+    {
+        _ when service.StartsWith("urn:service:sos.police", StringComparison.Ordinal) => ServiceAreaKind.Police,
+        _ when service.StartsWith("urn:service:sos.fire", StringComparison.Ordinal) => ServiceAreaKind.Fire,
+        _ when service.StartsWith("urn:service:sos.ambulance", StringComparison.Ordinal) => ServiceAreaKind.Ems,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A civic location the data cannot place is mapped by the administrative areas its names pick: the boundary of
+    /// <paramref name="kind"/> covering the whole A3 (municipality) polygon, else the whole A2 (county), else A1.
+    /// </summary>
+    private static ServiceArea? FindCoveringArea(GisIndex gis, CivicAddress civic, ServiceAreaKind? kind)
+    {
+        if (kind is not { } wanted || gis.AreaCount == 0) return null;
+        foreach (var (level, name) in (ReadOnlySpan<(ServiceAreaKind, string?)>)[(ServiceAreaKind.A3, civic.A3), (ServiceAreaKind.A2, civic.A2), (ServiceAreaKind.A1, civic.A1)])
+        {
+            if (string.IsNullOrWhiteSpace(name) || gis.FindAreaByName(level, civic.A1, name) is not { } area) continue;
+            if (gis.FindCovering(wanted, area) is { Uri: not null } covering) return covering;
         }
         return null;
     }

@@ -53,7 +53,7 @@ public sealed class LostEndpointTests : IClassFixture<LocationServerFactory>
         return XDocument.Parse(text);
     }
 
-    private static async Task ValidateAsync(string xml)
+    internal static async Task ValidateAsync(string xml)
     {
         if (!File.Exists(Jing)) Assert.Fail("jing is not installed at /usr/bin/jing: apt-get install -y jing");
         var schema = Path.Combine(AppContext.BaseDirectory, "Lost", "lost.rnc");
