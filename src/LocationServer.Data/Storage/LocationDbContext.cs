@@ -187,6 +187,8 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
         modelBuilder.Entity<EndpointDirectoryVersionRow>(b =>
         {
             b.ToTable("endpoint_directory_versions");
+            b.HasKey(x => x.TenantId);
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });
         // GIS data (validation, geocoding, civic LoST): one row per loaded version, shared by all tenants.
         modelBuilder.Entity<GisDatasetRow>(b =>

@@ -86,9 +86,13 @@ public class WiremapIndexHolderTests
         var failures = 0;
         long reads = 0;
 
+        // Every reader has read once before the first swap, and each swap waits for further reads, so readers and
+        // swaps interleave however busy the machine is.
+        using var started = new CountdownEvent(4);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
             var lastVersion = 0L;
+            var first = true;
             while (!stop.IsCancellationRequested)
             {
                 var index = holder.Current;
@@ -100,20 +104,28 @@ public class WiremapIndexHolderTests
                 }
                 lastVersion = index?.Version ?? lastVersion;
                 Interlocked.Increment(ref reads);
+                if (first)
+                {
+                    started.Signal();
+                    first = false;
+                }
             }
         })).ToArray();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the readers did not start");
 
         var versions = Enumerable.Range(2, 200).Select(v => Version(v, "loc-" + v.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray();
         foreach (var index in versions)
         {
+            var before = Interlocked.Read(ref reads);
             Assert.True(holder.Swap(index));
-            await Task.Yield();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (Interlocked.Read(ref reads) < before + 4 && DateTime.UtcNow < deadline) await Task.Yield();
         }
         await stop.CancelAsync();
         await Task.WhenAll(readers);
 
         Assert.Equal(0, failures);
-        Assert.True(Interlocked.Read(ref reads) > 0);
+        Assert.True(Interlocked.Read(ref reads) >= 4 * 200);
         Assert.Equal(201, holder.Current.Version);
     }
 }
