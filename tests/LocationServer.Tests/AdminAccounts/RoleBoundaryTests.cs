@@ -63,6 +63,13 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "audit read: every tenant's trail", "GET", "/admin/audit", null, [200, 403, 403, 403, 403, 200, 403] },
         { "site write inside the site manager's site (hq)", "POST", "/admin/tenants/demo/unknown-networks/adopt", """{"network":"NETWORK","locationId":"hq-1-lobby"}""", [201, 201, 201, 403, 403, 403, 403] },
         { "site write outside the site manager's site (annex)", "POST", "/admin/tenants/demo/unknown-networks/adopt", """{"network":"NETWORK","locationId":"annex-2"}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "tenant read: emergency endpoints", "GET", "/admin/tenants/demo/emergency-endpoints", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "tenant read: users", "GET", "/admin/tenants/demo/users", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "tenant read: a CSV export", "GET", "/admin/tenants/demo/exports/sites", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "site read inside the site manager's site (none assigned: 404 when allowed)", "GET", "/admin/tenants/demo/endpoint-assignments/sites/hq", null, [404, 404, 404, 403, 404, 404, 403] },
+        { "site read outside the site manager's site", "GET", "/admin/tenants/demo/endpoint-assignments/sites/annex", null, [404, 404, 403, 403, 404, 404, 403] },
+        { "tenant write: validate an address", "POST", "/admin/tenants/demo/addresses/validate", """{"address":{"country":"US","A1":"TX","A3":"Austin","RD":"Congress","STS":"Ave","HNO":"100"}}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "system: the GIS data in force", "GET", "/admin/gis", null, [200, 403, 403, 403, 403, 200, 403] },
     };
 
     [Theory]
