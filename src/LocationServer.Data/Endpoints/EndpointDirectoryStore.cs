@@ -456,20 +456,8 @@ public sealed partial class EndpointDirectoryStore
         _ => $"device {target}",
     };
 
-    private async Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var db = await _factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            await using (db.ConfigureAwait(false))
-                return await work(db).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException && StorageFailure.IsInfrastructure(e))
-        {
-            Log.Unavailable(_logger, e.GetType().Name, e.Message);
-            throw new StorageUnavailableException("The location database is unavailable: " + e.Message, e);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken) =>
+        StorageFailure.RunAsync(_factory, _logger, work, cancellationToken);
 
     private static partial class Log
     {
@@ -479,7 +467,5 @@ public sealed partial class EndpointDirectoryStore
         [LoggerMessage(EventId = 3702, Level = LogLevel.Warning, Message = "Could not announce the endpoint directory change of tenant {Tenant}: {Reason}")]
         public static partial void AnnounceFailed(ILogger logger, string tenant, string reason);
 
-        [LoggerMessage(EventId = 3703, Level = LogLevel.Error, Message = "Location database unavailable for the endpoint directory ({Type}): {Reason}")]
-        public static partial void Unavailable(ILogger logger, string type, string reason);
     }
 }

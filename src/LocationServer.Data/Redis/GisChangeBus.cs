@@ -1,6 +1,3 @@
-using System.Globalization;
-using StackExchange.Redis;
-
 namespace LocationServer.Data.Redis;
 
 /// <summary>
@@ -17,38 +14,10 @@ public interface IGisChangeBus
 }
 
 /// <summary>GIS change notifications within this process (single node).</summary>
-internal sealed class InProcessGisChangeBus : IGisChangeBus
-{
-    private readonly ChangeSubscriptions _subscriptions = new();
+internal sealed class InProcessGisChangeBus : InProcessVersionBus, IGisChangeBus;
 
-    public Task PublishAsync(long version)
-    {
-        _subscriptions.Raise(version);
-        return Task.CompletedTask;
-    }
-
-    public IDisposable Subscribe(Action<long> onStored) => _subscriptions.Add(onStored);
-}
-
-/// <summary>GIS change notifications over the Redis pub/sub channel <c>locationserver:gis</c>; the message is the version in decimal.</summary>
-internal sealed class RedisGisChangeBus : IGisChangeBus
+/// <summary>GIS change notifications over the Redis pub/sub channel <c>locationserver:gis</c>.</summary>
+internal sealed class RedisGisChangeBus(RedisConnection connection) : RedisVersionBus(connection, Channel), IGisChangeBus
 {
     public const string Channel = "locationserver:gis";
-    private readonly RedisConnection _connection;
-    private readonly ChangeSubscriptions _subscriptions = new();
-
-    public RedisGisChangeBus(RedisConnection connection)
-    {
-        _connection = connection;
-        _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
-        {
-            if (long.TryParse((string?)message, NumberStyles.Integer, CultureInfo.InvariantCulture, out var version))
-                _subscriptions.Raise(version);
-        });
-    }
-
-    public async Task PublishAsync(long version) =>
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), version.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
-
-    public IDisposable Subscribe(Action<long> onStored) => _subscriptions.Add(onStored);
 }

@@ -63,8 +63,8 @@ internal sealed class ChangeSubscriptions
     }
 }
 
-/// <summary>Change notifications within this process (single node).</summary>
-internal sealed class InProcessWiremapChangeBus : IWiremapChangeBus
+/// <summary>Version announcements within this process (single node): the base of every in-process version bus.</summary>
+internal class InProcessVersionBus
 {
     private readonly ChangeSubscriptions _subscriptions = new();
 
@@ -74,21 +74,25 @@ internal sealed class InProcessWiremapChangeBus : IWiremapChangeBus
         return Task.CompletedTask;
     }
 
-    public IDisposable Subscribe(Action<long> onCommitted) => _subscriptions.Add(onCommitted);
+    public IDisposable Subscribe(Action<long> onAnnounced) => _subscriptions.Add(onAnnounced);
 }
 
-/// <summary>Change notifications over the Redis pub/sub channel <c>locationserver:wiremap</c>; the message is the version in decimal.</summary>
-internal sealed class RedisWiremapChangeBus : IWiremapChangeBus
+/// <summary>
+/// Version announcements over one Redis pub/sub channel, the message being the version in decimal: the base of every
+/// Redis version bus. One Redis subscription per connection, fanned out locally; the multiplexer restores it after a
+/// reconnect.
+/// </summary>
+internal class RedisVersionBus
 {
-    public const string Channel = "locationserver:wiremap";
     private readonly RedisConnection _connection;
+    private readonly RedisChannel _channel;
     private readonly ChangeSubscriptions _subscriptions = new();
 
-    public RedisWiremapChangeBus(RedisConnection connection)
+    protected RedisVersionBus(RedisConnection connection, string channel)
     {
         _connection = connection;
-        // One Redis subscription per connection, fanned out locally; the multiplexer restores it after a reconnect.
-        _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
+        _channel = RedisChannel.Literal(channel);
+        _connection.AddSubscription(_channel, (_, message) =>
         {
             if (long.TryParse((string?)message, NumberStyles.Integer, CultureInfo.InvariantCulture, out var version))
                 _subscriptions.Raise(version);
@@ -96,7 +100,16 @@ internal sealed class RedisWiremapChangeBus : IWiremapChangeBus
     }
 
     public async Task PublishAsync(long version) =>
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), version.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(_channel, version.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
 
-    public IDisposable Subscribe(Action<long> onCommitted) => _subscriptions.Add(onCommitted);
+    public IDisposable Subscribe(Action<long> onAnnounced) => _subscriptions.Add(onAnnounced);
+}
+
+/// <summary>Wiremap change notifications within this process (single node).</summary>
+internal sealed class InProcessWiremapChangeBus : InProcessVersionBus, IWiremapChangeBus;
+
+/// <summary>Wiremap change notifications over the Redis pub/sub channel <c>locationserver:wiremap</c>.</summary>
+internal sealed class RedisWiremapChangeBus(RedisConnection connection) : RedisVersionBus(connection, Channel), IWiremapChangeBus
+{
+    public const string Channel = "locationserver:wiremap";
 }

@@ -134,20 +134,8 @@ public sealed partial class GisStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var db = await _factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            await using (db.ConfigureAwait(false))
-                return await work(db).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException && StorageFailure.IsInfrastructure(e))
-        {
-            Log.Unavailable(_logger, e.GetType().Name, e.Message);
-            throw new StorageUnavailableException("The location database is unavailable: " + e.Message, e);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken) =>
+        StorageFailure.RunAsync(_factory, _logger, work, cancellationToken);
 
     private static partial class Log
     {
@@ -157,7 +145,5 @@ public sealed partial class GisStore
         [LoggerMessage(EventId = 4702, Level = LogLevel.Warning, Message = "GIS data version {Version} could not be announced ({Reason}); replicas will find it by polling")]
         public static partial void AnnounceFailed(ILogger logger, long version, string reason);
 
-        [LoggerMessage(EventId = 4703, Level = LogLevel.Warning, Message = "GIS store unavailable ({Type}): {Reason}")]
-        public static partial void Unavailable(ILogger logger, string type, string reason);
     }
 }

@@ -4,6 +4,7 @@ using LocationServer.Core.Wiremap;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace LocationServer.Data.Storage;
@@ -43,8 +44,32 @@ public sealed class StoreValidationException : Exception
     public IReadOnlyList<ValidationError> Errors { get; }
 }
 
-internal static class StorageFailure
+internal static partial class StorageFailure
 {
+    /// <summary>
+    /// Runs <paramref name="work"/> on a context of its own; the database being away becomes
+    /// <see cref="StorageUnavailableException"/> (logged once here), anything else propagates as it is.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(IDbContextFactory<LocationDbContext> factory, ILogger logger, Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            await using (db.ConfigureAwait(false))
+                return await work(db).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && IsInfrastructure(e))
+        {
+            Unavailable(logger, e.GetType().Name, e.Message);
+            throw new StorageUnavailableException("The location database is unavailable: " + e.Message, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Location database unavailable ({Type}): {Reason}")]
+    private static partial void Unavailable(ILogger logger, string type, string reason);
+
     /// <summary>True when <paramref name="exception"/> is the database being unreachable or unable to work, not a bug.</summary>
     public static bool IsInfrastructure(Exception exception)
     {

@@ -296,20 +296,8 @@ public sealed partial class WiremapStore
                 .OrderByDescending(x => x.TimeUtc).Take(limit)
                 .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(RowMapping.FromRow).ToList(), cancellationToken);
 
-    private async Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var db = await _factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            await using (db.ConfigureAwait(false))
-                return await work(db).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException && StorageFailure.IsInfrastructure(e))
-        {
-            Log.Unavailable(_logger, e.GetType().Name, e.Message);
-            throw new StorageUnavailableException("The location database is unavailable: " + e.Message, e);
-        }
-    }
+    private Task<T> RunAsync<T>(Func<LocationDbContext, Task<T>> work, CancellationToken cancellationToken) =>
+        StorageFailure.RunAsync(_factory, _logger, work, cancellationToken);
 
     private static partial class Log
     {
@@ -319,8 +307,6 @@ public sealed partial class WiremapStore
         [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Could not announce wiremap version {Version}: {Reason}")]
         public static partial void AnnounceFailed(ILogger logger, long version, string reason);
 
-        [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "Location database unavailable ({Type}): {Reason}")]
-        public static partial void Unavailable(ILogger logger, string type, string reason);
     }
 
     internal static string? NormalizeNumber(string? number) => PhoneNumber.Normalize(number);
