@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using LocationServer.Data.Wiremap;
 using LocationServer.Tests.Infrastructure;
 using LocationServer.Tests.Scale;
@@ -30,31 +28,8 @@ public sealed class CsvImportCommandTests : IAsyncLifetime
 
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Imports", "Fixtures", name);
 
-    private async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = _directory };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        ServiceLaunch.Clean(start, new Dictionary<string, string>
-        {
-            ["ConnectionStrings:Postgres"] = _connectionString,
-            ["Tokens:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            ["Storage:DataDirectory"] = _directory,
-            ["Routing:PsapBoundaryFile"] = ServiceLaunch.DemoBoundaryFile(),
-            ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
-            ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] arguments) =>
+        ServiceLaunch.RunCommandAsync(_directory, ServiceLaunch.PostgresCommandSettings(_connectionString, _directory), arguments);
 
     private async Task<long> ElementCountAsync()
     {

@@ -41,6 +41,41 @@ internal static class ServiceLaunch
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
     }
 
+    /// <summary>
+    /// Runs a command of the service (<c>migrate</c>, <c>import</c>, <c>export</c>, …) to its end from
+    /// <paramref name="workingDirectory"/> on <paramref name="settings"/>: exit code, standard output, standard error.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(
+        string workingDirectory, IReadOnlyDictionary<string, string> settings, IEnumerable<string> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost()) { WorkingDirectory = workingDirectory };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        Clean(start, settings);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>What a command needs to run on a PostgreSQL database: its connection, a token key, a data directory and routing.</summary>
+    public static Dictionary<string, string> PostgresCommandSettings(string connectionString, string dataDirectory) => new()
+    {
+        ["ConnectionStrings:Postgres"] = connectionString,
+        ["Tokens:Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["Storage:DataDirectory"] = dataDirectory,
+        ["Routing:PsapBoundaryFile"] = DemoBoundaryFile(),
+        ["Routing:RelayCenter:Uri"] = "sip:ecrc@relay.invalid",
+        ["Routing:TestService:Uri"] = "sip:933@test-service.invalid",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
     /// <summary>The demo PSAP boundaries copied beside the tests, else the source file found above the output directory.</summary>
     public static string DemoBoundaryFile()
     {
