@@ -58,14 +58,16 @@ public sealed class GisIndexBuilder
         {
             if (geometry.IsEmpty || geometry.NumPoints < 2 || geometry.Length <= 0)
                 return [new GisProblem(layer, line.Id, "bad geometry: the line is empty or has no length")];
-            coordinates = new double[geometry.NumPoints * 2];
-            for (var i = 0; i < geometry.NumPoints; i++)
+            var sequence = geometry.CoordinateSequence;
+            coordinates = new double[sequence.Count * 2];
+            for (var i = 0; i < sequence.Count; i++)
             {
-                var c = geometry.GetCoordinateN(i);
-                if (!double.IsFinite(c.X) || !double.IsFinite(c.Y) || Math.Abs(c.Y) > 90 || Math.Abs(c.X) > 180)
+                // Ordinates straight from the sequence: no Coordinate object per vertex.
+                var (x, y) = (sequence.GetX(i), sequence.GetY(i));
+                if (!double.IsFinite(x) || !double.IsFinite(y) || Math.Abs(y) > 90 || Math.Abs(x) > 180)
                     return [new GisProblem(layer, line.Id, "bad geometry: a vertex lies outside WGS 84 bounds")];
-                coordinates[2 * i] = c.X;
-                coordinates[(2 * i) + 1] = c.Y;
+                coordinates[2 * i] = x;
+                coordinates[(2 * i) + 1] = y;
             }
         }
         var problems = new List<GisProblem>(1);

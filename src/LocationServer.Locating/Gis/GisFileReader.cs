@@ -84,38 +84,43 @@ internal static class GisFileReader
             while (reader.Read()) columns[reader.GetString(0)] = reader.GetString(1);
         }
         var geometryReader = new GeoPackageGeoReader();
+        var strings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var shared = new SharedValues();
+        using var database = GeoPackageLayer.Open(path);
         foreach (var layer in (string[])["SiteStructureAddressPoint", "RoadCenterLine", .. PolygonLayers])
         {
             if (!columns.TryGetValue(layer, out var geometryColumn)) continue;
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{layer.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
-            using var reader = command.ExecuteReader();
-            var ordinals = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < reader.FieldCount; i++) ordinals[reader.GetName(i)] = i;
-            var geometryOrdinal = ordinals.GetValueOrDefault(geometryColumn, -1);
-            var row = 0;
-            while (reader.Read())
+            using var table = new GeoPackageLayer(database, layer, [geometryColumn, .. FieldNames], strings);
+            var row = new GeoPackageRow(table);
+            var geometryOrdinal = table.Ordinal(geometryColumn);
+            while (table.Read())
             {
-                row++;
-                // Typed reads by ordinal: GetValue costs a type probe per column, which dominates a large load.
-                var fields = new Fields(
-                    name => ordinals.TryGetValue(name, out var o) && !reader.IsDBNull(o) ? reader.GetString(o) : null,
-                    name => ordinals.TryGetValue(name, out var o) && !reader.IsDBNull(o) ? reader.GetDouble(o) : double.NaN,
-                    row);
+                row.Next();
+                var blob = table.Blob(geometryOrdinal);
+                if (layer == "SiteStructureAddressPoint" && GeoPackageGeometry.TryReadPoint(blob, out var x, out var y))
+                {
+                    AddAddressPoint(layer, row, x, y, shared, builder, loaded, problems);
+                    continue;
+                }
+                if (layer == "RoadCenterLine" && GeoPackageGeometry.TryReadLine(blob, LineFactory, out var line))
+                {
+                    AddCenterline(layer, row, line, shared, builder, loaded, problems);
+                    continue;
+                }
                 Geometry? geometry = null;
-                if (geometryOrdinal >= 0 && !reader.IsDBNull(geometryOrdinal))
+                if (!table.IsNull(geometryOrdinal))
                 {
                     try
                     {
-                        geometry = geometryReader.Read(reader.GetFieldValue<byte[]>(geometryOrdinal));
+                        geometry = geometryReader.Read(blob.ToArray());
                     }
                     catch (Exception ex) when (ex is ParseException or ArgumentException or IOException or InvalidOperationException)
                     {
-                        problems.Add(new GisProblem(layer, fields.Id, "bad geometry: " + ex.Message));
+                        problems.Add(new GisProblem(layer, row.Id, "bad geometry: " + ex.Message));
                         continue;
                     }
                 }
-                AddFeature(layer, fields, geometry, builder, loaded, problems);
+                AddFeature(layer, row, geometry, shared, builder, loaded, problems);
             }
         }
     }
@@ -127,18 +132,20 @@ internal static class GisFileReader
         {
             ZipFile.ExtractToDirectory(path, directory.FullName);
             var files = Directory.EnumerateFiles(directory.FullName, "*.shp", SearchOption.AllDirectories).ToList();
+            var shared = new SharedValues();
             foreach (var layer in (string[])["SiteStructureAddressPoint", "RoadCenterLine", .. PolygonLayers])
             {
                 var file = files.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f).Equals(layer, StringComparison.OrdinalIgnoreCase));
                 if (file is null) continue;
                 var record = 0;
+                ShapefileRow? row = null;
                 foreach (var feature in Shapefile.ReadAllFeatures(file))
                 {
                     record++;
-                    var attributes = feature.Attributes;
-                    var names = attributes.GetNames().ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
-                    var fields = Fields.Of(name => names.TryGetValue(name, out var actual) ? attributes[actual] : null, record);
-                    AddFeature(layer, fields, feature.Geometry, builder, loaded, problems);
+                    // Every record of a shapefile has the same attribute names: they are matched to the NENA fields once.
+                    row ??= new ShapefileRow(feature.Attributes.GetNames());
+                    row.Next(feature.Attributes, record);
+                    AddFeature(layer, row, feature.Geometry, shared, builder, loaded, problems);
                 }
             }
         }
@@ -193,28 +200,19 @@ internal static class GisFileReader
         }
     }
 
-    private static void AddFeature(string layer, Fields fields, Geometry? geometry, GisIndexBuilder builder, Dictionary<string, int> loaded, List<GisProblem> problems)
+    private static void AddFeature(string layer, FeatureRow fields, Geometry? geometry, SharedValues shared, GisIndexBuilder builder, Dictionary<string, int> loaded, List<GisProblem> problems)
     {
         switch (layer)
         {
             case "SiteStructureAddressPoint":
                 {
-                    var point = geometry switch
+                    var (x, y) = geometry switch
                     {
                         Point p when !p.IsEmpty => (p.X, p.Y),
                         MultiPoint { NumGeometries: > 0 } m => (m.GetGeometryN(0).Coordinate.X, m.GetGeometryN(0).Coordinate.Y),
-                        _ => (fields.Double("Longitude"), fields.Double("Latitude")),
+                        _ => (fields.Double(Field.Longitude), fields.Double(Field.Latitude)),
                     };
-                    if (!TryNumber(fields.Text("Add_Number"), out var number))
-                    {
-                        problems.Add(new GisProblem(layer, fields.Id, "missing or non-numeric address number (Add_Number)"));
-                        return;
-                    }
-                    var feature = new AddressPointFeature(fields.Id, Street(fields, ""), number, fields.Text("AddNum_Suf"),
-                        new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"), fields.Text("Post_Comm"), fields.Text("MSAGComm"), fields.Text("Post_Code"), fields.Text("ESN")),
-                        point.Item1, point.Item2);
-                    if (builder.Add(feature) is { } problem) problems.Add(problem);
-                    else Count(loaded, layer);
+                    AddAddressPoint(layer, fields, x, y, shared, builder, loaded, problems);
                     break;
                 }
             case "RoadCenterLine":
@@ -231,37 +229,28 @@ internal static class GisFileReader
                         problems.Add(new GisProblem(layer, fields.Id, geometry is null ? "bad geometry: missing" : $"bad geometry: {geometry.GeometryType} where a line was expected"));
                         return;
                     }
-                    var left = Side(fields, "L");
-                    var right = Side(fields, "R");
-                    if (left is null || right is null)
-                    {
-                        problems.Add(new GisProblem(layer, fields.Id, "address ranges (FromAddr_L/ToAddr_L/FromAddr_R/ToAddr_R) are not numbers"));
-                        return;
-                    }
-                    var found = builder.Add(new CenterlineFeature(fields.Id, Street(fields, ""), left, right, line), layer);
-                    problems.AddRange(found);
-                    if (!found.Any(p => p.Skipped)) Count(loaded, layer);
+                    AddCenterline(layer, fields, line, shared, builder, loaded, problems);
                     break;
                 }
             default:
                 {
                     var kind = Enum.Parse<ServiceAreaKind>(layer[..^"Polygon".Length], ignoreCase: true);
-                    var area = new AreaNames(fields.Text("Country"), fields.Text("A1"), fields.Text("A2"), fields.Text("A3"));
+                    var area = new AreaNames(fields.Text(Field.Country), fields.Text(Field.A1), fields.Text(Field.A2), fields.Text(Field.A3));
                     var name = kind switch
                     {
-                        ServiceAreaKind.A1 => fields.Text("A1"),
-                        ServiceAreaKind.A2 => fields.Text("A2"),
-                        ServiceAreaKind.A3 => fields.Text("A3"),
-                        ServiceAreaKind.A4 => fields.Text("A4"),
-                        ServiceAreaKind.A5 => fields.Text("A5"),
-                        _ => fields.Text("DsplayName") ?? fields.Text("Agency_ID"),
+                        ServiceAreaKind.A1 => fields.Text(Field.A1),
+                        ServiceAreaKind.A2 => fields.Text(Field.A2),
+                        ServiceAreaKind.A3 => fields.Text(Field.A3),
+                        ServiceAreaKind.A4 => fields.Text(Field.A4),
+                        ServiceAreaKind.A5 => fields.Text(Field.A5),
+                        _ => fields.Text(Field.DsplayName) ?? fields.Text(Field.Agency_ID),
                     };
                     if (name is null)
                     {
                         problems.Add(new GisProblem(layer, fields.Id, "no name (DsplayName/Agency_ID, or the area's A1..A5 value)"));
                         return;
                     }
-                    if (kind <= ServiceAreaKind.Ems && fields.Text("ServiceURI") is null)
+                    if (kind <= ServiceAreaKind.Ems && fields.Text(Field.ServiceURI) is null)
                     {
                         problems.Add(new GisProblem(layer, fields.Id, "no ServiceURI to route to"));
                         return;
@@ -271,12 +260,41 @@ internal static class GisFileReader
                         problems.Add(new GisProblem(layer, fields.Id, "bad geometry: missing"));
                         return;
                     }
-                    var serviceArea = new ServiceArea(kind, fields.Id, name, fields.Text("ServiceURI"), fields.Text("ServiceURN"), area, geometry);
+                    var serviceArea = new ServiceArea(kind, fields.Id, name, fields.Text(Field.ServiceURI), fields.Text(Field.ServiceURN), area, geometry);
                     if (builder.Add(serviceArea, layer) is { } problem) problems.Add(problem);
                     else Count(loaded, layer);
                     break;
                 }
         }
+    }
+
+    private static void AddAddressPoint(string layer, FeatureRow fields, double x, double y, SharedValues shared, GisIndexBuilder builder, Dictionary<string, int> loaded, List<GisProblem> problems)
+    {
+        if (!fields.TryNumber(Field.Add_Number, out var number))
+        {
+            problems.Add(new GisProblem(layer, fields.Id, "missing or non-numeric address number (Add_Number)"));
+            return;
+        }
+        var area = shared.Area(fields.Text(Field.Country), fields.Text(Field.A1), fields.Text(Field.A2), fields.Text(Field.A3), fields.Text(Field.Post_Comm),
+            fields.Text(Field.MSAGComm), fields.Text(Field.Post_Code), fields.Text(Field.ESN));
+        // The builder keeps no address point's id: it is read only when the point is reported.
+        var feature = new AddressPointFeature("", Street(fields, shared), number, fields.Text(Field.AddNum_Suf), area, x, y);
+        if (builder.Add(feature) is { } problem) problems.Add(problem with { FeatureId = fields.Id });
+        else Count(loaded, layer);
+    }
+
+    private static void AddCenterline(string layer, FeatureRow fields, LineString line, SharedValues shared, GisIndexBuilder builder, Dictionary<string, int> loaded, List<GisProblem> problems)
+    {
+        var left = Side(fields, shared, Field.FromAddr_L);
+        var right = Side(fields, shared, Field.FromAddr_R);
+        if (left is null || right is null)
+        {
+            problems.Add(new GisProblem(layer, fields.Id, "address ranges (FromAddr_L/ToAddr_L/FromAddr_R/ToAddr_R) are not numbers"));
+            return;
+        }
+        var found = builder.Add(new CenterlineFeature(fields.Id, Street(fields, shared), left, right, line), layer);
+        problems.AddRange(found);
+        if (!found.Any(p => p.Skipped)) Count(loaded, layer);
     }
 
     private static LineString? Merge(MultiLineString lines)
@@ -287,24 +305,26 @@ internal static class GisFileReader
         return merged.Count == 1 ? (LineString)merged.First() : null;
     }
 
-    private static CenterlineSide? Side(Fields fields, string side)
+    /// <summary>One side of a centerline; <paramref name="from"/> is that side's FromAddr field, the side's other fields follow it in <see cref="Field"/>.</summary>
+    private static CenterlineSide? Side(FeatureRow fields, SharedValues shared, Field from)
     {
-        if (!TryRange(fields.Text($"FromAddr_{side}"), out var from) || !TryRange(fields.Text($"ToAddr_{side}"), out var to)) return null;
-        var parity = (fields.Text($"Parity_{side}") ?? "B").ToUpperInvariant() switch
+        var offset = from - Field.FromAddr_L;
+        if (!fields.TryRange(from, out var low) || !fields.TryRange(Field.ToAddr_L + offset, out var high)) return null;
+        var parity = fields.Text(Field.Parity_L + offset) switch
         {
-            "O" => Parity.Odd,
-            "E" => Parity.Even,
-            "Z" => Parity.None,
+            null => Parity.Both,
+            var p when p.Equals("O", StringComparison.OrdinalIgnoreCase) => Parity.Odd,
+            var p when p.Equals("E", StringComparison.OrdinalIgnoreCase) => Parity.Even,
+            var p when p.Equals("Z", StringComparison.OrdinalIgnoreCase) => Parity.None,
             _ => Parity.Both,
         };
-        return new CenterlineSide(from, to, parity, new AreaNames(
-            fields.Text($"Country_{side}"), fields.Text($"A1_{side}"), fields.Text($"A2_{side}"), fields.Text($"A3_{side}"),
-            fields.Text($"PostComm_{side}"), fields.Text($"MSAGComm_{side}"), fields.Text($"PostCode_{side}"), fields.Text($"ESN_{side}")));
+        return new CenterlineSide(low, high, parity, shared.Area(
+            fields.Text(Field.Country_L + offset), fields.Text(Field.A1_L + offset), fields.Text(Field.A2_L + offset), fields.Text(Field.A3_L + offset),
+            fields.Text(Field.PostComm_L + offset), fields.Text(Field.MSAGComm_L + offset), fields.Text(Field.PostCode_L + offset), fields.Text(Field.ESN_L + offset)));
     }
 
-    private static StreetName Street(Fields fields, string suffix) => new(
-        fields.Text("St_PreDir" + suffix), fields.Text("St_PreTyp" + suffix), fields.Text("St_Name" + suffix) ?? "",
-        fields.Text("St_PosTyp" + suffix), fields.Text("St_PosDir" + suffix));
+    private static StreetName Street(FeatureRow fields, SharedValues shared) => shared.Street(
+        fields.Text(Field.St_PreDir), fields.Text(Field.St_PreTyp), fields.Text(Field.St_Name) ?? "", fields.Text(Field.St_PosTyp), fields.Text(Field.St_PosDir));
 
     private static bool TryRange(string? text, out int value)
     {
@@ -315,25 +335,158 @@ internal static class GisFileReader
     private static bool TryNumber(string? text, out int value)
     {
         value = 0;
-        if (text is null) return false;
+        return text is not null && TryNumber(text.AsSpan(), out value);
+    }
+
+    /// <summary>A whole house number written as an integer or as a real without fraction.</summary>
+    internal static bool TryNumber(ReadOnlySpan<char> text, out int value)
+    {
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value)) return true;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue)
-        {
-            value = (int)d;
-            return true;
-        }
-        return false;
+        value = 0;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && TryWhole(d, out value);
+    }
+
+    /// <summary>True when <paramref name="number"/> has no fraction and fits a house number.</summary>
+    internal static bool TryWhole(double number, out int value)
+    {
+        value = 0;
+        if (number != Math.Floor(number) || !(Math.Abs(number) < int.MaxValue)) return false;
+        value = (int)number;
+        return true;
     }
 
     private static void Count(Dictionary<string, int> loaded, string layer) => loaded[layer] = loaded.GetValueOrDefault(layer) + 1;
 
-    /// <summary>One feature's attributes by NENA field name; <see cref="Id"/> is NGUID, else the row number.</summary>
-    private sealed class Fields(Func<string, string?> text, Func<string, double> number, int row)
+    /// <summary>The NENA fields the reader uses. Each side's fields of a centerline (_L, _R) are declared in pairs, left first.</summary>
+    private enum Field
     {
-        public string Id { get; } = Trimmed(text("NGUID")) ?? "#" + row.ToString(CultureInfo.InvariantCulture);
+        NGUID,
+        Country,
+        A1,
+        A2,
+        A3,
+        A4,
+        A5,
+        Add_Number,
+        AddNum_Suf,
+        St_PreDir,
+        St_PreTyp,
+        St_Name,
+        St_PosTyp,
+        St_PosDir,
+        Post_Code,
+        Post_Comm,
+        MSAGComm,
+        ESN,
+        Longitude,
+        Latitude,
+        DsplayName,
+        Agency_ID,
+        ServiceURI,
+        ServiceURN,
+        FromAddr_L,
+        FromAddr_R,
+        ToAddr_L,
+        ToAddr_R,
+        Parity_L,
+        Parity_R,
+        Country_L,
+        Country_R,
+        A1_L,
+        A1_R,
+        A2_L,
+        A2_R,
+        A3_L,
+        A3_R,
+        PostComm_L,
+        PostComm_R,
+        MSAGComm_L,
+        MSAGComm_R,
+        PostCode_L,
+        PostCode_R,
+        ESN_L,
+        ESN_R,
+    }
 
-        /// <summary>Fields read as objects (shapefile attributes).</summary>
-        public static Fields Of(Func<string, object?> get, int row) => new(name => Text(get(name)), name => get(name) switch
+    private static readonly string[] FieldNames = Enum.GetNames<Field>();
+
+    private static readonly GeometryFactory LineFactory = new(new PrecisionModel(), 4326);
+
+    /// <summary>
+    /// One feature's attributes by NENA field (names matched case-insensitively, once per layer); <see cref="Id"/>
+    /// is NGUID, else the row or record number, read only when a feature is reported or kept by id.
+    /// </summary>
+    private abstract class FeatureRow
+    {
+        private string? _id;
+
+        protected int Row { get; private set; }
+
+        public string Id => _id ??= Trimmed(Text(Field.NGUID)) ?? "#" + Row.ToString(CultureInfo.InvariantCulture);
+
+        public abstract string? Text(Field field);
+
+        public abstract double Double(Field field);
+
+        public virtual bool TryNumber(Field field, out int value) => GisFileReader.TryNumber(Text(field), out value);
+
+        public virtual bool TryRange(Field field, out int value) => GisFileReader.TryRange(Text(field), out value);
+
+        protected void Advance(int row)
+        {
+            Row = row;
+            _id = null;
+        }
+
+        protected static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    /// <summary>A GeoPackage row: typed reads by ordinal; every field but the unique NGUID comes from the intern table.</summary>
+    private sealed class GeoPackageRow : FeatureRow
+    {
+        private readonly GeoPackageLayer _table;
+        private readonly int[] _ordinals;
+        private int _row;
+
+        public GeoPackageRow(GeoPackageLayer table)
+        {
+            _table = table;
+            _ordinals = [.. FieldNames.Select(table.Ordinal)];
+        }
+
+        public void Next() => Advance(++_row);
+
+        public override string? Text(Field field) =>
+            field == Field.NGUID ? _table.Text(_ordinals[(int)field]) : _table.Interned(_ordinals[(int)field]);
+
+        public override double Double(Field field) => _table.Double(_ordinals[(int)field]);
+
+        public override bool TryNumber(Field field, out int value) => _table.TryNumber(_ordinals[(int)field], out value);
+
+        public override bool TryRange(Field field, out int value) => _table.TryRange(_ordinals[(int)field], out value);
+    }
+
+    /// <summary>A shapefile record: attributes read as objects, their names matched to the NENA fields once per layer.</summary>
+    private sealed class ShapefileRow : FeatureRow
+    {
+        private readonly string?[] _names;
+        private NetTopologySuite.Features.IAttributesTable? _attributes;
+
+        public ShapefileRow(string[] names)
+        {
+            var byName = names.Distinct(StringComparer.OrdinalIgnoreCase).ToDictionary(n => n, n => n, StringComparer.OrdinalIgnoreCase);
+            _names = [.. FieldNames.Select(n => byName.GetValueOrDefault(n))];
+        }
+
+        public void Next(NetTopologySuite.Features.IAttributesTable attributes, int record)
+        {
+            _attributes = attributes;
+            Advance(record);
+        }
+
+        public override string? Text(Field field) => Text(Get(field));
+
+        public override double Double(Field field) => Get(field) switch
         {
             double d => d,
             float f => f,
@@ -341,13 +494,9 @@ internal static class GisFileReader
             int i => i,
             string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) => parsed,
             _ => double.NaN,
-        }, row);
+        };
 
-        public string? Text(string name) => Trimmed(text(name));
-
-        public double Double(string name) => number(name);
-
-        private static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        private object? Get(Field field) => _names[(int)field] is { } name ? _attributes![name] : null;
 
         private static string? Text(object? value) => value switch
         {
@@ -355,7 +504,43 @@ internal static class GisFileReader
             string s => string.IsNullOrWhiteSpace(s) ? null : s.Trim(),
             double d => d.ToString(CultureInfo.InvariantCulture),
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString(),
+            _ => Trimmed(value.ToString()),
         };
+    }
+
+    /// <summary>
+    /// Reuses the street name and area records of the previous features when their parts are the same strings (real
+    /// data arrives grouped by street and community, and a GeoPackage's repeating values come interned).
+    /// </summary>
+    private sealed class SharedValues
+    {
+        private StreetName? _street;
+        private AreaNames? _area;
+        private AreaNames? _otherArea;
+
+        public StreetName Street(string? preDirectional, string? preType, string name, string? postType, string? postDirectional)
+        {
+            if (_street is { } last && ReferenceEquals(last.PreDirectional, preDirectional) && ReferenceEquals(last.PreType, preType) &&
+                ReferenceEquals(last.Name, name) && ReferenceEquals(last.PostType, postType) && ReferenceEquals(last.PostDirectional, postDirectional))
+                return last;
+            return _street = new StreetName(preDirectional, preType, name, postType, postDirectional);
+        }
+
+        public AreaNames Area(string? country, string? a1, string? a2, string? a3, string? postalCommunity, string? msagCommunity, string? postCode, string? esn)
+        {
+            if (Same(_area, country, a1, a2, a3, postalCommunity, msagCommunity, postCode, esn)) return _area!;
+            if (Same(_otherArea, country, a1, a2, a3, postalCommunity, msagCommunity, postCode, esn))
+            {
+                (_area, _otherArea) = (_otherArea, _area);
+                return _area!;
+            }
+            _otherArea = _area;
+            return _area = new AreaNames(country, a1, a2, a3, postalCommunity, msagCommunity, postCode, esn);
+        }
+
+        private static bool Same(AreaNames? area, string? country, string? a1, string? a2, string? a3, string? postalCommunity, string? msagCommunity, string? postCode, string? esn) =>
+            area is not null && ReferenceEquals(area.Country, country) && ReferenceEquals(area.A1, a1) && ReferenceEquals(area.A2, a2) &&
+            ReferenceEquals(area.A3, a3) && ReferenceEquals(area.PostalCommunity, postalCommunity) && ReferenceEquals(area.MsagCommunity, msagCommunity) &&
+            ReferenceEquals(area.PostCode, postCode) && ReferenceEquals(area.Esn, esn);
     }
 }
