@@ -19,6 +19,7 @@ internal static class ServiceSetup
         services.AddLocationStorage(configuration);
         services.AddSingleton<WiremapIndexHolder>();
         services.AddSingleton<WiremapLoader>();
+        services.AddSingleton<IReloadLoop>(sp => sp.GetRequiredService<WiremapLoader>());
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
         services.AddSingleton(sp => new WiremapImporter(
             sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes));

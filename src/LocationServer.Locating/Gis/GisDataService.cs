@@ -48,6 +48,7 @@ internal sealed partial class GisDataService(
     ILogger<GisDataService> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private long _unreadable;
 
     /// <summary>Reads <paramref name="path"/>, stores it as a new version when it holds usable features, and installs it here.</summary>
     public async Task<GisLoadResult> LoadFileAsync(string path, string name, CancellationToken cancellationToken)
@@ -84,6 +85,9 @@ internal sealed partial class GisDataService(
         }
     }
 
+    /// <summary>The newest stored version that could not be read, or 0: it is not read again until a newer one is stored.</summary>
+    public long UnreadableVersion => Volatile.Read(ref _unreadable);
+
     /// <summary>Loads the store's newest version when it is newer than the index in force.</summary>
     public async Task ReloadIfChangedAsync(CancellationToken cancellationToken)
     {
@@ -91,7 +95,7 @@ internal sealed partial class GisDataService(
         try
         {
             var latest = await store.GetLatestVersionAsync(cancellationToken).ConfigureAwait(false);
-            if (latest == 0 || latest <= holder.Current.Version.Number) return;
+            if (latest == 0 || latest <= holder.Current.Version.Number || latest == UnreadableVersion) return;
             var started = Stopwatch.GetTimestamp();
             if (await store.LoadLatestAsync(cancellationToken).ConfigureAwait(false) is not { } stored) return;
             var (dataset, content) = stored;
@@ -101,7 +105,18 @@ internal sealed partial class GisDataService(
             {
                 await File.WriteAllBytesAsync(path, content, cancellationToken).ConfigureAwait(false);
                 var builder = new GisIndexBuilder { OffsetMetres = options.Value.OffsetMetres };
-                GisFileReader.Read(path, format, builder);
+                try
+                {
+                    GisFileReader.Read(path, format, builder);
+                }
+                catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidDataException or FormatException or CsvHelper.CsvFormatException)
+                {
+                    // Validation is never on the emergency path: the index in force keeps answering, and this
+                    // version is not read again (nor does it hold readiness back) until a newer one is stored.
+                    Volatile.Write(ref _unreadable, dataset.Version);
+                    Log.Unreadable(logger, dataset.Version, ex);
+                    return;
+                }
                 var index = builder.Build(new GisVersion(dataset.Version, dataset.Name, new DateTimeOffset(dataset.LoadedUtc, TimeSpan.Zero)));
                 var milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (holder.Swap(index)) Log.Loaded(logger, dataset.Version, index.AddressPointCount, index.SegmentCount, index.AreaCount, milliseconds);
@@ -130,38 +145,37 @@ internal sealed partial class GisDataService(
     {
         [LoggerMessage(EventId = 4711, Level = LogLevel.Information, Message = "GIS data version {Version} in force: {Points} address points, {Segments} segments, {Areas} polygons, built in {Milliseconds:F0} ms")]
         public static partial void Loaded(ILogger logger, long version, int points, int segments, int areas, double milliseconds);
+
+        [LoggerMessage(EventId = 5500, Level = LogLevel.Error, Message = "Stored GIS data version {Version} cannot be read; serving the index in force until a newer version is stored")]
+        public static partial void Unreadable(ILogger logger, long version, Exception exception);
     }
 }
 
-/// <summary>Keeps this node's GIS index on the newest stored version: at start, on announcements, and by polling.</summary>
-internal sealed partial class GisLoader(GisDataService data, IGisChangeBus bus, IOptions<GisOptions> options, ILogger<GisLoader> logger) : BackgroundService
+/// <summary>
+/// Keeps this node's GIS index on the newest stored version with the same reload loop as the wiremap index
+/// (<see cref="ReloadLoop{TVersion}"/>): at start, on announcements, and by polling every <c>Gis:PollInterval</c>.
+/// </summary>
+internal sealed partial class GisLoader(
+    GisDataService data,
+    GisStore store,
+    GisIndexHolder holder,
+    IGisChangeBus bus,
+    IOptions<GisOptions> options,
+    TimeProvider timeProvider,
+    ILogger<GisLoader> logger) : ReloadLoop<long>(options.Value.PollInterval, timeProvider)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var subscription = bus.Subscribe(_ => Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken));
-        using var timer = new PeriodicTimer(options.Value.PollInterval);
-        do
-        {
-            await SafeReloadAsync(stoppingToken).ConfigureAwait(false);
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    public override string Name => "gis";
 
-    private async Task SafeReloadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await data.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // The index in force keeps answering (validation is never on the emergency path); the next tick retries.
-            Log.ReloadFailed(logger, ex);
-        }
-    }
+    protected override Task<long> GetStoredVersionAsync(CancellationToken cancellationToken) => store.GetLatestVersionAsync(cancellationToken);
+
+    protected override bool IsCurrent(long stored) => stored == 0 || stored <= holder.Current.Version.Number || stored == data.UnreadableVersion;
+
+    protected override Task LoadAsync(long stored, CancellationToken cancellationToken) => data.ReloadIfChangedAsync(cancellationToken);
+
+    protected override IDisposable Subscribe(Action onAnnounced) => bus.Subscribe(_ => onAnnounced());
+
+    // The index in force keeps answering (validation is never on the emergency path); the next tick retries.
+    protected override void LogReloadFailed(Exception exception) => Log.ReloadFailed(logger, exception);
 
     private static partial class Log
     {
@@ -179,7 +193,9 @@ internal static class GisSetup
         services.AddSingleton<GisIndexHolder>();
         services.AddSingleton<GisDataService>();
         services.AddSingleton<WiremapAddressCheck>();
-        services.AddHostedService<GisLoader>();
+        services.AddSingleton<GisLoader>();
+        services.AddSingleton<IReloadLoop>(sp => sp.GetRequiredService<GisLoader>());
+        services.AddHostedService(sp => sp.GetRequiredService<GisLoader>());
         return services;
     }
 }

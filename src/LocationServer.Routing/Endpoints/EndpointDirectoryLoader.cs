@@ -1,74 +1,55 @@
 using LocationServer.Core.Endpoints;
 using LocationServer.Data.Endpoints;
+using LocationServer.Data.Storage;
 
 namespace LocationServer.Routing.Endpoints;
 
 /// <summary>
-/// Keeps the in-memory endpoint directory in step with the store, the way the wiremap loader keeps the wiremap
-/// index: a change announced on the change bus (Redis pub/sub across replicas) triggers a reload at once, and the
-/// per-tenant versions are polled every <see cref="PollInterval"/> so a lost announcement costs at most that long.
-/// Only tenants whose version moved are read again; each is swapped in whole.
+/// Keeps the in-memory endpoint directory in step with the store with the same reload loop as the wiremap index
+/// (<see cref="ReloadLoop{TVersion}"/>): a change announced on the change bus (Redis pub/sub across replicas)
+/// triggers a reload at once, and the per-tenant versions are polled every <see cref="DefaultPollInterval"/> so a
+/// lost announcement costs at most that long. Only tenants whose version moved are read again; each is swapped in
+/// whole, and tenants gone from the store are dropped.
 /// </summary>
 internal sealed partial class EndpointDirectoryLoader(
     EndpointDirectoryStore store,
     EndpointDirectoryHolder holder,
     IEndpointDirectoryChangeBus bus,
-    ILogger<EndpointDirectoryLoader> logger) : BackgroundService
+    TimeProvider timeProvider,
+    ILogger<EndpointDirectoryLoader> logger) : ReloadLoop<IReadOnlyDictionary<string, long>>(DefaultPollInterval, timeProvider)
 {
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-    private readonly SemaphoreSlim _reload = new(1, 1);
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Reads every tenant whose stored version differs from the one in force, and drops tenants gone from the store.</summary>
-    public async Task ReloadChangedAsync(CancellationToken cancellationToken)
+    public override string Name => "endpointDirectory";
+
+    protected override Task<IReadOnlyDictionary<string, long>> GetStoredVersionAsync(CancellationToken cancellationToken) =>
+        store.ListVersionsAsync(cancellationToken);
+
+    protected override bool IsCurrent(IReadOnlyDictionary<string, long> stored)
     {
-        await _reload.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var stored = await store.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
-            var current = holder.Versions();
-            foreach (var (tenant, version) in stored)
-            {
-                if (current.TryGetValue(tenant, out var inForce) && inForce == version) continue;
-                var data = await store.LoadTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
-                var directory = TenantDirectory.Build(data);
-                if (holder.Swap(directory)) Log.Loaded(logger, tenant, directory.Version, directory.EndpointCount, directory.UserCount);
-            }
-            foreach (var tenant in current.Keys)
-                if (!stored.ContainsKey(tenant)) holder.Remove(tenant);
-            holder.MarkLoaded();
-        }
-        finally
-        {
-            _reload.Release();
-        }
+        if (!holder.IsLoaded) return false;
+        var current = holder.Versions();
+        return current.Count == stored.Count && stored.All(s => current.TryGetValue(s.Key, out var inForce) && inForce == s.Value);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task LoadAsync(IReadOnlyDictionary<string, long> stored, CancellationToken cancellationToken)
     {
-        using var subscription = bus.Subscribe(_ => Task.Run(() => SafeReloadAsync(stoppingToken), stoppingToken));
-        using var timer = new PeriodicTimer(PollInterval);
-        do
+        var current = holder.Versions();
+        foreach (var (tenant, version) in stored)
         {
-            await SafeReloadAsync(stoppingToken).ConfigureAwait(false);
+            if (current.TryGetValue(tenant, out var inForce) && inForce == version) continue;
+            var data = await store.LoadTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+            var directory = TenantDirectory.Build(data);
+            if (holder.Swap(directory)) Log.Loaded(logger, tenant, directory.Version, directory.EndpointCount, directory.UserCount);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        foreach (var tenant in current.Keys)
+            if (!stored.ContainsKey(tenant)) holder.Remove(tenant);
+        holder.MarkLoaded();
     }
 
-    private async Task SafeReloadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReloadChangedAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // The directory in force keeps answering; the next tick or announcement tries again.
-            Log.LoadFailed(logger, ex);
-        }
-    }
+    protected override IDisposable Subscribe(Action onAnnounced) => bus.Subscribe(_ => onAnnounced());
+
+    protected override void LogReloadFailed(Exception exception) => Log.LoadFailed(logger, exception);
 
     private static partial class Log
     {

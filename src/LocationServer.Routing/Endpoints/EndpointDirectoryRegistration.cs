@@ -1,5 +1,6 @@
 using LocationServer.Core.Endpoints;
 using LocationServer.Data.Endpoints;
+using LocationServer.Data.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LocationServer.Routing.Endpoints;
@@ -12,6 +13,7 @@ internal static class EndpointDirectoryRegistration
         services.AddEndpointDirectoryStore();
         services.TryAddSingleton<EndpointDirectoryHolder>();
         services.AddSingleton<EndpointDirectoryLoader>();
+        services.AddSingleton<IReloadLoop>(sp => sp.GetRequiredService<EndpointDirectoryLoader>());
         services.AddHostedService(sp => sp.GetRequiredService<EndpointDirectoryLoader>());
         return services;
     }

@@ -89,7 +89,7 @@ internal static partial class EndpointDirectoryHttp
     {
         try
         {
-            await loader.ReloadChangedAsync(cancellationToken).ConfigureAwait(false);
+            await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

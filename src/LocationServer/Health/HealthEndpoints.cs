@@ -6,10 +6,11 @@ using LocationServer.Routing;
 namespace LocationServer.Health;
 
 /// <summary>
-/// <c>/health/live</c>: the process serves. <c>/health/ready</c>: the wiremap index is loaded (503 before), with each
-/// dependency reported by name and state: the index, the database, Redis (when configured) and the call-record
-/// writer. A database or Redis outage is reported as <c>degraded</c> without failing readiness: replicas keep
-/// answering from the index in force while either is away.
+/// <c>/health/live</c>: the process serves. <c>/health/ready</c>: every in-memory copy of stored data has completed
+/// its first load (503 before): the wiremap index, the endpoint directory (with routing) and the GIS data (when a
+/// version is stored). Each dependency is reported by name and state: the index, each loader, the database, Redis
+/// (when configured) and the call-record writer. A database or Redis outage is reported as <c>degraded</c> without
+/// failing readiness: replicas keep answering from the index in force while either is away.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -22,7 +23,8 @@ internal static class HealthEndpoints
         app.MapGet("/health/ready", async (WiremapIndexHolder holder, WiremapStore store, IConfiguration configuration, IServiceProvider services, CancellationToken ct) =>
         {
             var index = holder.Current;
-            var loaded = holder.IsLoaded;
+            var loaders = services.GetServices<IReloadLoop>().ToList();
+            var loaded = holder.IsLoaded && loaders.TrueForAll(l => l.IsLoaded);
             var redis = services.GetService<RedisHealth>();
             var database = ProbeAsync(() => store.GetVersionAsync(ct), ct);
             var redisUp = redis is null ? Task.FromResult(true) : ProbeAsync(redis.PingAsync, ct);
@@ -31,11 +33,13 @@ internal static class HealthEndpoints
 
             var dependencies = new Dictionary<string, object>(StringComparer.Ordinal)
             {
-                ["index"] = loaded
+                ["index"] = holder.IsLoaded
                     ? new { state = "loaded", version = index.Version, elements = index.ElementCount, tenants = index.Tenants.Count() }
                     : new { state = "loading", version = 0L, elements = 0, tenants = 0 },
                 ["database"] = new { state = database.Result ? "ok" : "unavailable", provider = StorageSetup.GetProvider(configuration) == StorageProvider.Postgres ? "postgres" : "sqlite" },
             };
+            foreach (var loader in loaders)
+                if (loader.Name != "wiremap") dependencies[loader.Name] = new { state = loader.IsLoaded ? "loaded" : "loading" };
             if (redis is not null) dependencies["redis"] = new { state = redisUp.Result ? "ok" : "unavailable" };
             if (writer is not null) dependencies["callRecords"] = new { state = writer.Deferring ? "holding" : "writing" };
 
@@ -48,7 +52,7 @@ internal static class HealthEndpoints
                 storage = database.Result ? "ok" : "unavailable",
             };
             return Results.Json(body, statusCode: loaded ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
-        }).WithTags("Health").WithSummary("Readiness: the wiremap index is loaded; each dependency reported with its state.");
+        }).WithTags("Health").WithSummary("Readiness: the wiremap index, the endpoint directory and the GIS data have loaded; each dependency reported with its state.");
         return app;
     }
 
