@@ -22,7 +22,14 @@ public sealed record Site(
     string Name,
     CivicAddress Address,
     GeoPoint? Point = null,
-    string? CallbackNumber = null);
+    string? CallbackNumber = null)
+{
+    /// <summary>
+    /// The GIS data version <see cref="Point"/> was geocoded from when the server placed it from the address (a site
+    /// saved without a point); null when the point was given by the administrator, or there is none.
+    /// </summary>
+    public long? GeocodedVersion { get; init; }
+}
 
 /// <summary>
 /// A dispatchable location (ERL) inside a site: the site's address refined by floor, unit, room and a short
@@ -37,7 +44,14 @@ public sealed record DispatchableLocation(
     string? Text = null,
     GeoPoint? Point = null,
     IReadOnlyList<string>? Elins = null,
-    string? CallbackNumber = null);
+    string? CallbackNumber = null)
+{
+    /// <summary>
+    /// The GIS data version <see cref="Point"/> was geocoded from (the site's address) when the server placed it; null
+    /// when the point was given by the administrator, or there is none.
+    /// </summary>
+    public long? GeocodedVersion { get; init; }
+}
 
 /// <summary>The kinds of network element a wiremap maps to locations, in precedence order (most specific first).</summary>
 public enum ElementKind

@@ -24,6 +24,8 @@ internal sealed class SiteRow
     public double? Longitude { get; set; }
     public double? Altitude { get; set; }
     public string? CallbackNumber { get; set; }
+    /// <summary>GIS data version the point was geocoded from; null when given by the administrator.</summary>
+    public long? GeocodedVersion { get; set; }
 }
 
 internal sealed class LocationRow
@@ -42,6 +44,8 @@ internal sealed class LocationRow
     /// <summary>JSON array of E.164 numbers, or null.</summary>
     public string? Elins { get; set; }
     public string? CallbackNumber { get; set; }
+    /// <summary>GIS data version the point was geocoded from; null when given by the administrator.</summary>
+    public long? GeocodedVersion { get; set; }
 }
 
 internal sealed class NetworkElementRow

@@ -136,6 +136,7 @@ public static class WiremapJson
             foreach (var (name, value) in s.Address.Elements()) w.WriteString(name, value);
             w.WriteEndObject();
             WritePoint(w, s.Point);
+            WriteGeocoded(w, s.GeocodedVersion);
             Optional(w, "callbackNumber", s.CallbackNumber);
             w.WriteEndObject();
         }
@@ -152,6 +153,7 @@ public static class WiremapJson
             Optional(w, "room", l.Room);
             Optional(w, "text", l.Text);
             WritePoint(w, l.Point);
+            WriteGeocoded(w, l.GeocodedVersion);
             if (l.Elins is { } elins)
             {
                 w.WriteStartArray("elins");
@@ -220,6 +222,14 @@ public static class WiremapJson
     private static void Optional(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null) w.WriteString(name, value);
+    }
+
+    /// <summary>A point the server geocoded from the address: <c>"geocoded": true</c> with the GIS data version.</summary>
+    private static void WriteGeocoded(Utf8JsonWriter w, long? version)
+    {
+        if (version is not { } v) return;
+        w.WriteBoolean("geocoded", true);
+        w.WriteNumber("gisVersion", v);
     }
 
     private static void WritePoint(Utf8JsonWriter w, GeoPoint? point)
@@ -443,7 +453,7 @@ public static class WiremapJson
         private Site? MapSite(Node node, string path)
         {
             if (!IsObject(node, path)) return null;
-            Known(node, path, "id", "name", "address", "point", "callbackNumber");
+            Known(node, path, "id", "name", "address", "point", "geocoded", "gisVersion", "callbackNumber");
             var address = new CivicAddress();
             var addressPath = path + "/address";
             if (node["address"] is { } addressNode)
@@ -471,13 +481,14 @@ public static class WiremapJson
                 String(node, path, "name") ?? "",
                 address,
                 Point(node, path),
-                String(node, path, "callbackNumber"));
+                String(node, path, "callbackNumber"))
+            { GeocodedVersion = Geocoded(node, path) };
         }
 
         private DispatchableLocation? MapLocation(Node node, string path)
         {
             if (!IsObject(node, path)) return null;
-            Known(node, path, "id", "siteId", "floor", "unit", "room", "text", "point", "elins", "callbackNumber");
+            Known(node, path, "id", "siteId", "floor", "unit", "room", "text", "point", "geocoded", "gisVersion", "elins", "callbackNumber");
             return new DispatchableLocation(
                 String(node, path, "id") ?? "",
                 String(node, path, "siteId") ?? "",
@@ -487,7 +498,23 @@ public static class WiremapJson
                 String(node, path, "text"),
                 Point(node, path),
                 Strings(node, path, "elins"),
-                String(node, path, "callbackNumber"));
+                String(node, path, "callbackNumber"))
+            { GeocodedVersion = Geocoded(node, path) };
+        }
+
+        /// <summary>
+        /// The GIS version of a point marked <c>"geocoded": true</c> (0 when the version is not given), else null. The
+        /// server decides what is geocoded: a save keeps the mark only on a point it placed itself.
+        /// </summary>
+        private long? Geocoded(Node node, string path)
+        {
+            var version = Number(node, path, "gisVersion", required: false);
+            if (version is { } v && (v < 0 || v != Math.Floor(v) || v > long.MaxValue))
+            {
+                Error(path + "/gisVersion", node["gisVersion"]!, "expected a whole number of 0 or more");
+                return null;
+            }
+            return Bool(node, path, "geocoded") == true ? (long)(version ?? 0) : null;
         }
 
         private NetworkElement? MapElement(Node node, string path)

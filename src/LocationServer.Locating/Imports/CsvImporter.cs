@@ -91,9 +91,19 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
             if (errors.Count > 0) return new ImportOutcome(null, 0, Capped(errors.Items), IgnoredColumns: ignored, Rows: table.Rows.Count);
 
             var merged = edit.ToWiremap();
+            // Site addresses are checked against the GIS data (when loaded), and points geocoded, as in a JSON import.
+            IReadOnlyList<string> warnings = [];
+            if (services.GetService<Gis.WiremapAddressCheck>() is { } addresses)
+            {
+                var checkedAddresses = await addresses.CheckAsync(merged, current, cancellationToken).ConfigureAwait(false);
+                if (checkedAddresses.Errors.Count > 0)
+                    return new ImportOutcome(null, 0, Capped(checkedAddresses.Errors), IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = checkedAddresses.Warnings };
+                merged = checkedAddresses.Wiremap;
+                warnings = checkedAddresses.Warnings;
+            }
             var diff = WiremapDiff.Compare(current, merged);
             if (dryRun || diff.IsEmpty)
-                return new ImportOutcome(tenant, version, [], Diff: diff, DryRun: dryRun, IgnoredColumns: ignored, Rows: table.Rows.Count);
+                return new ImportOutcome(tenant, version, [], Diff: diff, DryRun: dryRun, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings };
             long committed;
             try
             {
@@ -119,7 +129,7 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
             Log.Imported(logger, tenant, format, table.Rows.Count, committed);
             if (services.GetService<WiremapLoader>() is { } loader)
                 await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
-            return new ImportOutcome(tenant, committed, [], Diff: diff, IgnoredColumns: ignored, Rows: table.Rows.Count);
+            return new ImportOutcome(tenant, committed, [], Diff: diff, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings };
         }
     }
 

@@ -16,8 +16,9 @@ internal static class WiremapCsv
 {
     private static readonly string[] Point = ["latitude", "longitude", "altitude"];
 
-    private static readonly string[] SiteColumns = ["id", "name", .. CivicAddress.ElementNames, .. Point, "callbackNumber"];
-    private static readonly string[] LocationColumns = ["id", "siteId", "floor", "unit", "room", "text", .. Point, "elins", "callbackNumber"];
+    private static readonly string[] Geocoded = ["geocoded", "gisVersion"];
+    private static readonly string[] SiteColumns = ["id", "name", .. CivicAddress.ElementNames, .. Point, "callbackNumber", .. Geocoded];
+    private static readonly string[] LocationColumns = ["id", "siteId", "floor", "unit", "room", "text", .. Point, "elins", "callbackNumber", .. Geocoded];
     private static readonly string[] ElementColumns = ["kind", "value", "locationId", "siteId", "offPremises", "description"];
     private static readonly string[] DidColumns = ["number", "locationId", "callbackNumber", "heldCapable", "user"];
     private static readonly string[] RequesterColumns = ["name", "keySha256", "sourceCidrs", "referenceOnly"];
@@ -39,8 +40,8 @@ internal static class WiremapCsv
         writer.WriteHeader(ColumnsOf(kind));
         IEnumerable<string?[]> rows = kind switch
         {
-            CsvImportFormat.Sites => wiremap.Sites.Select(s => (string?[])[s.Id, s.Name, .. CivicAddress.ElementNames.Select(n => s.Address[n]), .. PointFields(s.Point), s.CallbackNumber]),
-            CsvImportFormat.Locations => wiremap.Locations.Select(l => (string?[])[l.Id, l.SiteId, l.Floor, l.Unit, l.Room, l.Text, .. PointFields(l.Point), Join(l.Elins), l.CallbackNumber]),
+            CsvImportFormat.Sites => wiremap.Sites.Select(s => (string?[])[s.Id, s.Name, .. CivicAddress.ElementNames.Select(n => s.Address[n]), .. PointFields(s.Point), s.CallbackNumber, .. GeocodedFields(s.GeocodedVersion)]),
+            CsvImportFormat.Locations => wiremap.Locations.Select(l => (string?[])[l.Id, l.SiteId, l.Floor, l.Unit, l.Room, l.Text, .. PointFields(l.Point), Join(l.Elins), l.CallbackNumber, .. GeocodedFields(l.GeocodedVersion)]),
             CsvImportFormat.Elements => wiremap.Elements.Select(e => (string?[])[WiremapDiff.KindName(e.Kind), e.Value, e.LocationId, e.SiteId, e.OffPremises ? "true" : null, e.Description]),
             CsvImportFormat.Dids => wiremap.Dids.Select(d => (string?[])[d.Number, d.LocationId, d.CallbackNumber, d.HeldCapable ? null : "false", d.User]),
             _ => wiremap.Requesters.Select(r => (string?[])[r.Name, r.KeySha256, Join(r.SourceCidrs), r.ReferenceOnly ? "true" : null]),
@@ -97,6 +98,18 @@ internal static class WiremapCsv
                 return new GeoPoint(numbers[0]!.Value, numbers[1]!.Value, numbers[2]);
             }
 
+            long? ReadGeocoded()
+            {
+                var versionText = Get("gisVersion");
+                long? version = null;
+                if (versionText is not null)
+                {
+                    if (long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed)) version = parsed;
+                    else errors.Add(row.Line, "gisVersion", $"'{versionText}' is not a whole number of 0 or more");
+                }
+                return Flag("geocoded", absent: false) ? version ?? 0 : null;
+            }
+
             var key = Get(columns[0]);
             if (key is null)
             {
@@ -110,14 +123,17 @@ internal static class WiremapCsv
                         var address = new CivicAddress();
                         foreach (var name in CivicAddress.ElementNames) CivicAddress.TrySet(address, name, Get(name), out address);
                         foreach (var error in CivicAddressValidator.Validate(address, "")) errors.Add(row.Line, error.Path.TrimStart('/'), error.Message);
-                        var site = new Site(key, Get("name")!, address, ReadPoint(), Get("callbackNumber"));
+                        var site = new Site(key, Get("name")!, address, ReadPoint(), Get("callbackNumber")) { GeocodedVersion = ReadGeocoded() };
                         if (errors.Count == before) edit.PutSite(site, row.Line);
                         break;
                     }
                 case CsvImportFormat.Locations:
                     {
                         var elins = Get("elins")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                        var location = new DispatchableLocation(key, Get("siteId")!, Get("floor"), Get("unit"), Get("room"), Get("text"), ReadPoint(), elins, Get("callbackNumber"));
+                        var location = new DispatchableLocation(key, Get("siteId")!, Get("floor"), Get("unit"), Get("room"), Get("text"), ReadPoint(), elins, Get("callbackNumber"))
+                        {
+                            GeocodedVersion = ReadGeocoded(),
+                        };
                         if (errors.Count == before) edit.PutLocation(location, row.Line);
                         break;
                     }
@@ -173,6 +189,9 @@ internal static class WiremapCsv
         point is { } p
             ? [p.Latitude.ToString("R", CultureInfo.InvariantCulture), p.Longitude.ToString("R", CultureInfo.InvariantCulture), p.Altitude?.ToString("R", CultureInfo.InvariantCulture)]
             : [null, null, null];
+
+    private static IEnumerable<string?> GeocodedFields(long? version) =>
+        version is { } v ? ["true", v.ToString(CultureInfo.InvariantCulture)] : [null, null];
 
     private static string? Join(IReadOnlyList<string>? list) => list is { Count: > 0 } ? string.Join(' ', list) : null;
 

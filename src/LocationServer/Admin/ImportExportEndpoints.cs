@@ -92,11 +92,17 @@ internal static class ImportExportEndpoints
 /// <param name="Changes">Added, changed and removed objects per kind.</param>
 internal sealed record WiremapChanges(string Tenant, long Version, bool DryRun, int? Rows, IReadOnlyList<string>? IgnoredColumns, IReadOnlyList<KindChanges> Changes)
 {
+    /// <summary>What the GIS address check noted without refusing (invalid addresses stored, points geocoded); omitted when none.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
+
     public static WiremapChanges From(ImportOutcome outcome) => new(
         outcome.TenantId ?? "",
         outcome.Version,
         outcome.DryRun,
         outcome.IgnoredColumns is null ? null : outcome.Rows,
         outcome.IgnoredColumns,
-        outcome.Diff?.Kinds ?? []);
+        outcome.Diff?.Kinds ?? [])
+    {
+        Warnings = outcome.Warnings.Count > 0 ? outcome.Warnings : null,
+    };
 }
