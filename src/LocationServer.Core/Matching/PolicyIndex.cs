@@ -31,6 +31,12 @@ public sealed class EffectivePolicy
 
     /// <summary>Dialed digits → service.</summary>
     public PolicySetting<FrozenDictionary<string, DialService>> DialPlan { get; private init; }
+
+    /// <summary>
+    /// The first emergency dial string of the policy that set the dial strings (preset order, then explicit ones),
+    /// the number LoST answers as <c>serviceNumber</c>; null where no policy sets dial strings (LoST's configured number).
+    /// </summary>
+    public string? ServiceNumber { get; private init; }
     public PolicySetting<PolicyMode> Mode { get; private init; }
     public PolicySetting<string?> RelayCenterUri { get; private init; }
     public PolicySetting<string?> TestServiceUri { get; private init; }
@@ -51,12 +57,15 @@ public sealed class EffectivePolicy
     internal EffectivePolicy Over(EmergencyPolicy policy, string scope)
     {
         var source = new PolicySource(policy, scope);
-        var dial = policy.Preset is not null || policy.DialStrings is not null
-            ? new PolicySetting<FrozenDictionary<string, DialService>>(DialPlanOf(PolicyDialStrings(policy)), source)
+        var setsDial = policy.Preset is not null || policy.DialStrings is not null;
+        var strings = setsDial ? PolicyDialStrings(policy) : [];
+        var dial = setsDial
+            ? new PolicySetting<FrozenDictionary<string, DialService>>(DialPlanOf(strings), source)
             : DialPlan;
         return new EffectivePolicy
         {
             DialPlan = dial,
+            ServiceNumber = setsDial ? strings.FirstOrDefault(s => s.Service == DialService.Emergency)?.Digits : ServiceNumber,
             Mode = policy.Mode is { } mode ? new(mode, source) : Mode,
             RelayCenterUri = policy.RelayCenterUri is { } relay ? new(relay, source) : RelayCenterUri,
             TestServiceUri = policy.TestServiceUri is { } test ? new(test, source) : TestServiceUri,
