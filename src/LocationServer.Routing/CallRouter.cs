@@ -188,7 +188,8 @@ internal sealed partial class CallRouter(
             if (location?.Validation is { } validation) reason += "; user-provided address " + validation;
             reason += location is null ? "; no location: relay centre" : location.Point is null ? "; no point: relay centre" : "; no PSAP boundary covers the point: relay centre";
         }
-        decidedBy ??= policy.Mode.Source ?? policy.Closest;
+        // A policy that only names a conference desk or a disclaimer did not decide where the call goes.
+        decidedBy ??= policy.Mode.Source;
         reason += "; policy: " + PolicyText(decidedBy);
         var conference = test ? default : policy.Conference;
         var callbackWindow = policy.CallbackWindowMinutes.Value is { } windowMinutes ? TimeSpan.FromMinutes(windowMinutes) : settings.CallbackWindow;
