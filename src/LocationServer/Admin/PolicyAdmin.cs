@@ -61,6 +61,8 @@ internal static partial class PolicyAdmin
             var (body, problem) = await AdminJson.ReadAsync<PolicyRequest>(context.Request).ConfigureAwait(false);
             if (problem is not null) return problem;
             var (policy, errors) = body!.ToPolicy(id);
+            // GET /policies/effective is the settings-in-force view, so no policy may take that id.
+            if (id == "effective") errors.Insert(0, "/id: 'effective' is reserved; choose another policy id");
             if (errors.Count > 0) return Problems.Invalid(errors);
             return await WriteAsync(index.Tenant.Id, id, policy, context, store, services, logger, ct).ConfigureAwait(false);
         }).WithAdminAccess(AdminAccess.SiteWrite).WithAuditKind("policy.put")

@@ -92,6 +92,16 @@ public sealed class PolicyAdminTests(PolicyHost host) : IClassFixture<PolicyHost
         return response.Content.Headers.ContentType?.MediaType ?? "";
     }
 
+    [Theory]
+    [InlineData("effective", "/id")]
+    [InlineData("has space", "/id")]
+    public async Task PolicyPut_UnusableId_ProblemNamesTheId(string id, string path)
+    {
+        var (status, body, _) = await host.PutPolicyAsync(Uri.EscapeDataString(id), """{"name":"X","scope":"tenant"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(Errors(body), e => e.StartsWith(path + ":", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task PolicyPut_SecondPolicyForTheSameSite_RefusedNamingTheOther()
     {
