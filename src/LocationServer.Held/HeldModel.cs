@@ -215,7 +215,11 @@ public static class HeldErrorCodes
 /// A HELD <c>error</c> (RFC 5985 §6.3, §6.4). <paramref name="RequiredIdentifiers"/> becomes RFC 6155 §2.2
 /// <c>requiredIdentifiers</c>.
 /// </summary>
-public sealed record HeldError(HeldErrorCode Code, string Message, IReadOnlyList<XmlQualifiedName>? RequiredIdentifiers = null);
+public sealed record HeldError(HeldErrorCode Code, string Message, IReadOnlyList<XmlQualifiedName>? RequiredIdentifiers = null)
+{
+    /// <summary>The manual-entry policy for soft clients, written after the messages (<see cref="ManualEntryHint"/>).</summary>
+    public ManualEntryHint? ManualEntry { get; init; }
+}
 
 /// <summary>Either a parsed request or the HELD error to answer with; parsing never throws.</summary>
 public readonly struct HeldParseResult

@@ -33,6 +33,7 @@ public static class HeldResponseWriter
             writer.WriteEndElement();
         }
         if (error.RequiredIdentifiers is { Count: > 0 } required) WriteRequiredIdentifiers(writer, required);
+        if (error.ManualEntry is { } manualEntry) WriteManualEntry(writer, manualEntry);
         writer.WriteEndElement();
         writer.WriteEndDocument();
     }
@@ -73,6 +74,7 @@ public static class HeldResponseWriter
         if (response.Presence is not null) PidfLoWriter.WritePresence(writer, response.Presence);
         if (response.EchoDevice is { Identifiers.Count: > 0 } device) WriteDevice(writer, device);
         if (response.Routing is not null) WriteRouting(writer, response.Routing);
+        if (response.ManualEntry is { } manualEntry) WriteManualEntry(writer, manualEntry);
         writer.WriteEndElement();
         writer.WriteEndDocument();
     }
@@ -117,6 +119,25 @@ public static class HeldResponseWriter
             if (id.Kind == DeviceIdentifierKind.Ip)
                 writer.WriteAttributeString("v", id.Value.Contains(':', StringComparison.Ordinal) ? "6" : "4");
             writer.WriteString(WireFormat.XmlSafe(id.Value));
+            writer.WriteEndElement();
+        }
+        writer.WriteEndElement();
+    }
+
+    /// <summary>
+    /// Our extension (<c>urn:locationserver:held:ext</c>, docs/policies.md):
+    /// <c>&lt;ext:manualEntry policy="notAllowed|optional|required" policyId="…"&gt;&lt;ext:disclaimer xml:lang="en"&gt;…&lt;/ext:disclaimer&gt;&lt;/ext:manualEntry&gt;</c>.
+    /// </summary>
+    private static void WriteManualEntry(XmlWriter writer, ManualEntryHint hint)
+    {
+        writer.WriteStartElement("ext", "manualEntry", Ns.Ext);
+        writer.WriteAttributeString("policy", hint.Policy);
+        if (!string.IsNullOrEmpty(hint.PolicyId)) writer.WriteAttributeString("policyId", WireFormat.XmlSafe(hint.PolicyId));
+        if (!string.IsNullOrWhiteSpace(hint.Disclaimer))
+        {
+            writer.WriteStartElement("ext", "disclaimer", Ns.Ext);
+            writer.WriteAttributeString("xml", "lang", Ns.Xml, "en");
+            writer.WriteString(WireFormat.XmlSafe(hint.Disclaimer));
             writer.WriteEndElement();
         }
         writer.WriteEndElement();

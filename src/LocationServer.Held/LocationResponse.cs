@@ -22,7 +22,18 @@ public sealed record LocationResponse
 
     /// <summary>RFC 7840 §5 routing information.</summary>
     public RoutingInformation? Routing { get; init; }
+
+    /// <summary>The manual-entry policy for soft clients (our <c>ext:manualEntry</c> extension, docs/policies.md).</summary>
+    public ManualEntryHint? ManualEntry { get; init; }
 }
+
+/// <summary>
+/// Whether a soft client may (<c>optional</c>), must (<c>required</c>) or may not (<c>notAllowed</c>) have its user
+/// enter an address, the text to show with the prompt, and the emergency policy that says so. Written as
+/// <c>ext:manualEntry</c> in <c>urn:locationserver:held:ext</c>, an extension element where the HELD schema allows
+/// <c>##other</c> (lax) content: in <c>locationResponse</c> and in <c>error</c> (RFC 5985 §7).
+/// </summary>
+public sealed record ManualEntryHint(string Policy, string? PolicyId, string? Disclaimer);
 
 /// <summary>
 /// RFC 7840 §5 <c>ri:routingInformation</c>: one <c>service</c> with its destination URIs (at most one per scheme);

@@ -18,6 +18,8 @@ internal enum RouteDestination
     Psap,
     RelayCenter,
     TestService,
+    /// <summary>Not routed by our location data (policy testOnly or disabled): the call server's own emergency route.</summary>
+    CallServerDefault,
 }
 
 /// <summary>The durable record of one routed emergency or test call: what was asked, what was found and why, where it went.</summary>
@@ -48,4 +50,6 @@ internal sealed record CallRecord
     public required bool CallbackIsElin { get; init; }
     /// <summary>The callback window this call opened (the ELIN lent to the caller), made durable with the record.</summary>
     public ElinAssignment? CallbackWindow { get; init; }
+    /// <summary>The emergency policy that decided the route, when one did.</summary>
+    public string? PolicyId { get; init; }
 }

@@ -3,6 +3,7 @@ using LocationServer.Core.Gis;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
+using LocationServer.Core.Wiremap;
 using Microsoft.Extensions.Options;
 
 namespace LocationServer.Routing;
@@ -37,6 +38,12 @@ internal sealed record CallRouting
     public string? ReadBack { get; init; }
     public required string CallRecordId { get; init; }
     public required string Reason { get; init; }
+    /// <summary>The policy that decided the route; null when the global configuration did.</summary>
+    public PolicySource? Policy { get; init; }
+    /// <summary>The staged-rollout mode in force.</summary>
+    public PolicyMode Mode { get; init; }
+    /// <summary>The security desk to conference in (emergency calls only), with the policy that named it.</summary>
+    public PolicySetting<ConferenceHint?> Conference { get; init; }
 }
 
 /// <summary>A redeemed location token, or why not.</summary>
@@ -79,6 +86,8 @@ internal enum DialedService
 /// and foreign-tenant tokens never resolve. The PSAP is the smallest service boundary covering the location's
 /// point, else the authority's GIS PsapPolygon holding it; without one the call goes to the relay centre (ECRC), and for
 /// a user-entered address the record says how the GIS data judged it. Test calls go to the test service, never a PSAP.
+/// The emergency policy in force for the caller's network and site (docs/policies.md) classifies the dialed string,
+/// applies its staged-rollout mode and supplies the relay centre, test service, callback window and conference hint.
 /// </summary>
 internal sealed partial class CallRouter(
     WiremapIndexHolder wiremap,
@@ -104,27 +113,54 @@ internal sealed partial class CallRouter(
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrWhiteSpace(request.Tenant)) return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "tenant is required.");
         if (string.IsNullOrWhiteSpace(request.Dialed)) return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "dialed is required.");
-        var service = ClassifyDialed(request.Dialed);
-        if (service == DialedService.NotEmergency)
-            return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "dialed is not an emergency or test service (911, 933, urn:service:sos, urn:service:test.sos).");
+        var urnService = ClassifyUrn(request.Dialed, out var digits);
+        if (urnService == DialedService.NotEmergency || (digits is not null && !PolicyValidator.IsDialString(digits)))
+            return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument, "dialed is not an emergency or test service (digits such as 911 or 933, urn:service:sos, urn:service:test.sos).");
         if (!wiremap.Current.TryGetTenant(request.Tenant, out var tenant))
             return RoutingOutcome<CallRouting>.Fail(RoutingFailure.UnknownTenant, "tenant not found.");
 
         var settings = options.CurrentValue;
         var now = time.GetUtcNow();
-        var test = service == DialedService.Test;
         var tenantId = tenant.Tenant.Id;
 
         var (source, location, method, reason, did, tokenDevice) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
 
+        // The policy of the caller's network (the station address from signalling) over that of the location's site.
+        var policy = tenant.Policies.Resolve(location?.SiteId, ParseStation(request).Address);
+        var service = digits is null ? urnService : policy.Classify(digits) switch
+        {
+            DialService.Emergency => DialedService.Emergency,
+            DialService.Test => DialedService.Test,
+            _ => DialedService.NotEmergency,
+        };
+        if (service == DialedService.NotEmergency)
+        {
+            Log.DialStringRefused(logger, tenantId, policy.DialPlan.Source?.Policy.Id ?? "(default)");
+            return RoutingOutcome<CallRouting>.Fail(RoutingFailure.InvalidArgument,
+                $"dialed '{digits}' is not an emergency or test dial string of {PolicyText(policy.DialPlan.Source)}.");
+        }
+        var test = service == DialedService.Test;
+        var mode = policy.Mode.Value;
+
         RouteDestination destination;
         string routeUri, routeName;
         string? boundaryId = null;
-        if (test)
+        PolicySource? decidedBy;
+        if (mode == PolicyMode.Disabled || (mode == PolicyMode.TestOnly && !test))
+        {
+            // Staged rollout: this scope is not live for this kind of call, so our location data must not route it.
+            destination = RouteDestination.CallServerDefault;
+            routeUri = policy.CarrierRouteUri.Value ?? "";
+            routeName = policy.CarrierRouteUri.Value is null ? CallServerDefaultName : "Carrier emergency route";
+            decidedBy = policy.Mode.Source;
+            reason += $"; policy mode {PolicyNames.Of(mode)}: call server's own emergency route";
+        }
+        else if (test)
         {
             destination = RouteDestination.TestService;
-            routeUri = settings.TestService.Uri;
+            routeUri = policy.TestServiceUri.Value ?? settings.TestService.Uri;
             routeName = settings.TestService.Name;
+            decidedBy = policy.TestServiceUri.Source ?? policy.DialPlan.Source;
         }
         else if (location?.Point is { } point && boundaries.Current.Find(point, tenantId) is { } psap)
         {
@@ -132,6 +168,7 @@ internal sealed partial class CallRouter(
             routeUri = psap.SipUri;
             routeName = psap.Name;
             boundaryId = psap.Id;
+            decidedBy = policy.DialPlan.Source;
         }
         else if (location?.Point is { } gisPoint && gis?.Current.FindArea(ServiceAreaKind.Psap, gisPoint) is { Uri: { } gisUri } gisPsap)
         {
@@ -139,16 +176,23 @@ internal sealed partial class CallRouter(
             routeUri = gisUri;
             routeName = gisPsap.Name;
             boundaryId = gisPsap.Id;
+            decidedBy = policy.DialPlan.Source;
             reason += location.Validation is { } checkedAs ? $"; user-provided address {checkedAs}; GIS PSAP polygon" : "; GIS PSAP polygon";
         }
         else
         {
             destination = RouteDestination.RelayCenter;
-            routeUri = settings.RelayCenter.Uri;
+            routeUri = policy.RelayCenterUri.Value ?? settings.RelayCenter.Uri;
             routeName = settings.RelayCenter.Name;
+            decidedBy = policy.RelayCenterUri.Source ?? policy.DialPlan.Source;
             if (location?.Validation is { } validation) reason += "; user-provided address " + validation;
             reason += location is null ? "; no location: relay centre" : location.Point is null ? "; no point: relay centre" : "; no PSAP boundary covers the point: relay centre";
         }
+        // A policy that only names a conference desk or a disclaimer did not decide where the call goes.
+        decidedBy ??= policy.Mode.Source;
+        reason += "; policy: " + PolicyText(decidedBy);
+        var conference = test ? default : policy.Conference;
+        var callbackWindow = policy.CallbackWindowMinutes.Value is { } windowMinutes ? TimeSpan.FromMinutes(windowMinutes) : settings.CallbackWindow;
 
         var recordId = Guid.CreateVersion7(now).ToString("N");
         var caller = PhoneNumber.Normalize(request.CallingNumber);
@@ -158,15 +202,15 @@ internal sealed partial class CallRouter(
         var choice = CallbackResolver.Resolve(tenant, endpoints.Find(tenantId), location, did, caller, device);
         string callback;
         var callbackIsElin = false;
-        ElinAssignment? callbackWindow = null;
+        ElinAssignment? openedWindow = null;
         if (location is { Elins.Count: > 0 })
         {
             // A test call shows the ELIN a PSAP would see but must not take it from a real caller's callback window.
-            var (elin, assignment) = elinWindow.Allocate(tenantId, location, caller, now, settings.CallbackWindow, reserve: !test, recordId);
+            var (elin, assignment) = elinWindow.Allocate(tenantId, location, caller, now, callbackWindow, reserve: !test, recordId);
             if (elin.Reason == ElinChoiceReason.LeastRecentlyAssigned && assignment is not null) Log.ElinReused(logger, tenantId, location.Id);
             callback = PhoneNumber.Normalize(elin.Elin) ?? elin.Elin;
             callbackIsElin = true;
-            callbackWindow = assignment;
+            openedWindow = assignment;
             choice = choice with { Source = CallbackSource.Elin, Endpoint = null };
         }
         else
@@ -191,6 +235,9 @@ internal sealed partial class CallRouter(
             ReadBack = test ? ReadBack.Compose(callback, location?.Civic, choice.Endpoint?.BillingAddress) : null,
             CallRecordId = recordId,
             Reason = reason,
+            Policy = decidedBy,
+            Mode = mode,
+            Conference = conference,
         };
 
         var record = new CallRecord
@@ -216,7 +263,8 @@ internal sealed partial class CallRouter(
             PsapBoundaryId = boundaryId,
             CallbackNumber = callback,
             CallbackIsElin = callbackIsElin,
-            CallbackWindow = callbackWindow,
+            CallbackWindow = openedWindow,
+            PolicyId = decidedBy?.Policy.Id,
         };
         // The call is routed whatever happens to its record: refusing to route an emergency call because the
         // audit store is down would be the worse failure.
@@ -275,9 +323,30 @@ internal sealed partial class CallRouter(
         return RoutingOutcome<LocationLookup>.Ok(lookup);
     }
 
-    /// <summary>Classifies dialed digits or a service URN (RFC 5031); an outside-line 9 prefix is tolerated.</summary>
+    /// <summary>
+    /// Classifies dialed digits by the built-in default dial strings (no policy), or a service URN (RFC 5031); an
+    /// outside-line 9 prefix is tolerated.
+    /// </summary>
     public static DialedService ClassifyDialed(string dialed)
     {
+        var urn = ClassifyUrn(dialed, out var digits);
+        if (digits is null) return urn;
+        return EffectivePolicy.Global.Classify(digits) switch
+        {
+            DialService.Emergency => DialedService.Emergency,
+            DialService.Test => DialedService.Test,
+            _ => DialedService.NotEmergency,
+        };
+    }
+
+    /// <summary>
+    /// A service URN's kind, with <paramref name="digits"/> null; or, for anything else, the digits of the dialed
+    /// string (a tel:/sip: URI's user part) to be classified by the policy in force.
+    /// </summary>
+    public static DialedService ClassifyUrn(string dialed, out string? digits)
+    {
+        ArgumentNullException.ThrowIfNull(dialed);
+        digits = null;
         var value = dialed.Trim();
         if (value.StartsWith("urn:service:", StringComparison.OrdinalIgnoreCase))
         {
@@ -296,13 +365,16 @@ internal sealed partial class CallRouter(
         }
         var end = value.IndexOfAny(['@', ';']);
         if (end >= 0) value = value[..end];
-        return value switch
-        {
-            "911" or "9911" or "112" => DialedService.Emergency,
-            "933" or "9933" => DialedService.Test,
-            _ => DialedService.NotEmergency,
-        };
+        digits = value;
+        return DialedService.Emergency;
     }
+
+    /// <summary>The route name of a call left to the call server's own emergency route.</summary>
+    public const string CallServerDefaultName = "Call server default emergency route";
+
+    /// <summary>"policy 'uk-sites' (site london)", or "global configuration" when no policy decided.</summary>
+    public static string PolicyText(PolicySource? source) =>
+        source is null ? "global configuration" : $"policy '{source.Policy.Id}' ({source.Scope})";
 
     private static bool IsUrn(string service, string name) =>
         service.Equals(name, StringComparison.OrdinalIgnoreCase) ||
@@ -450,6 +522,9 @@ internal sealed partial class CallRouter(
 
         [LoggerMessage(EventId = 2206, Level = LogLevel.Error, Message = "ELIN assignments of tenant {Tenant} could not be read from the store; answering from this node's callback window")]
         public static partial void CallbackStoreFailed(ILogger logger, string tenant, Exception exception);
+
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Call of tenant {Tenant} refused: the dialed string is not one of policy {PolicyId}")]
+        public static partial void DialStringRefused(ILogger logger, string tenant, string policyId);
 
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Every ELIN of location {LocationId} (tenant {Tenant}) was in use; the least recently assigned was reused")]
         public static partial void ElinReused(ILogger logger, string tenant, string locationId);

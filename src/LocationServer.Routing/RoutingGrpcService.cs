@@ -46,6 +46,7 @@ internal sealed partial class RoutingGrpcService(RoutingCallerAuthenticator auth
                     RouteDestination.Psap => RouteKind.Psap,
                     RouteDestination.RelayCenter => RouteKind.RelayCenter,
                     RouteDestination.TestService => RouteKind.TestService,
+                    RouteDestination.CallServerDefault => RouteKind.CallServerDefault,
                     _ => RouteKind.Unspecified,
                 },
                 Uri = routing.RouteUri,
@@ -66,6 +67,26 @@ internal sealed partial class RoutingGrpcService(RoutingCallerAuthenticator auth
             ReadBack = routing.ReadBack ?? "",
             CallRecordId = routing.CallRecordId,
             Reason = routing.Reason,
+            Policy = new PolicyRef
+            {
+                Id = routing.Policy?.Policy.Id ?? "",
+                Name = routing.Policy?.Policy.Name ?? "",
+                Scope = routing.Policy?.Scope ?? "global",
+            },
+            PolicyMode = routing.Mode switch
+            {
+                Core.Wiremap.PolicyMode.TestOnly => V1.PolicyMode.TestOnly,
+                Core.Wiremap.PolicyMode.Disabled => V1.PolicyMode.Disabled,
+                _ => V1.PolicyMode.Enabled,
+            },
+            Conference = routing.Conference.Value is { } hint
+                ? new V1.ConferenceHint
+                {
+                    Uri = hint.Uri,
+                    Mode = hint.Mode == Core.Wiremap.ConferenceMode.TwoWay ? V1.ConferenceMode.TwoWay : V1.ConferenceMode.OneWay,
+                    PolicyId = routing.Conference.Source?.Policy.Id ?? "",
+                }
+                : null,
         };
     }
 

@@ -41,12 +41,13 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
             record.Source.ToString().ToLowerInvariant(),
             record.LocationId,
             record.Address,
-            record.Destination switch { RouteDestination.Psap => "psap", RouteDestination.TestService => "test", _ => "ecrc" },
+            record.Destination switch { RouteDestination.Psap => "psap", RouteDestination.TestService => "test", RouteDestination.CallServerDefault => "callserver", _ => "ecrc" },
             record.RouteUri,
             record.RouteName,
             record.CallbackNumber,
             record.TestCall,
-            record.CallId), window);
+            record.CallId,
+            record.PolicyId), window);
     }
 
     public async Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -40,6 +40,9 @@ public sealed class TenantIndex
 
     public IReadOnlyList<Requester> Requesters { get; }
 
+    /// <summary>The tenant's emergency policies, resolved per site and network.</summary>
+    public PolicyIndex Policies { get; private set; } = PolicyIndex.Empty;
+
     /// <summary>Number of network elements indexed.</summary>
     public int ElementCount => _entries.Length;
 
@@ -291,6 +294,7 @@ public sealed class TenantIndex
         index._subnets.Freeze();
         index._publicIps.Freeze();
         index.SkippedElements = skipped;
+        index.Policies = PolicyIndex.Build(wiremap);
         return index;
     }
 

@@ -128,4 +128,8 @@ public sealed record TenantWiremap(
     IReadOnlyList<DispatchableLocation> Locations,
     IReadOnlyList<NetworkElement> Elements,
     IReadOnlyList<DidAssignment> Dids,
-    IReadOnlyList<Requester> Requesters);
+    IReadOnlyList<Requester> Requesters)
+{
+    /// <summary>Emergency policies of the tenant, its sites and its networks (docs/policies.md); empty by default.</summary>
+    public IReadOnlyList<EmergencyPolicy> Policies { get; init; } = [];
+}

@@ -142,6 +142,7 @@ public static class WiremapValidator
                 if (cidrs[j] is null || !IpPrefix.TryParse(cidrs[j], out _)) Add($"{path}/sourceCidrs/{j}", $"'{Short(cidrs[j] ?? "")}' is not an address or CIDR prefix with zero host bits");
             if (requester.KeySha256 is null && cidrs.Count == 0) Add(path, "needs keySha256 or sourceCidrs to authenticate");
         }
+        errors.AddRange(PolicyValidator.Validate(wiremap.Policies, siteIds.Keys));
         return errors;
 
         bool Id(string? value, string path)

@@ -37,6 +37,8 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<DirectoryUserNumberRow> DirectoryUserNumbers => Set<DirectoryUserNumberRow>();
     public DbSet<DirectoryUserDeviceRow> DirectoryUserDevices => Set<DirectoryUserDeviceRow>();
     public DbSet<EndpointDirectoryVersionRow> EndpointDirectoryVersions => Set<EndpointDirectoryVersionRow>();
+    // Emergency policies, part of the tenant's wiremap (migration 20261206000001).
+    public DbSet<PolicyRow> Policies => Set<PolicyRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -201,6 +203,13 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
         {
             b.ToTable("gis_tenant_settings");
             b.HasKey(x => x.TenantId);
+            b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // Emergency policies, part of the tenant's wiremap (migration 20261206000001).
+        modelBuilder.Entity<PolicyRow>(b =>
+        {
+            b.ToTable("emergency_policies");
+            b.HasKey(x => new { x.TenantId, x.Id });
             b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
         });
 

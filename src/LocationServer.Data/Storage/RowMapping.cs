@@ -147,11 +147,12 @@ internal static class RowMapping
         CallbackNumber = r.CallbackNumber,
         TestCall = r.TestCall,
         CallId = r.CallId,
+        PolicyId = r.PolicyId,
     };
 
     public static CallRecord FromRow(CallRecordRow r) => new(
         r.Id, r.TenantId, r.TimeUtc, r.Dialed, r.CallingNumber, r.TokenHash, r.LocationSource, r.LocationId, r.CivicDisplay,
-        r.RouteKind, r.RouteUri, r.RouteName, r.CallbackNumber, r.TestCall, r.CallId);
+        r.RouteKind, r.RouteUri, r.RouteName, r.CallbackNumber, r.TestCall, r.CallId, r.PolicyId);
 
     public static ElinAssignment FromRow(ElinAssignmentRow r) => new(r.TenantId, r.Elin, r.CallerNumber, r.LocationId, r.AssignedUtc, r.ExpiresUtc);
 

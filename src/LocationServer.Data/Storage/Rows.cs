@@ -125,6 +125,8 @@ internal sealed class CallRecordRow
     public string? CallbackNumber { get; set; }
     public bool TestCall { get; set; }
     public string? CallId { get; set; }
+    /// <summary>The emergency policy that decided the route, when one did.</summary>
+    public string? PolicyId { get; set; }
 }
 
 internal sealed class ElinAssignmentRow

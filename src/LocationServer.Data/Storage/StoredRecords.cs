@@ -60,6 +60,7 @@ public sealed record UnknownNetworkEvent(
 /// <param name="CallbackNumber">The ECBN sent.</param>
 /// <param name="TestCall">True for 933.</param>
 /// <param name="CallId">SIP Call-ID, for correlation with the call server.</param>
+/// <param name="PolicyId">The emergency policy that decided the route, when one did.</param>
 public sealed record CallRecord(
     Guid Id,
     string TenantId,
@@ -75,7 +76,8 @@ public sealed record CallRecord(
     string? RouteName,
     string? CallbackNumber,
     bool TestCall,
-    string? CallId);
+    string? CallId,
+    string? PolicyId = null);
 
 /// <summary>
 /// An ELIN lent to a caller for a PSAP callback window (Lync/ELIN gateway style): calls to the ELIN reach

@@ -56,11 +56,12 @@ public sealed partial class WiremapStore
                     var elements = (await db.NetworkElements.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
                     var dids = (await db.Dids.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
                     var requesters = (await db.Requesters.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
+                    var policies = (await db.Policies.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false)).ToLookup(x => x.TenantId);
                     var after = await VersionAsync(db, cancellationToken).ConfigureAwait(false);
                     if (before != after && snapshot is null) continue;
                     var result = tenants
                         .OrderBy(t => t.Id, StringComparer.Ordinal)
-                        .Select(t => RowMapping.FromRows(t, sites[t.Id], locations[t.Id], elements[t.Id], dids[t.Id], requesters[t.Id]))
+                        .Select(t => PolicyRowMapping.WithRows(RowMapping.FromRows(t, sites[t.Id], locations[t.Id], elements[t.Id], dids[t.Id], requesters[t.Id]), policies[t.Id]))
                         .ToList();
                     return (result, after);
                 }
@@ -81,13 +82,15 @@ public sealed partial class WiremapStore
         {
             var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken).ConfigureAwait(false);
             if (tenant is null) return null;
-            return RowMapping.FromRows(
+            var wiremap = RowMapping.FromRows(
                 tenant,
                 await db.Sites.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
                 await db.Locations.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
                 await db.NetworkElements.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
                 await db.Dids.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false),
                 await db.Requesters.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false));
+            return PolicyRowMapping.WithRows(wiremap,
+                await db.Policies.AsNoTracking().Where(x => x.TenantId == tenantId).ToListAsync(cancellationToken).ConfigureAwait(false));
         }, cancellationToken);
 
     /// <summary>
@@ -109,6 +112,7 @@ public sealed partial class WiremapStore
         var errors = WiremapValidator.Validate(wiremap);
         if (errors.Count > 0) throw new StoreValidationException(errors);
         RowMapping.ToRows(wiremap, out var tenant, out var sites, out var locations, out var elements, out var dids, out var requesters);
+        var policies = PolicyRowMapping.ToRows(wiremap);
         var version = await RunAsync(async db =>
         {
             var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -134,6 +138,7 @@ public sealed partial class WiremapStore
                 await BatchCommands.InsertAsync(db, elements, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await BatchCommands.InsertAsync(db, dids, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await BatchCommands.InsertAsync(db, requesters, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                await BatchCommands.InsertAsync(db, policies, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return next;
             }
@@ -169,6 +174,7 @@ public sealed partial class WiremapStore
         await db.NetworkElements.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await db.Dids.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await db.Requesters.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await db.Policies.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await db.Locations.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await db.Sites.Where(x => x.TenantId == tenantId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -208,7 +208,100 @@ public static class WiremapJson
             w.WriteEndObject();
         }
         w.WriteEndArray();
+
+        if (wiremap.Policies is { Count: > 0 } policies)
+        {
+            w.WriteStartArray("policies");
+            foreach (var p in policies) WritePolicy(w, p);
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
+    }
+
+    /// <summary>Writes one emergency policy object as the <c>policies</c> list holds it (docs/policies.md).</summary>
+    public static void WritePolicy(Utf8JsonWriter w, EmergencyPolicy p)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(p);
+        w.WriteStartObject();
+        w.WriteString("id", p.Id);
+        w.WriteString("name", p.Name);
+        w.WriteString("scope", PolicyNames.Of(p.Scope));
+        if (p.SiteIds is { } siteIds)
+        {
+            w.WriteStartArray("siteIds");
+            foreach (var id in siteIds) w.WriteStringValue(id);
+            w.WriteEndArray();
+        }
+        if (p.Networks is { } networks)
+        {
+            w.WriteStartArray("networks");
+            foreach (var n in networks) w.WriteStringValue(n);
+            w.WriteEndArray();
+        }
+        Optional(w, "preset", p.Preset);
+        if (p.DialStrings is { } dials)
+        {
+            w.WriteStartArray("dialStrings");
+            foreach (var d in dials)
+            {
+                w.WriteStartObject();
+                w.WriteString("digits", d.Digits);
+                w.WriteString("service", PolicyNames.Of(d.Service));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (p.Mode is { } mode) w.WriteString("mode", PolicyNames.Of(mode));
+        Optional(w, "relayCenterUri", p.RelayCenterUri);
+        Optional(w, "testServiceUri", p.TestServiceUri);
+        Optional(w, "carrierRouteUri", p.CarrierRouteUri);
+        if (p.ManualEntry is { } manual) w.WriteString("manualEntry", PolicyNames.Of(manual));
+        Optional(w, "disclaimer", p.Disclaimer);
+        if (p.CallbackWindowMinutes is { } minutes) w.WriteNumber("callbackWindowMinutes", minutes);
+        if (p.Conference is { } conference)
+        {
+            w.WriteStartObject("conference");
+            w.WriteString("uri", conference.Uri);
+            w.WriteString("mode", PolicyNames.Of(conference.Mode));
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>One policy as a JSON object string (the storage form of a policy row).</summary>
+    public static string WritePolicyToString(EmergencyPolicy policy)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            WritePolicy(w, policy);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Reads one policy object written by <see cref="WritePolicyToString"/>; null with the errors when it does not read.</summary>
+    public static EmergencyPolicy? ReadPolicy(string json, out IReadOnlyList<WiremapImportError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var text = new SourceText(Encoding.UTF8.GetBytes(json));
+        try
+        {
+            var reader = new Utf8JsonReader(text.Bytes, ReaderOptions);
+            if (!reader.Read())
+            {
+                errors = [text.Error(0, "", "the document is empty")];
+                return null;
+            }
+            var root = Node.Parse(ref reader, text.BomLength);
+            var mapper = new Mapper(text);
+            var policy = mapper.MapPolicy(root, "");
+            errors = mapper.Errors;
+            return errors.Count == 0 ? policy : null;
+        }
+        catch (Exception e) when (e is JsonException or DuplicatePropertyException or InvalidTextException)
+        {
+            errors = [new WiremapImportError(1, 1, "", "invalid JSON")];
+            return null;
+        }
     }
 
     /// <summary>The document as a string (for logs, tests and the export endpoint).</summary>
@@ -413,7 +506,7 @@ public static class WiremapJson
                 Error("", root, "the document must be a JSON object with \"tenant\", \"sites\", \"locations\", \"elements\", \"dids\" and \"requesters\"");
                 return null;
             }
-            Known(root, "", "tenant", "sites", "locations", "elements", "dids", "requesters", "$schema");
+            Known(root, "", "tenant", "sites", "locations", "elements", "dids", "requesters", "policies", "$schema");
             var tenantNode = root["tenant"];
             Tenant tenant;
             if (tenantNode is null)
@@ -427,7 +520,83 @@ public static class WiremapJson
             var elements = List(root, "elements", MapElement);
             var dids = List(root, "dids", MapDid);
             var requesters = List(root, "requesters", MapRequester);
-            return new TenantWiremap(tenant, sites, locations, elements, dids, requesters);
+            var policies = List(root, "policies", MapPolicy);
+            return new TenantWiremap(tenant, sites, locations, elements, dids, requesters) { Policies = policies };
+        }
+
+        public EmergencyPolicy? MapPolicy(Node node, string path)
+        {
+            Record(path, node);
+            if (!IsObject(node, path)) return null;
+            Known(node, path, "id", "name", "scope", "siteIds", "networks", "preset", "dialStrings", "mode", "relayCenterUri", "testServiceUri",
+                "carrierRouteUri", "manualEntry", "disclaimer", "callbackWindowMinutes", "conference");
+            var scope = Enum<PolicyScope>(node, path, "scope") ?? PolicyScope.Tenant;
+            List<DialString>? dials = null;
+            if (node["dialStrings"] is { } dialNode && dialNode.Kind != JsonValueKind.Null)
+            {
+                var listPath = path + "/dialStrings";
+                if (dialNode.Kind != JsonValueKind.Array) Error(listPath, dialNode, "expected an array of {\"digits\", \"service\"} objects");
+                else
+                {
+                    dials = [];
+                    for (var i = 0; i < dialNode.Items!.Count; i++)
+                    {
+                        var item = dialNode.Items[i];
+                        var itemPath = $"{listPath}/{i}";
+                        Record(itemPath, item);
+                        if (!IsObject(item, itemPath)) continue;
+                        Known(item, itemPath, "digits", "service");
+                        var digits = String(item, itemPath, "digits");
+                        if (digits is null && item["digits"] is null) Error(itemPath + "/digits", item, "\"digits\" is required");
+                        var service = Enum<DialService>(item, itemPath, "service");
+                        if (service is null && item["service"] is null) Error(itemPath + "/service", item, "\"service\" is required (emergency or test)");
+                        dials.Add(new DialString(digits ?? "", service ?? DialService.Emergency));
+                    }
+                }
+            }
+            ConferenceHint? conference = null;
+            if (node["conference"] is { } confNode && confNode.Kind != JsonValueKind.Null)
+            {
+                var confPath = path + "/conference";
+                if (IsObject(confNode, confPath))
+                {
+                    Known(confNode, confPath, "uri", "mode");
+                    var uri = String(confNode, confPath, "uri");
+                    if (uri is null && confNode["uri"] is null) Error(confPath + "/uri", confNode, "\"uri\" is required");
+                    conference = new ConferenceHint(uri ?? "", Enum<ConferenceMode>(confNode, confPath, "mode") ?? ConferenceMode.OneWay);
+                }
+            }
+            int? minutes = null;
+            if (node["callbackWindowMinutes"] is { } minutesNode && minutesNode.Kind != JsonValueKind.Null)
+            {
+                if (minutesNode.Kind == JsonValueKind.Number && int.TryParse(minutesNode.Text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var m)) minutes = m;
+                else Error(path + "/callbackWindowMinutes", minutesNode, "expected a whole number of minutes");
+            }
+            return new EmergencyPolicy(String(node, path, "id") ?? "", String(node, path, "name") ?? "", scope)
+            {
+                SiteIds = Strings(node, path, "siteIds"),
+                Networks = Strings(node, path, "networks"),
+                Preset = String(node, path, "preset"),
+                DialStrings = dials,
+                Mode = Enum<PolicyMode>(node, path, "mode"),
+                RelayCenterUri = String(node, path, "relayCenterUri"),
+                TestServiceUri = String(node, path, "testServiceUri"),
+                CarrierRouteUri = String(node, path, "carrierRouteUri"),
+                ManualEntry = Enum<ManualEntryPolicy>(node, path, "manualEntry"),
+                Disclaimer = String(node, path, "disclaimer"),
+                CallbackWindowMinutes = minutes,
+                Conference = conference,
+            };
+        }
+
+        private T? Enum<T>(Node node, string path, string name)
+            where T : struct, System.Enum
+        {
+            var text = String(node, path, name);
+            if (text is null) return null;
+            if (PolicyNames.TryParse<T>(text, out var value)) return value;
+            Error(path + "/" + name, node[name]!, $"'{text}' is not one of {string.Join(", ", PolicyNames.NamesOf<T>())}");
+            return null;
         }
 
         private Tenant MapTenant(Node node)

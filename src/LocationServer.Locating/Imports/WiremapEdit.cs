@@ -18,6 +18,7 @@ internal sealed class WiremapEdit
     private readonly List<NetworkElement> _elements;
     private readonly List<DidAssignment> _dids;
     private readonly List<Requester> _requesters;
+    private readonly IReadOnlyList<EmergencyPolicy> _policies;
     private readonly Dictionary<string, int> _siteIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _locationIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<(ElementKind, string), int> _elementIndex = [];
@@ -39,6 +40,7 @@ internal sealed class WiremapEdit
         _elements = [.. current.Elements];
         _dids = [.. current.Dids];
         _requesters = [.. current.Requesters];
+        _policies = current.Policies;
         for (var i = 0; i < _sites.Count; i++) _siteIndex.TryAdd(_sites[i].Id, i);
         for (var i = 0; i < _locations.Count; i++) _locationIndex.TryAdd(_locations[i].Id, i);
         for (var i = 0; i < _elements.Count; i++) _elementIndex.TryAdd(ElementKey(_elements[i].Kind, _elements[i].Value), i);
@@ -46,7 +48,7 @@ internal sealed class WiremapEdit
         for (var i = 0; i < _requesters.Count; i++) _requesterIndex.TryAdd(_requesters[i].Name, i);
     }
 
-    public TenantWiremap ToWiremap() => new(_tenant, [.. _sites], [.. _locations], [.. _elements], [.. _dids], [.. _requesters]);
+    public TenantWiremap ToWiremap() => new(_tenant, [.. _sites], [.. _locations], [.. _elements], [.. _dids], [.. _requesters]) { Policies = _policies };
 
     public bool HasSite(string id) => _siteIndex.ContainsKey(id);
 

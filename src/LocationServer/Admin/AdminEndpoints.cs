@@ -162,6 +162,7 @@ internal static class AdminEndpoints
         admin.MapEmergencyEndpoints().MapDirectoryUsers();
         admin.MapImportsAndExports();
         admin.MapGis();
+        admin.MapEmergencyPolicies();
 
         return app;
     }

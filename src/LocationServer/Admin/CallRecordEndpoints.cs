@@ -66,6 +66,7 @@ internal static class CallRecordEndpoints
         routeUri = r.RouteUri,
         routeName = r.RouteName,
         callbackNumber = r.CallbackNumber,
+        policyId = r.PolicyId,
     };
 
     internal static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)

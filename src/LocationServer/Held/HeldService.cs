@@ -93,9 +93,21 @@ internal sealed partial class HeldService(
             return HeldAnswer.Fail(HeldErrorCode.NotLocatable, "This network (VPN or remote access) cannot be located by this server; provide your address in your client.");
         }
         LocationAnswer? located = match.Found ? LocationAnswer.FromMatch(match) : null;
+        // The emergency policy of the device's network (its source address) over that of the matched site.
+        var policy = tenant.Policies.Resolve(match.Location?.SiteId, source);
+        var hint = ManualEntryHintFor(policy);
+        var manualAllowed = policy.ManualEntry.Value != ManualEntryPolicy.NotAllowed;
         if (located is null)
         {
             var fingerprint = NetworkFingerprint.From(evidence);
+            if (request.UserProvidedLocation is not null && !manualAllowed)
+            {
+                Count("manualEntryRefused", MatchRule.Nomadic);
+                Log.ManualEntryRefused(logger, tenant.Tenant.Id, policy.ManualEntry.Source?.Policy.Id ?? "");
+                return new HeldAnswer(new HeldError(HeldErrorCode.RequestError,
+                    $"User-entered addresses are not allowed here ({PolicyText(policy.ManualEntry.Source)}); ask your administrator.")
+                { ManualEntry = hint }, null);
+            }
             if (request.UserProvidedLocation is { } submitted)
             {
                 var errors = CivicAddressValidator.Validate(submitted, "/userProvidedLocation");
@@ -117,8 +129,9 @@ internal sealed partial class HeldService(
                 }
                 located = await nomadic.SaveAsync(tenant.Tenant.Id, deviceKey, fingerprint, submitted, check, cancellationToken).ConfigureAwait(false);
             }
-            else if (fingerprint is not null)
+            else if (fingerprint is not null && manualAllowed)
             {
+                // Under notAllowed an address entered earlier is not used either: the policy says these are not trusted here.
                 located = await nomadic.FindAsync(tenant.Tenant.Id, deviceKey, fingerprint, cancellationToken).ConfigureAwait(false);
             }
             if (located is null)
@@ -126,11 +139,25 @@ internal sealed partial class HeldService(
                 if (limiter.CheckUnknownNetwork(source) is { } limited) return limited;
                 nomadic.ReportUnknownNetwork(tenant.Tenant.Id, deviceKey, fingerprint);
                 Count("locationUnknown", MatchRule.None);
-                return HeldAnswer.Fail(HeldErrorCode.LocationUnknown, "No location is known for this network; a soft client may submit the address of where it is.");
+                return new HeldAnswer(new HeldError(HeldErrorCode.LocationUnknown, manualAllowed
+                    ? "No location is known for this network; a soft client may submit the address of where it is."
+                    : "No location is known for this network, and user-entered addresses are not allowed here.")
+                { ManualEntry = hint }, null);
             }
         }
-        return Answer(context, request, tenant, located, deviceKey, evidence, echo: device, requester: null);
+        var answer = Answer(context, request, tenant, located, deviceKey, evidence, echo: device, requester: null);
+        // A soft client learns the policy with every answer to its own request when a policy sets it.
+        if (answer.Response is { } response && (policy.ManualEntry.Source is not null || policy.Disclaimer.Source is not null || located.Rule == MatchRule.Nomadic))
+            answer = answer with { Response = response with { ManualEntry = hint } };
+        return answer;
     }
+
+    /// <summary>The manual-entry policy and disclaimer in force, as the HELD extension carries them.</summary>
+    private static ManualEntryHint ManualEntryHintFor(EffectivePolicy policy) =>
+        new(PolicyNames.Of(policy.ManualEntry.Value), policy.ManualEntry.Source?.Policy.Id, policy.Disclaimer.Value);
+
+    private static string PolicyText(PolicySource? source) =>
+        source is null ? "global configuration" : $"policy '{source.Policy.Id}' ({source.Scope})";
 
     /// <summary>
     /// A third-party (identity) request from an authorised requester (RFC 6155 §4.2). It answers for the identifiers
@@ -385,5 +412,8 @@ internal sealed partial class HeldService(
 
         [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "A third-party request for tenant {Tenant} named identifiers the device's last report contradicts; the report is not used")]
         public static partial void ReportNotUsed(ILogger logger, string tenant);
+
+        [LoggerMessage(EventId = 5120, Level = LogLevel.Information, Message = "A user-entered address for tenant {Tenant} was refused: manual entry is not allowed by policy {PolicyId}")]
+        public static partial void ManualEntryRefused(ILogger logger, string tenant, string policyId);
     }
 }

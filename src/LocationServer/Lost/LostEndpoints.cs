@@ -126,6 +126,8 @@ internal static class LostEndpoints
             if (point is null && !isTest) covering = FindCoveringArea(gis, civic, ResponderKind(service)) ?? FindCoveringArea(gis, civic, ServiceAreaKind.Psap);
         }
 
+        // Where the location is one of a tenant's sites, that site's emergency policy names the number (999 in the UK).
+        var serviceNumber = (location.Civic is { } siteCivic ? FindSitePolicyNumber(wiremap, siteCivic) : null) ?? options.ServiceNumber;
         var expires = now + options.MappingLifetime;
         LostMapping mapping;
         var warnings = new List<LostWarning>();
@@ -135,19 +137,19 @@ internal static class LostEndpoints
         }
         else if (point is { } r && ResponderKind(service) is { } kind && gis.FindArea(kind, r) is { Uri: { } responderUri } responder)
         {
-            mapping = Mapping(responder.Name, responderUri, service, options.ServiceNumber, responder.Id, expires, now, options.Source);
+            mapping = Mapping(responder.Name, responderUri, service, serviceNumber, responder.Id, expires, now, options.Source);
         }
         else if (point is { } p && boundaries.Find(p) is { } psap)
         {
-            mapping = Mapping(psap.Name, psap.SipUri, service, options.ServiceNumber, psap.Id, expires, now, options.Source);
+            mapping = Mapping(psap.Name, psap.SipUri, service, serviceNumber, psap.Id, expires, now, options.Source);
         }
         else if ((point is { } g ? gis.FindArea(ServiceAreaKind.Psap, g) : covering) is { Uri: { } psapUri } gisPsap)
         {
-            mapping = Mapping(gisPsap.Name, psapUri, service, options.ServiceNumber, gisPsap.Id, expires, now, options.Source);
+            mapping = Mapping(gisPsap.Name, psapUri, service, serviceNumber, gisPsap.Id, expires, now, options.Source);
         }
         else
         {
-            mapping = Mapping(routing.RelayCenter.Name, routing.RelayCenter.Uri, service, options.ServiceNumber, "relay-center", expires, now, options.Source);
+            mapping = Mapping(routing.RelayCenter.Name, routing.RelayCenter.Uri, service, serviceNumber, "relay-center", expires, now, options.Source);
             warnings.Add(new LostWarning(LostWarningKind.DefaultMappingReturned, point is null
                 ? "The location could not be placed; the emergency call relay centre is returned."
                 : "No PSAP boundary covers the location; the emergency call relay centre is returned."));
@@ -187,6 +189,23 @@ internal static class LostEndpoints
                 if (Same(site.Country, civic.Country) && Same(site.A1, civic.A1) && Same(site.A3, civic.A3) &&
                     Same(site.RD, civic.RD) && Same(site.HNO, civic.HNO))
                     return location.Point;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The emergency number of the policy in force at the wiremap site or location with this street address, if any.</summary>
+    private static string? FindSitePolicyNumber(WiremapIndex wiremap, CivicAddress civic)
+    {
+        foreach (var tenant in wiremap.Tenants)
+        {
+            if (ReferenceEquals(tenant.Policies, PolicyIndex.Empty)) continue;
+            foreach (var location in tenant.Locations)
+            {
+                var site = location.Civic;
+                if (Same(site.Country, civic.Country) && Same(site.A1, civic.A1) && Same(site.A3, civic.A3) &&
+                    Same(site.RD, civic.RD) && Same(site.HNO, civic.HNO))
+                    return tenant.Policies.Resolve(location.SiteId, null).ServiceNumber;
             }
         }
         return null;

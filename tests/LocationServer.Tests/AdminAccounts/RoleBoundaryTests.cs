@@ -70,6 +70,15 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "site read outside the site manager's site", "GET", "/admin/tenants/demo/endpoint-assignments/sites/annex", null, [404, 404, 403, 403, 404, 404, 403] },
         { "tenant write: validate an address", "POST", "/admin/tenants/demo/addresses/validate", """{"address":{"country":"US","A1":"TX","A3":"Austin","RD":"Congress","STS":"Ave","HNO":"100"}}""", [200, 200, 403, 403, 403, 403, 403] },
         { "system: the GIS data in force", "GET", "/admin/gis", null, [200, 403, 403, 403, 403, 200, 403] },
+        { "any caller: the policy presets", "GET", "/admin/policy-presets", null, [200, 200, 200, 200, 200, 200, 200] },
+        { "site read: the emergency policies", "GET", "/admin/tenants/demo/policies", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "site read: one emergency policy (none there: 404 when allowed)", "GET", "/admin/tenants/demo/policies/rb-none", null, [404, 404, 404, 403, 404, 404, 403] },
+        { "site read: the settings in force", "GET", "/admin/tenants/demo/policies/effective?site=hq&ip=10.1.3.44", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "site write: a policy of the site manager's site (hq)", "PUT", "/admin/tenants/demo/policies/rb-hq", """{"name":"HQ","scope":"site","siteIds":["hq"]}""", [201, 200, 200, 403, 403, 403, 403] },
+        { "site write: a policy of another site (annex)", "PUT", "/admin/tenants/demo/policies/rb-annex", """{"name":"Annex","scope":"site","siteIds":["annex"]}""", [201, 200, 403, 403, 403, 403, 403] },
+        { "site write: a tenant policy", "PUT", "/admin/tenants/demo/policies/rb-tenant", """{"name":"Tenant","scope":"tenant","preset":"us"}""", [201, 200, 403, 403, 403, 403, 403] },
+        { "site write: a network policy", "PUT", "/admin/tenants/demo/policies/rb-net", """{"name":"Net","scope":"network","networks":["10.99.0.0/16"]}""", [201, 200, 403, 403, 403, 403, 403] },
+        { "site write: delete a policy (none there: 404 when allowed)", "DELETE", "/admin/tenants/demo/policies/rb-none", null, [404, 404, 404, 403, 403, 403, 403] },
     };
 
     [Theory]
