@@ -37,6 +37,9 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<DirectoryUserNumberRow> DirectoryUserNumbers => Set<DirectoryUserNumberRow>();
     public DbSet<DirectoryUserDeviceRow> DirectoryUserDevices => Set<DirectoryUserDeviceRow>();
     public DbSet<EndpointDirectoryVersionRow> EndpointDirectoryVersions => Set<EndpointDirectoryVersionRow>();
+    // PSAP service boundaries, stored and edited (migration 20261206000201).
+    public DbSet<PsapBoundaryRow> PsapBoundaries => Set<PsapBoundaryRow>();
+    public DbSet<PsapBoundaryVersionRow> PsapBoundaryVersion => Set<PsapBoundaryVersionRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -202,6 +205,18 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.ToTable("gis_tenant_settings");
             b.HasKey(x => x.TenantId);
             b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // PSAP service boundaries, stored and edited (migration 20261206000201).
+        modelBuilder.Entity<PsapBoundaryRow>(b =>
+        {
+            b.ToTable("psap_boundaries");
+            b.HasKey(x => x.Id);
+        });
+        modelBuilder.Entity<PsapBoundaryVersionRow>(b =>
+        {
+            b.ToTable("psap_boundary_version");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

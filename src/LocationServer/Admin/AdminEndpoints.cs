@@ -167,7 +167,7 @@ internal static class AdminEndpoints
         admin.MapEmergencyEndpoints().MapDirectoryUsers();
         admin.MapImportsAndExports();
         admin.MapGis();
-        admin.MapTenants().MapSitesAndLocations().MapNetworkObjects();
+        admin.MapTenants().MapSitesAndLocations().MapNetworkObjects().MapPsapBoundaries();
 
         return app;
     }

@@ -92,6 +92,8 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "tenant read: the tenant's name and settings", "GET", "/admin/tenants/demo", null, [200, 200, 403, 403, 200, 200, 403] },
         { "tenant write: the tenant's name and settings", "PUT", "/admin/tenants/demo", """{"name":"Example Corp (demo)","companyUuid":"6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10","didFallback":true,"callbackNumber":"+15125550000"}""", [200, 200, 403, 403, 403, 403, 403] },
         { "system: create a tenant", "POST", "/admin/tenants", """{"id":"UNIQUE","name":"New tenant"}""", [201, 403, 403, 403, 403, 403, 403] },
+        { "system: PSAP boundaries, list", "GET", "/admin/psap-boundaries", null, [200, 403, 403, 403, 403, 200, 403] },
+        { "system: PSAP boundaries, create", "POST", "/admin/psap-boundaries", """{"id":"UNIQUE","name":"Test PSAP","uri":"sip:test@esinet.invalid","geometry":{"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]}}""", [201, 403, 403, 403, 403, 403, 403] },
         { "system: delete a tenant (none such: 404 when allowed)", "DELETE", "/admin/tenants/no-such-tenant", null, [404, 403, 403, 403, 403, 403, 403] },
     };
 

@@ -83,4 +83,39 @@ public sealed class ObjectReplicaTests(ITestOutputHelper output)
         }, "RouteCall with floor 10", cluster);
         output.WriteLine($"location changed on A -> HELD on B after {held.TotalMilliseconds:F0} ms, RouteCall on B after {routed.TotalMilliseconds:F0} ms");
     }
+
+    [Fact]
+    public async Task Replicas_PsapBoundaryAddedAndDeletedOnA_RouteCallPsapChangesOnBothWithinOneSecond()
+    {
+        await using var cluster = await ProcessCluster.StartWithWiremapAsync();
+        var (a, b) = (cluster[0], cluster[1]);
+        using var adminOnA = a.CreateClient();
+        // The HQ phone routes by the HQ site's point (30.2672, -97.7431), inside the demo Austin boundary.
+        Assert.Equal("psap-austin", (await ProcessCluster.RouteCallAsync(b, "+15125550310", ProcessCluster.HqPhoneAddress)).Route.BoundaryId);
+
+        // A smaller boundary around downtown wins over the county's.
+        var downtown = new { type = "Polygon", coordinates = new[] { new[] { new[] { -97.76, 30.26 }, new[] { -97.73, 30.26 }, new[] { -97.73, 30.28 }, new[] { -97.76, 30.28 }, new[] { -97.76, 30.26 } } } };
+        var (created, body, etag) = await SendAsync(adminOnA, HttpMethod.Post, "/admin/psap-boundaries", new { id = "psap-downtown", name = "Downtown 9-1-1 (test)", uri = "sip:psap-downtown@esinet.invalid", geometry = downtown });
+        Assert.True(created == HttpStatusCode.Created, $"boundary: {(int)created} {body}");
+        foreach (var replica in new[] { a, b })
+        {
+            var took = await WaitAsync(async () =>
+            {
+                var answer = await ProcessCluster.RouteCallAsync(replica, "+15125550311", ProcessCluster.HqPhoneAddress);
+                return (answer.Route.BoundaryId == "psap-downtown" && answer.Route.Uri == "sip:psap-downtown@esinet.invalid", answer.Route.ToString());
+            }, $"the downtown PSAP on {replica.Name}", cluster);
+            output.WriteLine($"boundary created on A -> RouteCall on {replica.Name} after {took.TotalMilliseconds:F0} ms");
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(adminOnA, HttpMethod.Delete, "/admin/psap-boundaries/psap-downtown", ifMatch: etag)).Status);
+        foreach (var replica in new[] { a, b })
+        {
+            var took = await WaitAsync(async () =>
+            {
+                var answer = await ProcessCluster.RouteCallAsync(replica, "+15125550312", ProcessCluster.HqPhoneAddress);
+                return (answer.Route.BoundaryId == "psap-austin", answer.Route.ToString());
+            }, $"the Austin PSAP again on {replica.Name}", cluster);
+            output.WriteLine($"boundary deleted on A -> RouteCall on {replica.Name} after {took.TotalMilliseconds:F0} ms");
+        }
+    }
 }

@@ -323,4 +323,50 @@ public sealed class WiremapObjectAdminTests(PostgresEndpointHost host) : IClassF
         var (_, creates, _) = await SendAsync(HttpMethod.Get, $"{Base}/audit?kind=site.create&limit=50");
         Assert.Contains(creates.GetProperty("items").EnumerateArray(), e => e.GetProperty("objectId").GetString() == id);
     }
+
+    [Fact]
+    public async Task PsapBoundary_CreateReadUpdateDelete_GeoJsonInAndOutAndRouteCallFollows()
+    {
+        // This host started before its database was migrated: the boundary file seeds the store at the loader's next
+        // look, which this brings forward.
+        await host.Replica.Services.GetRequiredService<PsapBoundaryStoreLoader>().ReloadAsync(CancellationToken.None);
+        var id = Unique("psap");
+        static object Square(double west, double south, double size) => new
+        {
+            type = "Polygon",
+            coordinates = new[] { new[] { new[] { west, south }, new[] { west + size, south }, new[] { west + size, south + size }, new[] { west, south + size }, new[] { west, south } } },
+        };
+        // Around the Lab site (30.5083, -97.6789), inside the demo Williamson County boundary.
+        var (created, etag) = await CreateAsync("/admin/psap-boundaries", new { id, name = "Round Rock 9-1-1 (test)", uri = "sip:psap-rr@esinet.invalid", geometry = Square(-97.70, 30.49, 0.04) });
+        Assert.Equal("Polygon", created.GetProperty("geometry").GetProperty("type").GetString());
+        Assert.Equal(-97.70, created.GetProperty("geometry").GetProperty("coordinates")[0][0][0].GetDouble(), 6);
+        var (status, read, readTag) = await SendAsync(HttpMethod.Get, $"/admin/psap-boundaries/{id}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(etag, readTag);
+        Assert.Equal("sip:psap-rr@esinet.invalid", read.GetProperty("uri").GetString());
+        Assert.Equal(id, (await RouteAsync("10.3.0.5")).PsapBoundaryId);
+
+        // Moved off the Lab: its calls go back to the county's boundary.
+        var (updated, _, newTag) = await SendAsync(HttpMethod.Put, $"/admin/psap-boundaries/{id}", new { name = "Round Rock 9-1-1 (test)", uri = "sip:psap-rr@esinet.invalid", geometry = Square(-97.60, 30.49, 0.04) }, ifMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, updated);
+        Assert.NotEqual(etag, newTag);
+        Assert.Equal("psap-williamson", (await RouteAsync("10.3.0.5")).PsapBoundaryId);
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (await SendAsync(HttpMethod.Put, $"/admin/psap-boundaries/{id}", new { name = "x", uri = "sip:x@esinet.invalid", geometry = Square(-97.70, 30.49, 0.04) }, ifMatch: etag)).Status);
+
+        var open = new { type = "Polygon", coordinates = new[] { new[] { new[] { -97.7, 30.4 }, new[] { -97.6, 30.4 }, new[] { -97.6, 30.5 }, new[] { -97.7, 30.5 } } } };
+        var (invalid, problem, _) = await SendAsync(HttpMethod.Post, "/admin/psap-boundaries", new { id = Unique("psap"), name = "Open", uri = "http://not-sip", geometry = open, tenant = "nowhere" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid);
+        var errors = Errors(problem);
+        Assert.Contains(errors, e => e.StartsWith("/tenant:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("/uri:", StringComparison.Ordinal) || e.StartsWith("/geometry:", StringComparison.Ordinal));
+        (invalid, problem, _) = await SendAsync(HttpMethod.Post, "/admin/psap-boundaries", new { id = Unique("psap"), name = "Open", uri = "sip:open@esinet.invalid", geometry = open });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid);
+        Assert.Contains(Errors(problem), e => e.StartsWith("/geometry:", StringComparison.Ordinal) && e.Contains("ring", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "/admin/psap-boundaries", new { id, name = "again", uri = "sip:a@esinet.invalid", geometry = Square(0, 0, 1) })).Status);
+        var (_, page, _) = await SendAsync(HttpMethod.Get, "/admin/psap-boundaries?name=round%20rock");
+        Assert.Contains(page.GetProperty("items").EnumerateArray(), b => b.GetProperty("id").GetString() == id);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"/admin/psap-boundaries/{id}", ifMatch: newTag)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/admin/psap-boundaries/{id}")).Status);
+    }
 }
