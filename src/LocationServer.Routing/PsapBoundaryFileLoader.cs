@@ -21,6 +21,15 @@ internal sealed partial class PsapBoundaryFileLoader(
     private string? _path;
     private (DateTime Modified, long Length) _loaded;
 
+    /// <summary>The boundaries the file held at start (null without a file): what seeds an empty boundary store.</summary>
+    public IReadOnlyList<PsapBoundary>? Loaded { get; private set; }
+
+    /// <summary>
+    /// Where a valid changed file goes instead of this node's index: set by <see cref="PsapBoundaryStoreLoader"/>,
+    /// which stores it for every node.
+    /// </summary>
+    public Func<IReadOnlyList<PsapBoundary>, CancellationToken, Task>? Changed { get; set; }
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var path = options.Value.PsapBoundaryFile;
@@ -40,6 +49,7 @@ internal sealed partial class PsapBoundaryFileLoader(
                 string.Join("; ", result.Errors.Take(20)));
         }
         holder.Swap(PsapBoundaryIndex.Build(result.Boundaries, time.GetUtcNow().ToUnixTimeMilliseconds()));
+        Loaded = result.Boundaries;
         _loaded = stamp;
         Log.Loaded(logger, result.Boundaries.Count, path);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -72,11 +82,12 @@ internal sealed partial class PsapBoundaryFileLoader(
                 Log.ReloadRefused(logger, _path, result.Errors.Count, string.Join("; ", result.Errors.Take(20)));
                 return false;
             }
-            holder.Swap(PsapBoundaryIndex.Build(result.Boundaries, time.GetUtcNow().ToUnixTimeMilliseconds()));
+            if (Changed is { } changed) await changed(result.Boundaries, cancellationToken).ConfigureAwait(false);
+            else holder.Swap(PsapBoundaryIndex.Build(result.Boundaries, time.GetUtcNow().ToUnixTimeMilliseconds()));
             Log.Reloaded(logger, result.Boundaries.Count, _path);
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Data.Storage.StorageUnavailableException)
         {
             Log.ReloadFailed(logger, _path, ex);
             return false;

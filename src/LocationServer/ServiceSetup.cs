@@ -25,6 +25,7 @@ internal static class ServiceSetup
             sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes));
         services.AddSingleton(sp => new Imports.CsvImporter(
             sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes, sp.GetRequiredService<ILogger<Imports.CsvImporter>>()));
+        services.AddSingleton<WiremapChangeApplier>();
         services.AddValidatedOptions<TokenOptions>(configuration, TokenOptions.Section);
         services.AddSingleton<LocationTokenService>();
         services.AddSingleton<DeviceReportQueue>();

@@ -39,6 +39,9 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<EndpointDirectoryVersionRow> EndpointDirectoryVersions => Set<EndpointDirectoryVersionRow>();
     // Emergency policies, part of the tenant's wiremap (migration 20261206000001).
     public DbSet<PolicyRow> Policies => Set<PolicyRow>();
+    // PSAP service boundaries, stored and edited (migration 20261206000201).
+    public DbSet<PsapBoundaryRow> PsapBoundaries => Set<PsapBoundaryRow>();
+    public DbSet<PsapBoundaryVersionRow> PsapBoundaryVersion => Set<PsapBoundaryVersionRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -211,6 +214,18 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.ToTable("emergency_policies");
             b.HasKey(x => new { x.TenantId, x.Id });
             b.HasOne<TenantRow>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        // PSAP service boundaries, stored and edited (migration 20261206000201).
+        modelBuilder.Entity<PsapBoundaryRow>(b =>
+        {
+            b.ToTable("psap_boundaries");
+            b.HasKey(x => x.Id);
+        });
+        modelBuilder.Entity<PsapBoundaryVersionRow>(b =>
+        {
+            b.ToTable("psap_boundary_version");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
         });
 
         foreach (var entity in modelBuilder.Model.GetEntityTypes())

@@ -71,6 +71,14 @@ public static class StorageSetup
             sp.GetService<IGisChangeBus>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<ILoggerFactory>()?.CreateLogger<GisStore>() ?? NullLogger<GisStore>.Instance));
+        // PSAP service boundaries: stored, edited through the admin API, announced on their own channel.
+        services.AddSingleton<IPsapBoundaryChangeBus>(sp => settings.Redis is not null
+            ? new RedisPsapBoundaryChangeBus(sp.GetRequiredService<RedisConnection>())
+            : new InProcessPsapBoundaryChangeBus());
+        services.AddSingleton(sp => new PsapBoundaryStore(
+            sp.GetRequiredService<IDbContextFactory<LocationDbContext>>(),
+            sp.GetService<IPsapBoundaryChangeBus>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<PsapBoundaryStore>() ?? NullLogger<PsapBoundaryStore>.Instance));
         return services;
     }
 

@@ -32,15 +32,20 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin").WithTags("Administration").RequireAuthorization(AdminAuthentication.Policy).WithAuditTrail();
 
-        admin.MapGet("/tenants", (WiremapIndexHolder holder, HttpContext context) => Results.Ok(holder.Current.Tenants.Where(t => AdminCaller.From(context.User)!.CoversTenant(t.Tenant.Id)).Select(t => new
+        admin.MapGet("/tenants", (string? name, int? offset, int? limit, WiremapIndexHolder holder, HttpContext context) =>
         {
-            id = t.Tenant.Id,
-            name = t.Tenant.Name,
-            companyUuid = t.Tenant.CompanyUuid,
-            didFallback = t.Tenant.DidFallback,
-            elements = t.ElementCount,
-            locations = t.Locations.Count(),
-        }))).WithAdminAccess(AdminAccess.AnyCaller).WithSummary("List the tenants the caller may see, with their wiremap sizes.");
+            if (EndpointDirectoryHttp.Paging(offset, limit ?? EndpointDirectoryHttp.MaxLimit, out var start, out var count) is { } bad) return bad;
+            return Results.Ok(holder.Current.Tenants.Where(t => AdminCaller.From(context.User)!.CoversTenant(t.Tenant.Id) && SiteAdmin.Contains(t.Tenant.Id + " " + t.Tenant.Name, name))
+                .OrderBy(t => t.Tenant.Id, StringComparer.Ordinal).Skip(start).Take(count).Select(t => new
+                {
+                    id = t.Tenant.Id,
+                    name = t.Tenant.Name,
+                    companyUuid = t.Tenant.CompanyUuid,
+                    didFallback = t.Tenant.DidFallback,
+                    elements = t.ElementCount,
+                    locations = t.Locations.Count(),
+                }));
+        }).WithAdminAccess(AdminAccess.AnyCaller).WithSummary("List the tenants the caller may see, with their wiremap sizes, by id; name= filters by a part of the id or name, offset= and limit= (default 1000) page.");
 
         admin.MapGet("/tenants/{tenant}/wiremap", async (string tenant, WiremapStore store, CancellationToken ct) =>
         {
@@ -163,6 +168,7 @@ internal static class AdminEndpoints
         admin.MapImportsAndExports();
         admin.MapGis();
         admin.MapEmergencyPolicies();
+        admin.MapTenants().MapSitesAndLocations().MapNetworkObjects().MapPsapBoundaries();
 
         return app;
     }

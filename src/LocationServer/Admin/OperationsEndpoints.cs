@@ -48,44 +48,36 @@ internal static class OperationsEndpoints
             .WithSummary("Networks devices asked from that the wiremap does not know (default: the last 30 days), latest first: devices, first/last seen, request count, and the element adopting it would add.")
             .Produces<List<UnknownNetworkView>>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        admin.MapPost("/tenants/{tenant}/unknown-networks/adopt", async (string tenant, HttpContext context, WiremapIndexHolder holder, WiremapStore store, IServiceProvider services, CancellationToken ct) =>
+        admin.MapPost("/tenants/{tenant}/unknown-networks/adopt", async (string tenant, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, CancellationToken ct) =>
             {
                 if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
                 var (body, problem) = await AdminJson.ReadAsync<AdoptNetworkRequest>(context.Request).ConfigureAwait(false);
                 if (problem is not null) return problem;
                 if (Suggest(body!.Network) is not { } element) return Problems.Invalid("/network: not a network as listed by unknown-networks (gw:…, ap:… or net:…)");
                 if ((body.LocationId is null) == (body.SiteId is null)) return Problems.Invalid("/locationId: name exactly one of locationId and siteId");
-                var wiremap = await store.GetTenantAsync(index.Tenant.Id, ct).ConfigureAwait(false);
-                if (wiremap is null) return Problems.UnknownTenant(tenant);
-                var siteId = body.SiteId;
-                if (body.LocationId is not null)
+                var caller = AdminCaller.From(context.User)!;
+                var outcome = await changes.ApplyAsync(index.Tenant.Id, (wiremap, _) =>
                 {
-                    var location = wiremap.Locations.FirstOrDefault(l => l.Id == body.LocationId);
-                    if (location is null) return Problems.Invalid($"/locationId: no location '{body.LocationId}' in tenant '{index.Tenant.Id}'");
-                    siteId = location.SiteId;
-                }
-                else if (wiremap.Sites.All(s => s.Id != siteId)) return Problems.Invalid($"/siteId: no site '{siteId}' in tenant '{index.Tenant.Id}'");
-                // A site manager adopts into its own sites only: the site comes from the body, not the route.
-                if (!AdminCaller.From(context.User)!.MaySite(index.Tenant.Id, siteId))
-                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.", detail: $"{AdminCaller.From(context.User)!.Describe()} may not change site '{siteId}'.");
-                var adopted = element with { LocationId = body.LocationId, SiteId = body.LocationId is null ? siteId : null, Description = body.Description ?? $"adopted from unknown network {body.Network}" };
-                if (wiremap.Elements.Any(e => e.Kind == adopted.Kind && SameValue(e.Value, adopted.Value)))
-                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already in the wiremap.", detail: $"{adopted.Kind} {adopted.Value} is already an element of tenant '{index.Tenant.Id}'.");
-                long version;
-                try
-                {
-                    version = await store.ReplaceTenantAsync(wiremap with { Elements = [.. wiremap.Elements, adopted] }, ct).ConfigureAwait(false);
-                }
-                catch (StoreValidationException e)
-                {
-                    return Problems.Invalid(e.Errors.Select(x => x.ToString()));
-                }
-                catch (StorageUnavailableException e)
-                {
-                    return Problems.Unavailable([e.Message]);
-                }
-                if (services.GetService<WiremapLoader>() is { } loader) await loader.ReloadIfChangedAsync(ct).ConfigureAwait(false);
-                var view = new AdoptedNetwork(body.Network!, adopted.Kind.ToString(), adopted.Value, adopted.LocationId, adopted.SiteId, version);
+                    if (wiremap is null) return Task.FromResult(WiremapChange<NetworkElement>.Refuse(WiremapRefusalKind.NotFound, $"Unknown tenant '{tenant}'."));
+                    var siteId = body.SiteId;
+                    if (body.LocationId is not null)
+                    {
+                        var location = wiremap.Locations.FirstOrDefault(l => l.Id == body.LocationId);
+                        if (location is null) return Task.FromResult(WiremapChange<NetworkElement>.Refuse(WiremapRefusalKind.Invalid, $"/locationId: no location '{body.LocationId}' in tenant '{index.Tenant.Id}'"));
+                        siteId = location.SiteId;
+                    }
+                    else if (wiremap.Sites.All(s => s.Id != siteId)) return Task.FromResult(WiremapChange<NetworkElement>.Refuse(WiremapRefusalKind.Invalid, $"/siteId: no site '{siteId}' in tenant '{index.Tenant.Id}'"));
+                    // A site manager adopts into its own sites only: the site comes from the body, not the route.
+                    if (!caller.MaySite(index.Tenant.Id, siteId))
+                        return Task.FromResult(WiremapChange<NetworkElement>.Refuse(WiremapRefusalKind.Forbidden, $"{caller.Describe()} may not change site '{siteId}'."));
+                    var adopted = element with { LocationId = body.LocationId, SiteId = body.LocationId is null ? siteId : null, Description = body.Description ?? $"adopted from unknown network {body.Network}" };
+                    if (wiremap.Elements.Any(e => e.Kind == adopted.Kind && SameValue(e.Value, adopted.Value)))
+                        return Task.FromResult(WiremapChange<NetworkElement>.Refuse(WiremapRefusalKind.Conflict, $"{adopted.Kind} {adopted.Value} is already an element of tenant '{index.Tenant.Id}'."));
+                    return Task.FromResult(WiremapChange<NetworkElement>.Store(wiremap with { Elements = [.. wiremap.Elements, adopted] }, adopted));
+                }, ct).ConfigureAwait(false);
+                if (WiremapObjectHttp.Refusal(outcome, context.Response) is { } refused) return refused;
+                var adoptedElement = outcome.Result!;
+                var view = new AdoptedNetwork(body.Network!, adoptedElement.Kind.ToString(), adoptedElement.Value, adoptedElement.LocationId, adoptedElement.SiteId, outcome.Version);
                 AdminAudit.RecordObject(context, index.Tenant.Id, body.Network);
                 AdminAudit.RecordAfter(context, view);
                 return TypedResults.Created($"/admin/tenants/{index.Tenant.Id}/wiremap", view);

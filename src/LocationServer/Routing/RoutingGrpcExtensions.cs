@@ -108,7 +108,11 @@ internal static class RoutingGrpcExtensions
             o.Services.Map("", r => r.Tags.Contains(RoutingHealthCheck.Name));
             o.Services.Map(RoutingGrpcService.ServiceName, r => r.Tags.Contains(RoutingHealthCheck.Name));
         });
-        services.AddHostedService<PsapBoundaryFileLoader>();
+        // The file loads first (and seeds an empty store); the stored set then takes over (docs/routing.md).
+        services.AddSingleton<PsapBoundaryFileLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<PsapBoundaryFileLoader>());
+        services.AddSingleton<PsapBoundaryStoreLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<PsapBoundaryStoreLoader>());
         services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertOptions>>().Value.AllowPrivateTargets));
         // Storage registers the Redis feed bus when Redis is configured; alone, the feed is this node's.
         services.TryAddSingleton<Data.Redis.IAlertFeedBus, Data.Redis.InProcessAlertFeedBus>();

@@ -43,6 +43,8 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
 {
     public static readonly string[] Roles = ["system", "tenantAdmin", "siteManager", "securityDesk", "auditor", "auditorAll", "tenantAdminAcme"];
 
+    private static int _sends;
+
     // Expected status per role, in the order of Roles.
     public static TheoryData<string, string, string, string?, int[]> Operations => new()
     {
@@ -79,6 +81,29 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "site write: a tenant policy", "PUT", "/admin/tenants/demo/policies/rb-tenant", """{"name":"Tenant","scope":"tenant","preset":"us"}""", [201, 200, 403, 403, 403, 403, 403] },
         { "site write: a network policy", "PUT", "/admin/tenants/demo/policies/rb-net", """{"name":"Net","scope":"network","networks":["10.99.0.0/16"]}""", [201, 200, 403, 403, 403, 403, 403] },
         { "site write: delete a policy (none there: 404 when allowed)", "DELETE", "/admin/tenants/demo/policies/rb-none", null, [404, 404, 404, 403, 403, 403, 403] },
+        { "object read: list sites (a site manager: its own)", "GET", "/admin/tenants/demo/sites", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "object read: a site inside the site manager's sites", "GET", "/admin/tenants/demo/sites/hq", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "object read: a site outside the site manager's sites", "GET", "/admin/tenants/demo/sites/annex", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "object write: create a site (a site manager only one it is listed for)", "POST", "/admin/tenants/demo/sites", """{"id":"UNIQUE","name":"New","address":{"country":"US","A1":"TX","A3":"Austin","RD":"Lamar","STS":"Blvd","HNO":"800","PC":"78703"}}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "object read: a site's locations outside the site manager's sites", "GET", "/admin/tenants/demo/sites/annex/locations", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "object write: create a location inside the site manager's site", "POST", "/admin/tenants/demo/sites/hq/locations", """{"id":"UNIQUE","floor":"9"}""", [201, 201, 201, 403, 403, 403, 403] },
+        { "object write: change a location inside the site manager's site", "PUT", "/admin/tenants/demo/sites/hq/locations/hq-1-lobby", """{"floor":"1","text":"Lobby"}""", [200, 200, 200, 403, 403, 403, 403] },
+        { "object write: change a location outside the site manager's site", "PUT", "/admin/tenants/demo/sites/annex/locations/annex-2", """{"floor":"2","unit":"200"}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "object read: network elements (a site manager: its sites')", "GET", "/admin/tenants/demo/elements", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "object write: create an element inside the site manager's site", "POST", "/admin/tenants/demo/elements", """{"kind":"subnet","value":"SUBNET","locationId":"hq-1-lobby"}""", [201, 201, 201, 403, 403, 403, 403] },
+        { "object write: create an element outside the site manager's site", "POST", "/admin/tenants/demo/elements", """{"kind":"subnet","value":"SUBNET","locationId":"annex-2"}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "object write: an off-premises range (tenant-wide)", "POST", "/admin/tenants/demo/elements", """{"kind":"subnet","value":"SUBNET","offPremises":true}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "object read: DIDs (a site manager: its sites')", "GET", "/admin/tenants/demo/dids", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "object write: create a DID inside the site manager's site", "POST", "/admin/tenants/demo/dids", """{"number":"DID","locationId":"hq-1-lobby"}""", [201, 201, 201, 403, 403, 403, 403] },
+        { "object write: create a DID outside the site manager's site", "POST", "/admin/tenants/demo/dids", """{"number":"DID","locationId":"annex-2"}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "tenant read: requesters", "GET", "/admin/tenants/demo/requesters", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "tenant write: create a requester", "POST", "/admin/tenants/demo/requesters", """{"name":"UNIQUE","sourceCidrs":["192.0.2.0/24"]}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "tenant read: the tenant's name and settings", "GET", "/admin/tenants/demo", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "tenant write: the tenant's name and settings", "PUT", "/admin/tenants/demo", """{"name":"Example Corp (demo)","companyUuid":"6f1c2a44-9b1e-4d7a-8a53-2f0d5e9c7b10","didFallback":true,"callbackNumber":"+15125550000"}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "system: create a tenant", "POST", "/admin/tenants", """{"id":"UNIQUE","name":"New tenant"}""", [201, 403, 403, 403, 403, 403, 403] },
+        { "system: PSAP boundaries, list", "GET", "/admin/psap-boundaries", null, [200, 403, 403, 403, 403, 200, 403] },
+        { "system: PSAP boundaries, create", "POST", "/admin/psap-boundaries", """{"id":"UNIQUE","name":"Test PSAP","uri":"sip:test@esinet.invalid","geometry":{"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]}}""", [201, 403, 403, 403, 403, 403, 403] },
+        { "system: delete a tenant (none such: 404 when allowed)", "DELETE", "/admin/tenants/no-such-tenant", null, [404, 403, 403, 403, 403, 403, 403] },
     };
 
     [Theory]
@@ -89,6 +114,11 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         {
             // Each adoption adds a network of its own, so that no role meets another's (a 409).
             var json = body?.Replace("NETWORK", AdminApi.Network($"10.{200 + i}.{operation.Length}.0"), StringComparison.Ordinal);
+            // Objects created per role get names, subnets and numbers no other send uses.
+            var n = Interlocked.Increment(ref _sends);
+            json = json?.Replace("UNIQUE", $"r{n}", StringComparison.Ordinal)
+                .Replace("SUBNET", $"172.{16 + n / 250}.{n % 250}.0/24", StringComparison.Ordinal)
+                .Replace("\"DID\"", $"\"+1737555{n:D4}\"", StringComparison.Ordinal);
             var (status, answer) = await AdminApi.SendAsync(fixture.Client, fixture.Keys[Roles[i]], new HttpMethod(method), path, json);
             Assert.True(expected[i] == (int)status, $"{operation} as {Roles[i]}: expected {expected[i]}, got {(int)status}: {answer}");
             if (status == HttpStatusCode.Forbidden) Assert.Contains("\"status\":403", answer, StringComparison.Ordinal);
@@ -103,6 +133,26 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         Assert.Contains("\"demo\"", mine, StringComparison.Ordinal);
         Assert.DoesNotContain("\"acme\"", mine, StringComparison.Ordinal);
         Assert.Contains("\"acme\"", all, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiteObjects_SiteManager_ListsOnlyItsSitesAndTheirElements()
+    {
+        var (_, sites) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], "/admin/tenants/demo/sites");
+        using var siteList = System.Text.Json.JsonDocument.Parse(sites);
+        Assert.Equal("hq", Assert.Single(siteList.RootElement.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        var (_, elements) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], "/admin/tenants/demo/elements?limit=1000");
+        using var elementList = System.Text.Json.JsonDocument.Parse(elements);
+        Assert.NotEmpty(elementList.RootElement.GetProperty("items").EnumerateArray());
+        Assert.DoesNotContain(elementList.RootElement.GetProperty("items").EnumerateArray(), e => e.GetProperty("locationId").GetString() is "annex-2" or "lab-1" || e.GetProperty("offPremises").GetBoolean());
+        var (_, all) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["tenantAdmin"], "/admin/tenants/demo/sites");
+        Assert.Contains("\"annex\"", all, StringComparison.Ordinal);
+        // An element in another site is not there for the site manager, even by its id.
+        var (_, annexElements) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["tenantAdmin"], "/admin/tenants/demo/elements?location=annex-2");
+        using var annexList = System.Text.Json.JsonDocument.Parse(annexElements);
+        var annexId = annexList.RootElement.GetProperty("items")[0].GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NotFound, (await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], $"/admin/tenants/demo/elements/{annexId}")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await AdminApi.SendAsync(fixture.Client, fixture.Keys["siteManager"], HttpMethod.Delete, $"/admin/tenants/demo/elements/{annexId}")).Status);
     }
 
     [Fact]
