@@ -118,5 +118,5 @@ internal sealed record WiremapChanges(string Tenant, long Version, bool DryRun, 
         outcome.DryRun,
         outcome.IgnoredColumns is null ? null : outcome.Rows,
         outcome.IgnoredColumns,
-        outcome.Diff?.Kinds ?? []);
+        outcome.Users is { } users ? [.. outcome.Diff?.Kinds ?? [], users] : outcome.Diff?.Kinds ?? []);
 }

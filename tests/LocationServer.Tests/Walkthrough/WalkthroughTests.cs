@@ -147,22 +147,31 @@ public sealed class WalkthroughTests : IAsyncLifetime
         Assert.False(ports.GetProperty("dryRun").GetBoolean());
         Assert.Equal(Kind(dryRun, "chassisPort").AddedKeys, Kind(ports, "chassisPort").AddedKeys);
 
-        // 5. The PureConnect station export: each station a pinned MAC at its floor and spot.
+        // 5. The PureConnect station export: each station a pinned MAC at its floor and spot, and a user record per
+        //    station name with the station's MAC and DID; a dry run first.
+        var stationsDryRun = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, adminKey, HttpMethod.Post, "/admin/tenants/acme/imports/pureconnect?dryRun=true", CsvFile("pureconnect-stations.csv")), "stations, dry run");
+        Assert.Equal(["front-desk", "kari-hunt"], Kind(stationsDryRun, "users").AddedKeys);
         var stations = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, adminKey, HttpMethod.Post, "/admin/tenants/acme/imports/pureconnect", CsvFile("pureconnect-stations.csv")), "stations");
         Assert.Equal(["00:04:f2:a1:b2:c3", "00:04:f2:a1:b2:c4"], Kind(stations, "deviceMac").AddedKeys);
         Assert.Equal(["hq-1-lobby", "hq-3-310-ne-corner"], Kind(stations, "locations").AddedKeys);
+        Assert.Equal(["front-desk", "kari-hunt"], Kind(stations, "users").AddedKeys);
+        var kari = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, siteKey, HttpMethod.Get, "/admin/tenants/acme/users/kari-hunt"), "the imported user");
+        Assert.Equal("hq", kari.GetProperty("site").GetString());
+        Assert.Equal(["+15125550100"], kari.GetProperty("dids").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["00:04:f2:a1:b2:c4"], kari.GetProperty("deviceMacs").EnumerateArray().Select(d => d.GetString()));
 
-        // 6. Kari's user record: her DID, her desk phone and her laptop.
-        await ExpectAsync(HttpStatusCode.Created, SendAsync(client, adminKey, HttpMethod.Post, "/admin/tenants/acme/users", JsonFile("user-kari.json")), "user");
+        // 6. The site manager adds Kari's e-mail and her laptop to her record.
+        var edited = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, siteKey, HttpMethod.Put, "/admin/tenants/acme/users/kari-hunt", JsonFile("user-kari.json")), "user");
+        Assert.Equal(["00:04:f2:a1:b2:c4", "3c:22:fb:12:34:56"], edited.GetProperty("deviceMacs").EnumerateArray().Select(d => d.GetString()));
 
         // 7. Emergency endpoints: the domain's by the office manager, the site's by the site manager.
         await ExpectAsync(HttpStatusCode.Created, SendAsync(client, adminKey, HttpMethod.Post, "/admin/tenants/acme/emergency-endpoints", JsonFile("endpoint-domain.json")), "domain endpoint");
         var domain = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, adminKey, HttpMethod.Post, "/admin/tenants/acme/emergency-endpoints/acme-main/apply-to-domain"), "apply to the domain");
-        Assert.Equal(1, domain.GetProperty("users").GetInt32());
+        Assert.Equal(2, domain.GetProperty("users").GetInt32());
         await ExpectAsync(HttpStatusCode.Created, SendAsync(client, siteKey, HttpMethod.Post, "/admin/tenants/acme/emergency-endpoints", JsonFile("endpoint-hq.json")), "site endpoint");
         var site = await ExpectAsync(HttpStatusCode.OK, SendAsync(client, siteKey, HttpMethod.Post, "/admin/tenants/acme/emergency-endpoints/hq-reception/apply-to-site/hq"), "apply to the site");
         Assert.Equal("hq", site.GetProperty("site").GetString());
-        Assert.Equal(1, site.GetProperty("users").GetInt32());
+        Assert.Equal(2, site.GetProperty("users").GetInt32());
 
         // 8. Kari's soft client at home: the HELD+ request with the address she typed in answers that address by reference.
         using var held = new ByteArrayContent(File.ReadAllBytes(Example("held-home-address.xml")));
@@ -203,18 +212,19 @@ public sealed class WalkthroughTests : IAsyncLifetime
         Has("key.create", "/admin/tenants/acme/keys", Actor(adminKey), 201);
         Has("csv.import", "/admin/tenants/acme/imports/sfb-port", Actor(adminKey), 200);
         Has("csv.import", "/admin/tenants/acme/imports/pureconnect", Actor(adminKey), 200);
-        Has("user.create", "/admin/tenants/acme/users", Actor(adminKey), 201);
+        Has("user.update", "/admin/tenants/acme/users/kari-hunt", Actor(siteKey), 200);
         Has("endpoint.create", "/admin/tenants/acme/emergency-endpoints", Actor(adminKey), 201);
         Has("endpoint.apply", "/admin/tenants/acme/emergency-endpoints/acme-main/apply-to-domain", Actor(adminKey), 200);
         Has("endpoint.create", "/admin/tenants/acme/emergency-endpoints", Actor(siteKey), 201);
         Has("endpoint.apply", "/admin/tenants/acme/emergency-endpoints/hq-reception/apply-to-site/hq", Actor(siteKey), 200);
         var import = audit.First(e => e.GetProperty("route").GetString() == "/admin/tenants/acme/imports/pureconnect").GetProperty("after");
         Assert.Equal(2, import.GetProperty("changes").GetProperty("deviceMac").GetProperty("added").GetInt32());
+        Assert.Equal(2, import.GetProperty("changes").GetProperty("users").GetProperty("added").GetInt32());
         var siteEndpoint = audit.First(e => e.GetProperty("kind").GetString() == "endpoint.create" && e.GetProperty("actor").GetString() == Actor(siteKey));
         Assert.Equal("hq-reception", siteEndpoint.GetProperty("objectId").GetString());
         Assert.Equal("+15125550001", siteEndpoint.GetProperty("after").GetProperty("callbackNumber").GetString());
         var bySiteManager = await ExpectAsync(HttpStatusCode.OK,
             SendAsync(client, adminKey, HttpMethod.Get, "/admin/tenants/acme/audit?actor=" + Uri.EscapeDataString(Actor(siteKey))), "audit by actor");
-        Assert.Equal(2, bySiteManager.GetProperty("items").GetArrayLength());
+        Assert.Equal(3, bySiteManager.GetProperty("items").GetArrayLength());
     }
 }
