@@ -1,4 +1,5 @@
 using LocationServer.Core.Endpoints;
+using LocationServer.Core.Gis;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Endpoints;
@@ -44,11 +45,14 @@ internal static class EmergencyEndpointAdmin
             if (body!.ToEndpoint(null, index) is { Errors.Count: > 0 } invalid) return Problems.Invalid(invalid.Errors);
             return await Guarded(async () =>
             {
-                var write = await store.CreateEndpointAsync(index.Tenant.Id, body.ToEndpoint(null, index).Endpoint!, ct).ConfigureAwait(false);
+                var endpoint = body.ToEndpoint(null, index).Endpoint!;
+                var billing = await CheckBillingAsync(request.HttpContext, index.Tenant.Id, endpoint.BillingAddress, ct).ConfigureAwait(false);
+                if (billing.Refusal is { } invalid) return invalid;
+                var write = await store.CreateEndpointAsync(index.Tenant.Id, endpoint, ct).ConfigureAwait(false);
                 if (Refusal(write, response, "emergency endpoint") is { } refused) return refused;
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 response.Headers.ETag = ETag(write.Value!.Version);
-                var created = EmergencyEndpointResponse.From(write.Value);
+                var created = EmergencyEndpointResponse.From(write.Value) with { BillingValidation = billing.Validity, Warnings = billing.Warnings };
                 AdminAudit.RecordObject(request.HttpContext, null, created.Id);
                 AdminAudit.RecordAfter(request.HttpContext, created);
                 return TypedResults.Created($"/admin/tenants/{index.Tenant.Id}/emergency-endpoints/{Uri.EscapeDataString(write.Value.Endpoint.Id)}", created);
@@ -85,12 +89,14 @@ internal static class EmergencyEndpointAdmin
             {
                 // A site manager changes its own sites' endpoints only, and cannot take one over from elsewhere.
                 if (await OwnerRefusalAsync(request.HttpContext, index.Tenant.Id, id, store, ct).ConfigureAwait(false) is { } denied) return denied;
+                var billing = await CheckBillingAsync(request.HttpContext, index.Tenant.Id, endpoint!.BillingAddress, ct).ConfigureAwait(false);
+                if (billing.Refusal is { } invalid) return invalid;
                 var write = await store.UpdateEndpointAsync(index.Tenant.Id, endpoint!, IfMatch(request), ct).ConfigureAwait(false);
                 if (write.Status == DirectoryWriteStatus.NotFound) return Problems.NotFound($"No emergency endpoint '{Short(id)}' in tenant '{index.Tenant.Id}'; POST creates one.");
                 if (Refusal(write, response, "emergency endpoint") is { } refused) return refused;
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 response.Headers.ETag = ETag(write.Value!.Version);
-                var updated = EmergencyEndpointResponse.From(write.Value);
+                var updated = EmergencyEndpointResponse.From(write.Value) with { BillingValidation = billing.Validity, Warnings = billing.Warnings };
                 AdminAudit.RecordAfter(request.HttpContext, updated);
                 return TypedResults.Ok(updated);
             }).ConfigureAwait(false);
@@ -283,6 +289,30 @@ internal static class EmergencyEndpointAdmin
         return SiteRefusal(context, tenant, stored.Endpoint.SiteId, "emergency endpoints");
     }
 
+    /// <summary>
+    /// Checks a billing address against the GIS data in force, as site addresses are checked when a wiremap is saved:
+    /// an address the data covers and contradicts is refused (400 naming <c>/billingAddress</c> and the elements) when
+    /// the tenant's address validation says <c>refuse</c>, else stored with a warning; with no data loaded, or for an
+    /// area the data does not cover, it is stored unchecked.
+    /// </summary>
+    private static async Task<(IResult? Refusal, string Validity, IReadOnlyList<string> Warnings)> CheckBillingAsync(HttpContext context, string tenant, CivicAddress billing, CancellationToken ct)
+    {
+        var gis = context.RequestServices.GetService<GisIndexHolder>()?.Current;
+        if (gis is null || gis.IsEmpty) return (null, "unchecked", []);
+        var check = gis.Validate(billing);
+        switch (check.Validity)
+        {
+            case AddressValidity.Valid:
+                return (null, "valid", []);
+            case AddressValidity.Invalid:
+                var message = $"/billingAddress: {check.Message} (invalid: {string.Join(", ", AddressCheck.Names(check.Invalid))})";
+                var refuse = await context.RequestServices.GetRequiredService<GisStore>().GetRefuseInvalidAddressesAsync(tenant, ct).ConfigureAwait(false);
+                return refuse ? (Problems.Invalid(message), "invalid", []) : (null, "invalid", [message + " (stored: the tenant's address validation is 'warn')"]);
+            default:
+                return (null, "unchecked", []);
+        }
+    }
+
     /// <summary>An endpoint owned by a site serves that site only; a domain endpoint serves anywhere.</summary>
     private static string? SiteMismatch(EmergencyEndpoint endpoint, EndpointScope scope, string? targetSite)
     {
@@ -349,6 +379,16 @@ internal sealed record EmergencyEndpointResponse(
     string Id, string CallbackNumber, IReadOnlyDictionary<string, string> BillingAddress, string BillingDisplay, string? Label, string? Site,
     string ETag, DateTimeOffset Created, DateTimeOffset Updated)
 {
+    /// <summary>
+    /// In the answer to a create or replace: the billing address checked against the GIS data, <c>valid</c>,
+    /// <c>invalid</c> (stored with a warning) or <c>unchecked</c> (no data, or an area the data does not cover); null
+    /// on reads.
+    /// </summary>
+    public string? BillingValidation { get; init; }
+
+    /// <summary>What the GIS check noted without refusing.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static EmergencyEndpointResponse From(StoredEndpoint stored) => new(
         stored.Endpoint.Id, stored.Endpoint.CallbackNumber,
         stored.Endpoint.BillingAddress.Elements().ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal),
