@@ -106,7 +106,14 @@ public sealed partial class WiremapStore
         ReplaceTenantAsync(wiremap, expectedVersion: null, cancellationToken);
 
     /// <inheritdoc cref="ReplaceTenantAsync(TenantWiremap, CancellationToken)"/>
-    public async Task<long> ReplaceTenantAsync(TenantWiremap wiremap, long? expectedVersion, CancellationToken cancellationToken = default)
+    public Task<long> ReplaceTenantAsync(TenantWiremap wiremap, long? expectedVersion, CancellationToken cancellationToken = default) =>
+        ReplaceTenantAsync(wiremap, expectedVersion, companion: null, cancellationToken);
+
+    /// <summary>
+    /// Replaces the tenant's wiremap and, in the same transaction, makes <paramref name="companion"/>'s write (users an
+    /// import records beside the elements it pins): both commit or neither does.
+    /// </summary>
+    public async Task<long> ReplaceTenantAsync(TenantWiremap wiremap, long? expectedVersion, WiremapCompanionWrite? companion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wiremap);
         var errors = WiremapValidator.Validate(wiremap);
@@ -139,12 +146,14 @@ public sealed partial class WiremapStore
                 await BatchCommands.InsertAsync(db, dids, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await BatchCommands.InsertAsync(db, requesters, upsertWhen: null, cancellationToken).ConfigureAwait(false);
                 await BatchCommands.InsertAsync(db, policies, upsertWhen: null, cancellationToken).ConfigureAwait(false);
+                if (companion is not null) await companion.WriteAsync(db, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return next;
             }
         }, cancellationToken).ConfigureAwait(false);
         Log.Replaced(_logger, wiremap.Tenant.Id, version, elements.Count);
         await AnnounceAsync(version).ConfigureAwait(false);
+        if (companion is not null) await companion.CommittedAsync().ConfigureAwait(false);
         return version;
     }
 

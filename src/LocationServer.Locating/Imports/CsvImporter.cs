@@ -1,5 +1,7 @@
 using LocationServer.Core.Wiremap;
+using LocationServer.Data.Endpoints;
 using LocationServer.Data.Storage;
+using LocationServer.Routing.Endpoints;
 using LocationServer.Wiremap;
 
 namespace LocationServer.Imports;
@@ -10,6 +12,7 @@ namespace LocationServer.Imports;
 /// transaction, announced to every replica, loaded here before the answer), or, in a dry run, only compared. All or
 /// nothing: any error in any row rejects the file, each error naming its line and column. A change committed by
 /// someone else between reading the wiremap and storing the merge makes the merge start again from the new state.
+/// A PureConnect file also finds or creates the stations' users, committed in the same transaction as the wiremap.
 /// </summary>
 internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider services, int maxBytes, ILogger<CsvImporter> logger)
 {
@@ -21,7 +24,7 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
 
     private static readonly string[] LisColumns = ["Subnet", "BSSID", "ChassisID", "PortID", "PortIDSubType", "Description", "Location", .. AddressColumns.Lis.Select(c => c.Column)];
     private static readonly string[] PureConnectColumns =
-        ["DisplayName", "PhoneManufacturer", "PhoneModel", "NetworkID", "IdentificationAddress", "Extension", "LocationId", "Building", "Floor", "Room", "Location", .. AddressColumns.Lis.Select(c => c.Column)];
+        ["DisplayName", "PhoneManufacturer", "PhoneModel", "NetworkID", "IdentificationAddress", "Extension", "DID", "LocationId", "Building", "Floor", "Room", "Location", .. AddressColumns.Lis.Select(c => c.Column)];
 
     public async Task<ImportOutcome> ImportAsync(string tenant, CsvImportFormat format, Stream csv, CsvImportSettings settings, bool dryRun, CancellationToken cancellationToken)
     {
@@ -53,10 +56,13 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
         {
             long version;
             TenantWiremap? current;
+            StationUsers? users = null;
             try
             {
                 version = await store.GetVersionAsync(cancellationToken).ConfigureAwait(false);
                 current = await store.GetTenantAsync(tenant, cancellationToken).ConfigureAwait(false);
+                if (current is not null && format == CsvImportFormat.PureConnect && services.GetService<EndpointDirectoryStore>() is { } directory)
+                    users = new StationUsers(await directory.LoadTenantAsync(current.Tenant.Id, cancellationToken).ConfigureAwait(false));
             }
             catch (StorageUnavailableException ex)
             {
@@ -69,7 +75,7 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
             switch (format)
             {
                 case CsvImportFormat.PureConnect:
-                    PureConnectCsv.Apply(table, edit, errors);
+                    PureConnectCsv.Apply(table, edit, errors, users);
                     break;
                 case CsvImportFormat.SfbSubnet or CsvImportFormat.SfbWirelessAccessPoint or CsvImportFormat.SfbSwitch or CsvImportFormat.SfbPort:
                     MicrosoftLisCsv.Apply(format, table, edit, settings, errors);
@@ -102,12 +108,14 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
                 warnings = checkedAddresses.Warnings;
             }
             var diff = WiremapDiff.Compare(current, merged);
-            if (dryRun || diff.IsEmpty)
-                return new ImportOutcome(tenant, version, [], Diff: diff, DryRun: dryRun, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings };
+            var userChanges = users?.Changed ?? [];
+            if (dryRun || (diff.IsEmpty && userChanges.Count == 0))
+                return new ImportOutcome(tenant, version, [], Diff: diff, DryRun: dryRun, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings, Users = users?.Changes };
             long committed;
             try
             {
-                committed = await store.ReplaceTenantAsync(merged, version, cancellationToken).ConfigureAwait(false);
+                var companion = userChanges.Count > 0 ? services.GetRequiredService<EndpointDirectoryStore>().UpsertUsers(current.Tenant.Id, users!.Version, userChanges) : null;
+                committed = await store.ReplaceTenantAsync(merged, version, companion, cancellationToken).ConfigureAwait(false);
             }
             catch (WiremapVersionConflictException) when (attempt < MaxAttempts)
             {
@@ -129,7 +137,19 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
             Log.Imported(logger, tenant, format, table.Rows.Count, committed);
             if (services.GetService<WiremapLoader>() is { } loader)
                 await loader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
-            return new ImportOutcome(tenant, committed, [], Diff: diff, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings };
+            // This node routes with the new users at once; the others hear of them on the directory's channel.
+            if (userChanges.Count > 0 && services.GetService<EndpointDirectoryLoader>() is { } directoryLoader)
+            {
+                try
+                {
+                    await directoryLoader.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (StorageUnavailableException)
+                {
+                    // Committed; the directory's poll loads the users when the database answers again.
+                }
+            }
+            return new ImportOutcome(tenant, committed, [], Diff: diff, IgnoredColumns: ignored, Rows: table.Rows.Count) { Warnings = warnings, Users = users?.Changes };
         }
     }
 

@@ -56,6 +56,9 @@ internal sealed class WiremapEdit
 
     public Site? FindSite(string id) => _siteIndex.TryGetValue(id, out var i) ? _sites[i] : null;
 
+    /// <summary>The site of a location, or the id itself when it names a site; null when it names neither.</summary>
+    public string? SiteOf(string id) => _locationIndex.TryGetValue(id, out var i) ? _locations[i].SiteId : _siteIndex.ContainsKey(id) ? id : null;
+
     public NetworkElement? FindElement(ElementKind kind, string value) =>
         _elementIndex.TryGetValue(ElementKey(kind, value), out var i) ? _elements[i] : null;
 

@@ -21,6 +21,9 @@ internal sealed record ImportOutcome(
 {
     /// <summary>What the GIS address check noted without refusing (invalid addresses stored, points geocoded).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The user records a PureConnect import found or created (kind <c>users</c>); null for other imports.</summary>
+    public KindChanges? Users { get; init; }
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using LocationServer.Core.Endpoints;
+using LocationServer.Core.Gis;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Endpoints;
@@ -20,16 +21,19 @@ internal static class EmergencyEndpointAdmin
     {
         var endpoints = admin.MapGroup("/tenants/{tenant}/emergency-endpoints").WithTags("Emergency endpoints");
 
-        endpoints.MapGet("", async (string tenant, string? site, int? offset, int? limit, WiremapIndexHolder holder, EndpointDirectoryStore store, CancellationToken ct) =>
+        endpoints.MapGet("", async (string tenant, string? site, int? offset, int? limit, HttpContext context, WiremapIndexHolder holder, EndpointDirectoryStore store, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            // A site manager lists the endpoints of one of its sites (site=); the whole list is a tenant read.
+            if (ReadRefusal(context, index.Tenant.Id, site, "the emergency endpoints") is { } refused) return refused;
             if (Paging(offset, limit, out var start, out var count) is { } bad) return bad;
             return await Guarded(async () =>
             {
                 var page = await store.ListEndpointsAsync(index.Tenant.Id, site, start, count, ct).ConfigureAwait(false);
                 return TypedResults.Ok(new PageResponse<EmergencyEndpointResponse>([.. page.Items.Select(EmergencyEndpointResponse.From)], page.Total, start, count));
             }).ConfigureAwait(false);
-        }).WithSummary("List the tenant's emergency endpoints (paged; site= filters by owning site).")
+        }).WithSummary("List the tenant's emergency endpoints (paged; site= filters by owning site, and is required of site managers).")
+            .WithAdminAccess(AdminAccess.SiteRead)
             .Produces<PageResponse<EmergencyEndpointResponse>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapPost("", async (string tenant, HttpRequest request, HttpResponse response, WiremapIndexHolder holder, EndpointDirectoryStore store, EndpointDirectoryLoader loader, ILogger<EndpointDirectoryLoader> logger, CancellationToken ct) =>
@@ -37,16 +41,24 @@ internal static class EmergencyEndpointAdmin
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             var (body, problem) = await AdminJson.ReadAsync<EmergencyEndpointRequest>(request).ConfigureAwait(false);
             if (problem is not null) return problem;
+            if (SiteRefusal(request.HttpContext, index.Tenant.Id, body!.Site, "emergency endpoints") is { } refused) return refused;
             if (body!.ToEndpoint(null, index) is { Errors.Count: > 0 } invalid) return Problems.Invalid(invalid.Errors);
             return await Guarded(async () =>
             {
-                var write = await store.CreateEndpointAsync(index.Tenant.Id, body.ToEndpoint(null, index).Endpoint!, ct).ConfigureAwait(false);
+                var endpoint = body.ToEndpoint(null, index).Endpoint!;
+                var billing = await CheckBillingAsync(request.HttpContext, index.Tenant.Id, endpoint.BillingAddress, ct).ConfigureAwait(false);
+                if (billing.Refusal is { } invalid) return invalid;
+                var write = await store.CreateEndpointAsync(index.Tenant.Id, endpoint, ct).ConfigureAwait(false);
                 if (Refusal(write, response, "emergency endpoint") is { } refused) return refused;
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 response.Headers.ETag = ETag(write.Value!.Version);
-                return TypedResults.Created($"/admin/tenants/{index.Tenant.Id}/emergency-endpoints/{Uri.EscapeDataString(write.Value.Endpoint.Id)}", EmergencyEndpointResponse.From(write.Value));
+                var created = EmergencyEndpointResponse.From(write.Value) with { BillingValidation = billing.Validity, Warnings = billing.Warnings };
+                AdminAudit.RecordObject(request.HttpContext, null, created.Id);
+                AdminAudit.RecordAfter(request.HttpContext, created);
+                return TypedResults.Created($"/admin/tenants/{index.Tenant.Id}/emergency-endpoints/{Uri.EscapeDataString(write.Value.Endpoint.Id)}", created);
             }).ConfigureAwait(false);
-        }).WithSummary("Create an emergency endpoint: callback number (E.164) and billing address (validated with the civic rules of sites).")
+        }).WithSummary("Create an emergency endpoint: callback number (E.164) and billing address (validated with the civic rules of sites); site managers create endpoints of their own sites.")
+            .WithAdminAccess(AdminAccess.SiteWrite).WithAuditKind("endpoint.create")
             .Accepts<EmergencyEndpointRequest>("application/json").Produces<EmergencyEndpointResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -57,10 +69,12 @@ internal static class EmergencyEndpointAdmin
             {
                 if (await store.GetEndpointAsync(index.Tenant.Id, id, ct).ConfigureAwait(false) is not { } stored)
                     return Problems.NotFound($"No emergency endpoint '{Short(id)}' in tenant '{index.Tenant.Id}'.");
+                if (ReadRefusal(response.HttpContext, index.Tenant.Id, stored.Endpoint.SiteId, "this emergency endpoint") is { } denied) return denied;
                 response.Headers.ETag = ETag(stored.Version);
                 return TypedResults.Ok(EmergencyEndpointResponse.From(stored));
             }).ConfigureAwait(false);
         }).WithSummary("Read an emergency endpoint; the ETag header is its version for If-Match.")
+            .WithAdminAccess(AdminAccess.SiteRead)
             .Produces<EmergencyEndpointResponse>().ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapPut("/{id}", async (string tenant, string id, HttpRequest request, HttpResponse response, WiremapIndexHolder holder, EndpointDirectoryStore store, EndpointDirectoryLoader loader, ILogger<EndpointDirectoryLoader> logger, CancellationToken ct) =>
@@ -68,18 +82,26 @@ internal static class EmergencyEndpointAdmin
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             var (body, problem) = await AdminJson.ReadAsync<EmergencyEndpointRequest>(request).ConfigureAwait(false);
             if (problem is not null) return problem;
-            var (endpoint, errors) = body!.ToEndpoint(id, index);
+            if (SiteRefusal(request.HttpContext, index.Tenant.Id, body!.Site, "emergency endpoints") is { } moved) return moved;
+            var (endpoint, errors) = body.ToEndpoint(id, index);
             if (errors.Count > 0) return Problems.Invalid(errors);
             return await Guarded(async () =>
             {
+                // A site manager changes its own sites' endpoints only, and cannot take one over from elsewhere.
+                if (await OwnerRefusalAsync(request.HttpContext, index.Tenant.Id, id, store, ct).ConfigureAwait(false) is { } denied) return denied;
+                var billing = await CheckBillingAsync(request.HttpContext, index.Tenant.Id, endpoint!.BillingAddress, ct).ConfigureAwait(false);
+                if (billing.Refusal is { } invalid) return invalid;
                 var write = await store.UpdateEndpointAsync(index.Tenant.Id, endpoint!, IfMatch(request), ct).ConfigureAwait(false);
                 if (write.Status == DirectoryWriteStatus.NotFound) return Problems.NotFound($"No emergency endpoint '{Short(id)}' in tenant '{index.Tenant.Id}'; POST creates one.");
                 if (Refusal(write, response, "emergency endpoint") is { } refused) return refused;
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 response.Headers.ETag = ETag(write.Value!.Version);
-                return TypedResults.Ok(EmergencyEndpointResponse.From(write.Value));
+                var updated = EmergencyEndpointResponse.From(write.Value) with { BillingValidation = billing.Validity, Warnings = billing.Warnings };
+                AdminAudit.RecordAfter(request.HttpContext, updated);
+                return TypedResults.Ok(updated);
             }).ConfigureAwait(false);
-        }).WithSummary("Replace an emergency endpoint's callback number, billing address, label and site (If-Match: its ETag, optional).")
+        }).WithSummary("Replace an emergency endpoint's callback number, billing address, label and site (If-Match: its ETag, optional); site managers change endpoints of their own sites.")
+            .WithAdminAccess(AdminAccess.SiteWrite).WithAuditKind("endpoint.update")
             .Accepts<EmergencyEndpointRequest>("application/json").Produces<EmergencyEndpointResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
@@ -88,23 +110,27 @@ internal static class EmergencyEndpointAdmin
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             return await Guarded(async () =>
             {
+                if (await OwnerRefusalAsync(request.HttpContext, index.Tenant.Id, id, store, ct).ConfigureAwait(false) is { } denied) return denied;
                 var write = await store.DeleteEndpointAsync(index.Tenant.Id, id, IfMatch(request), ct).ConfigureAwait(false);
                 if (write.Status == DirectoryWriteStatus.NotFound) return Problems.NotFound($"No emergency endpoint '{Short(id)}' in tenant '{index.Tenant.Id}'.");
                 if (Refusal(write, response, "emergency endpoint") is { } refused) return refused;
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 return TypedResults.NoContent();
             }).ConfigureAwait(false);
-        }).WithSummary("Delete an emergency endpoint that nothing is assigned to (409 lists the assignments that still name it).")
+        }).WithSummary("Delete an emergency endpoint that nothing is assigned to (409 lists the assignments that still name it); site managers delete endpoints of their own sites.")
+            .WithAdminAccess(AdminAccess.SiteWrite).WithAuditKind("endpoint.delete")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         endpoints.MapPost("/{id}/apply-to-domain", (string tenant, string id, HttpRequest request, WiremapIndexHolder holder, EndpointDirectoryStore store, EndpointDirectoryLoader loader, ILogger<EndpointDirectoryLoader> logger, CancellationToken ct) =>
             ApplyAsync(tenant, id, null, request, holder, store, loader, logger, ct))
+            .WithAuditKind("endpoint.apply")
             .WithSummary("Apply the endpoint to every user of the domain in one action: it becomes the tenant's endpoint and, unless keepOverrides, the users' own and their devices' assignments are removed.")
             .Accepts<ApplyEndpointRequest>("application/json").Produces<ApplyEndpointResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         endpoints.MapPost("/{id}/apply-to-site/{site}", (string tenant, string id, string site, HttpRequest request, WiremapIndexHolder holder, EndpointDirectoryStore store, EndpointDirectoryLoader loader, ILogger<EndpointDirectoryLoader> logger, CancellationToken ct) =>
             ApplyAsync(tenant, id, site, request, holder, store, loader, logger, ct))
+            .WithAuditKind("endpoint.apply")
             .WithSummary("Apply the endpoint to every user of one site in one action (the site manager's action): it becomes the site's endpoint and, unless keepOverrides, the assignments of the site's users and their devices are removed.")
             .Accepts<ApplyEndpointRequest>("application/json").Produces<ApplyEndpointResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -175,9 +201,10 @@ internal static class EmergencyEndpointAdmin
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 response.Headers.ETag = ETag(write.Value!.Version);
                 var result = EndpointAssignmentResponse.From(write.Value);
+                AdminAudit.RecordAfter(context, result);
                 return write.Status == DirectoryWriteStatus.Created ? TypedResults.Created(request.Path.Value, result) : (IResult)TypedResults.Ok(result);
             }).ConfigureAwait(false);
-        }).WithSummary($"Assign an emergency endpoint to {what} (If-Match: its ETag; If-None-Match: * to only create).")
+        }).WithSummary($"Assign an emergency endpoint to {what} (If-Match: its ETag; If-None-Match: * to only create).").WithAuditKind("assignment.put")
             .Accepts<EndpointAssignmentRequest>("application/json").Produces<EndpointAssignmentResponse>().Produces<EndpointAssignmentResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
@@ -192,7 +219,7 @@ internal static class EmergencyEndpointAdmin
                 await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
                 return TypedResults.NoContent();
             }).ConfigureAwait(false);
-        }).WithSummary($"Remove the endpoint assigned to {what}; calls fall back to the next less specific scope.")
+        }).WithSummary($"Remove the endpoint assigned to {what}; calls fall back to the next less specific scope.").WithAuditKind("assignment.delete")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
     }
 
@@ -247,8 +274,43 @@ internal static class EmergencyEndpointAdmin
             if (Refusal(write, request.HttpContext.Response, "emergency endpoint") is { } refused) return refused;
             await RefreshAsync(loader, logger, ct).ConfigureAwait(false);
             var applied = write.Value!;
-            return TypedResults.Ok(new ApplyEndpointResponse(site is null ? "tenant" : "site", site, id, applied.Users, applied.OverridesRemoved, EndpointAssignmentResponse.From(applied.Assignment)));
+            var answer = new ApplyEndpointResponse(site is null ? "tenant" : "site", site, id, applied.Users, applied.OverridesRemoved, EndpointAssignmentResponse.From(applied.Assignment));
+            AdminAudit.RecordAfter(request.HttpContext, answer);
+            return TypedResults.Ok(answer);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>The 403 when the stored endpoint belongs to a site the caller may not change (or to the whole domain, for site managers); null otherwise, and when there is no such endpoint (the write answers 404).</summary>
+    /// <remarks>Notes the endpoint as it was in the audit entry.</remarks>
+    private static async Task<IResult?> OwnerRefusalAsync(HttpContext context, string tenant, string id, EndpointDirectoryStore store, CancellationToken ct)
+    {
+        if (await store.GetEndpointAsync(tenant, id, ct).ConfigureAwait(false) is not { } stored) return null;
+        AdminAudit.RecordBefore(context, EmergencyEndpointResponse.From(stored));
+        return SiteRefusal(context, tenant, stored.Endpoint.SiteId, "emergency endpoints");
+    }
+
+    /// <summary>
+    /// Checks a billing address against the GIS data in force, as site addresses are checked when a wiremap is saved:
+    /// an address the data covers and contradicts is refused (400 naming <c>/billingAddress</c> and the elements) when
+    /// the tenant's address validation says <c>refuse</c>, else stored with a warning; with no data loaded, or for an
+    /// area the data does not cover, it is stored unchecked.
+    /// </summary>
+    private static async Task<(IResult? Refusal, string Validity, IReadOnlyList<string> Warnings)> CheckBillingAsync(HttpContext context, string tenant, CivicAddress billing, CancellationToken ct)
+    {
+        var gis = context.RequestServices.GetService<GisIndexHolder>()?.Current;
+        if (gis is null || gis.IsEmpty) return (null, "unchecked", []);
+        var check = gis.Validate(billing);
+        switch (check.Validity)
+        {
+            case AddressValidity.Valid:
+                return (null, "valid", []);
+            case AddressValidity.Invalid:
+                var message = $"/billingAddress: {check.Message} (invalid: {string.Join(", ", AddressCheck.Names(check.Invalid))})";
+                var refuse = await context.RequestServices.GetRequiredService<GisStore>().GetRefuseInvalidAddressesAsync(tenant, ct).ConfigureAwait(false);
+                return refuse ? (Problems.Invalid(message), "invalid", []) : (null, "invalid", [message + " (stored: the tenant's address validation is 'warn')"]);
+            default:
+                return (null, "unchecked", []);
+        }
     }
 
     /// <summary>An endpoint owned by a site serves that site only; a domain endpoint serves anywhere.</summary>
@@ -317,6 +379,16 @@ internal sealed record EmergencyEndpointResponse(
     string Id, string CallbackNumber, IReadOnlyDictionary<string, string> BillingAddress, string BillingDisplay, string? Label, string? Site,
     string ETag, DateTimeOffset Created, DateTimeOffset Updated)
 {
+    /// <summary>
+    /// In the answer to a create or replace: the billing address checked against the GIS data, <c>valid</c>,
+    /// <c>invalid</c> (stored with a warning) or <c>unchecked</c> (no data, or an area the data does not cover); null
+    /// on reads.
+    /// </summary>
+    public string? BillingValidation { get; init; }
+
+    /// <summary>What the GIS check noted without refusing.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static EmergencyEndpointResponse From(StoredEndpoint stored) => new(
         stored.Endpoint.Id, stored.Endpoint.CallbackNumber,
         stored.Endpoint.BillingAddress.Elements().ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal),

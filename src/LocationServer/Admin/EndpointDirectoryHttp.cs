@@ -98,6 +98,32 @@ internal static partial class EndpointDirectoryHttp
         }
     }
 
+    /// <summary>
+    /// Null when the caller may change objects of <paramref name="site"/> of the tenant (null: objects of the whole
+    /// domain, which site managers may not change), else the 403 saying who was refused what.
+    /// </summary>
+    public static IResult? SiteRefusal(HttpContext context, string tenant, string? site, string what)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = AdminCaller.From(context.User);
+        if (caller is not null && caller.MaySite(tenant, site)) return null;
+        return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
+            detail: $"{caller?.Describe() ?? "This caller"} may not change {what} {(site is null ? "of the whole domain" : $"of site '{Short(site)}'")}.");
+    }
+
+    /// <summary>
+    /// Null when the caller reads the whole tenant, or is a site manager of <paramref name="site"/>; else the 403.
+    /// For routes declared <see cref="AdminAccess.SiteRead"/> whose site comes from a query or a stored object.
+    /// </summary>
+    public static IResult? ReadRefusal(HttpContext context, string tenant, string? site, string what)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = AdminCaller.From(context.User);
+        if (caller is not null && (caller.Allows(AdminAccess.TenantRead, tenant, null) || (site is not null && caller.Allows(AdminAccess.SiteRead, tenant, site)))) return null;
+        return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
+            detail: $"{caller?.Describe() ?? "This caller"} may not read {what} {(site is null ? "of the whole domain" : $"of site '{Short(site)}'")}.");
+    }
+
     public static string Short(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
     private static partial class Log

@@ -36,8 +36,19 @@ internal static class ImportExportEndpoints
             var result = await importer.ImportAsync(tenant, parsed.Value, context.Request.Body, settings, dryRun ?? false, ct).ConfigureAwait(false);
             if (result.UnknownTenant) return Problems.UnknownTenant(tenant);
             if (result.StorageUnavailable) return Problems.Unavailable(result.Errors);
-            return result.Errors.Count > 0 ? Problems.Invalid(result.Errors) : TypedResults.Ok(WiremapChanges.From(result));
+            if (result.Errors.Count > 0) return Problems.Invalid(result.Errors);
+            var changes = WiremapChanges.From(result);
+            AdminAudit.RecordAfter(context, new
+            {
+                format = format.ToLowerInvariant(),
+                changes.DryRun,
+                changes.Version,
+                changes.Rows,
+                changes = changes.Changes.Where(c => c.Added + c.Changed + c.Removed > 0).ToDictionary(c => c.Kind, c => new { c.Added, c.Changed, c.Removed }),
+            });
+            return TypedResults.Ok(changes);
         })
+        .WithAuditKind("csv.import")
         .Accepts<string>("text/csv")
         .Produces<WiremapChanges>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -45,31 +56,40 @@ internal static class ImportExportEndpoints
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .WithSummary("Merge a CSV file (sfb-subnet, sfb-wap, sfb-switch, sfb-port, pureconnect, sites, locations, elements, dids, requesters) into the tenant's wiremap; all or nothing; dryRun=true only reports the changes.");
 
-        admin.MapGet("/tenants/{tenant}/exports/{kind}", async (string tenant, string kind, string? from, string? to, int? limit,
+        // The calls export has its own route (a literal segment wins over {kind}): it is a security read, like the
+        // calls list, while the wiremap exports are tenant reads.
+        admin.MapGet("/tenants/{tenant}/exports/calls", async (string tenant, string? from, string? to, int? limit,
             WiremapStore store, WiremapIndexHolder holder, CallRecordWriter writer, TimeProvider time, CancellationToken ct) =>
         {
-            if (!CsvFormatNames.Exports.Contains(kind, StringComparer.OrdinalIgnoreCase))
+            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            var now = time.GetUtcNow();
+            if (!CallRecordEndpoints.TryParseTime(to, now, out var toUtc)) return Problems.Invalid("/to: not an ISO 8601 date-time.");
+            if (!CallRecordEndpoints.TryParseTime(from, toUtc - CallRecordEndpoints.DefaultWindow, out var fromUtc)) return Problems.Invalid("/from: not an ISO 8601 date-time.");
+            if (fromUtc > toUtc) return Problems.Invalid("/from: is after to.");
+            if (limit is < 1 or > MaxCallLimit) return Problems.Invalid($"/limit: must be 1-{MaxCallLimit}.");
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, limit ?? DefaultCallLimit, ct).ConfigureAwait(false);
+            var stream = new MemoryStream();
+            CallRecordCsv.Write(stream, records);
+            stream.Position = 0;
+            return TypedResults.File(stream, "text/csv; charset=utf-8", $"{tenant}-calls.csv");
+        })
+        .WithAdminAccess(AdminAccess.SecurityRead)
+        .Produces<string>(StatusCodes.Status200OK, "text/csv")
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .WithSummary("Export the tenant's calls as CSV (from, to, limit; default the last 24 hours, 10000 calls): open to the security desk, like the calls list.");
+
+        admin.MapGet("/tenants/{tenant}/exports/{kind}", async (string tenant, string kind, WiremapStore store, CancellationToken ct) =>
+        {
+            if (!CsvFormatNames.Exports.Contains(kind, StringComparer.OrdinalIgnoreCase) || kind.Equals("calls", StringComparison.OrdinalIgnoreCase))
                 return Problems.Invalid($"/kind: unknown export '{kind}' (known: {string.Join(", ", CsvFormatNames.Exports)})");
             kind = kind.ToLowerInvariant();
+            var wiremap = await store.GetTenantAsync(tenant, ct).ConfigureAwait(false);
+            if (wiremap is null) return Problems.UnknownTenant(tenant);
             var stream = new MemoryStream();
-            if (kind == "calls")
-            {
-                if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
-                var now = time.GetUtcNow();
-                if (!CallRecordEndpoints.TryParseTime(to, now, out var toUtc)) return Problems.Invalid("/to: not an ISO 8601 date-time.");
-                if (!CallRecordEndpoints.TryParseTime(from, toUtc - CallRecordEndpoints.DefaultWindow, out var fromUtc)) return Problems.Invalid("/from: not an ISO 8601 date-time.");
-                if (fromUtc > toUtc) return Problems.Invalid("/from: is after to.");
-                if (limit is < 1 or > MaxCallLimit) return Problems.Invalid($"/limit: must be 1-{MaxCallLimit}.");
-                await writer.FlushAsync(ct).ConfigureAwait(false);
-                var records = await store.ListCallRecordsAsync(index.Tenant.Id, fromUtc.UtcDateTime, toUtc.UtcDateTime, limit ?? DefaultCallLimit, ct).ConfigureAwait(false);
-                CallRecordCsv.Write(stream, records);
-            }
-            else
-            {
-                var wiremap = await store.GetTenantAsync(tenant, ct).ConfigureAwait(false);
-                if (wiremap is null) return Problems.UnknownTenant(tenant);
-                if (CsvFormatNames.TryParse(kind, out var format)) WiremapCsv.Write(stream, wiremap, format.Value);
-            }
+            if (CsvFormatNames.TryParse(kind, out var format)) WiremapCsv.Write(stream, wiremap, format.Value);
             stream.Position = 0;
             return TypedResults.File(stream, "text/csv; charset=utf-8", $"{tenant}-{kind}.csv");
         })
@@ -77,7 +97,7 @@ internal static class ImportExportEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .WithSummary("Export one object kind of the tenant's wiremap (sites, locations, elements, dids, requesters) or its calls (from, to, limit; default the last 24 hours, 10000 calls) as CSV.");
+        .WithSummary("Export one object kind of the tenant's wiremap (sites, locations, elements, dids, requesters) as CSV; the calls have their own export.");
 
         return admin;
     }
@@ -101,7 +121,7 @@ internal sealed record WiremapChanges(string Tenant, long Version, bool DryRun, 
         outcome.DryRun,
         outcome.IgnoredColumns is null ? null : outcome.Rows,
         outcome.IgnoredColumns,
-        outcome.Diff?.Kinds ?? [])
+        outcome.Users is { } users ? [.. outcome.Diff?.Kinds ?? [], users] : outcome.Diff?.Kinds ?? [])
     {
         Warnings = outcome.Warnings.Count > 0 ? outcome.Warnings : null,
     };

@@ -191,7 +191,9 @@ internal static class CliCommands
     private static async Task WriteChangesAsync(TextWriter output, ImportOutcome result)
     {
         var verb = result.DryRun ? "Would change" : "Changed";
-        var changed = result.Diff?.Kinds.Where(k => k.Added + k.Changed + k.Removed > 0).ToList() ?? [];
+        // A station import's user records follow the wiremap's kinds.
+        var kinds = result.Users is { } users ? [.. result.Diff?.Kinds ?? [], users] : result.Diff?.Kinds ?? [];
+        var changed = kinds.Where(k => k.Added + k.Changed + k.Removed > 0).ToList();
         if (changed.Count == 0) await output.WriteLineAsync($"No changes to tenant '{result.TenantId}' (wiremap version {result.Version}).").ConfigureAwait(false);
         else await output.WriteLineAsync(result.DryRun
             ? $"{verb} tenant '{result.TenantId}' (compared with wiremap version {result.Version}); nothing was stored:"

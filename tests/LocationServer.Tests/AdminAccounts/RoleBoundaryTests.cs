@@ -30,6 +30,21 @@ public sealed class RoleFixture : IAsyncLifetime
         Keys["auditor"] = await AdminApi.CreateKeyAsync(Client, null, """{"role":"auditor","tenant":"demo"}""");
         Keys["auditorAll"] = await AdminApi.CreateKeyAsync(Client, null, """{"role":"auditor"}""");
         Keys["tenantAdminAcme"] = await AdminApi.CreateKeyAsync(Client, null, """{"role":"tenantAdmin","tenant":"acme"}""");
+        // One endpoint and user of each site per role, so that each role's write meets an object of its own.
+        for (var i = 0; i < RoleBoundaryTests.Roles.Length; i++)
+        {
+            foreach (var site in new[] { "hq", "annex" })
+            {
+                foreach (var name in new[] { "ep", "del" })
+                {
+                    var endpoint = $$"""{"id":"{{site}}-{{name}}-{{i}}","callbackNumber":"+15125550170","site":"{{site}}","billingAddress":{{RoleBoundaryTests.Billing}}}""";
+                    var (created, why) = await AdminApi.SendAsync(Client, null, HttpMethod.Post, "/admin/tenants/demo/emergency-endpoints", endpoint);
+                    Assert.True(created == HttpStatusCode.Created, why);
+                }
+                var (user, answer) = await AdminApi.SendAsync(Client, null, HttpMethod.Post, "/admin/tenants/demo/users", $$"""{"id":"u-{{site}}-{{i}}","displayName":"User {{i}}","site":"{{site}}"}""");
+                Assert.True(user == HttpStatusCode.Created, answer);
+            }
+        }
     }
 
     public async Task DisposeAsync()
@@ -44,6 +59,8 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
     public static readonly string[] Roles = ["system", "tenantAdmin", "siteManager", "securityDesk", "auditor", "auditorAll", "tenantAdminAcme"];
 
     private static int _sends;
+
+    public const string Billing = """{"country":"US","A1":"TX","A3":"Austin","RD":"Congress","STS":"Ave","HNO":"100","PC":"78701"}""";
 
     // Expected status per role, in the order of Roles.
     public static TheoryData<string, string, string, string?, int[]> Operations => new()
@@ -68,6 +85,25 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "tenant read: emergency endpoints", "GET", "/admin/tenants/demo/emergency-endpoints", null, [200, 200, 403, 403, 200, 200, 403] },
         { "tenant read: users", "GET", "/admin/tenants/demo/users", null, [200, 200, 403, 403, 200, 200, 403] },
         { "tenant read: a CSV export", "GET", "/admin/tenants/demo/exports/sites", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "security read: the calls CSV export", "GET", "/admin/tenants/demo/exports/calls", null, [200, 200, 403, 200, 200, 200, 403] },
+        { "emergency endpoints of the site manager's site, list (site=hq)", "GET", "/admin/tenants/demo/emergency-endpoints?site=hq", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "emergency endpoints of another site, list (site=annex)", "GET", "/admin/tenants/demo/emergency-endpoints?site=annex", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "emergency endpoint of the site manager's site, read", "GET", "/admin/tenants/demo/emergency-endpoints/hq-ep-ROLE", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "emergency endpoint of another site, read", "GET", "/admin/tenants/demo/emergency-endpoints/annex-ep-ROLE", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "emergency endpoint of the site manager's site, create", "POST", "/admin/tenants/demo/emergency-endpoints", $$"""{"id":"new-hq-ROLE","callbackNumber":"+15125550171","site":"hq","billingAddress":{{Billing}}}""", [201, 201, 201, 403, 403, 403, 403] },
+        { "emergency endpoint of another site, create", "POST", "/admin/tenants/demo/emergency-endpoints", $$"""{"id":"new-annex-ROLE","callbackNumber":"+15125550171","site":"annex","billingAddress":{{Billing}}}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "emergency endpoint of the domain, create", "POST", "/admin/tenants/demo/emergency-endpoints", $$"""{"id":"new-domain-ROLE","callbackNumber":"+15125550171","billingAddress":{{Billing}}}""", [201, 201, 403, 403, 403, 403, 403] },
+        { "emergency endpoint of the site manager's site, edit", "PUT", "/admin/tenants/demo/emergency-endpoints/hq-ep-ROLE", $$"""{"callbackNumber":"+15125550172","site":"hq","billingAddress":{{Billing}}}""", [200, 200, 200, 403, 403, 403, 403] },
+        { "emergency endpoint of another site, edit", "PUT", "/admin/tenants/demo/emergency-endpoints/annex-ep-ROLE", $$"""{"callbackNumber":"+15125550172","site":"annex","billingAddress":{{Billing}}}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "emergency endpoint of the site manager's site, moved to another site", "PUT", "/admin/tenants/demo/emergency-endpoints/hq-ep-ROLE", $$"""{"callbackNumber":"+15125550172","site":"annex","billingAddress":{{Billing}}}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "emergency endpoint of the site manager's site, delete", "DELETE", "/admin/tenants/demo/emergency-endpoints/hq-del-ROLE", null, [204, 204, 204, 403, 403, 403, 403] },
+        { "emergency endpoint of another site, delete", "DELETE", "/admin/tenants/demo/emergency-endpoints/annex-del-ROLE", null, [204, 204, 403, 403, 403, 403, 403] },
+        { "users of the site manager's site, list (site=hq)", "GET", "/admin/tenants/demo/users?site=hq", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "user of the site manager's site, read", "GET", "/admin/tenants/demo/users/u-hq-ROLE", null, [200, 200, 200, 403, 200, 200, 403] },
+        { "user of another site, read", "GET", "/admin/tenants/demo/users/u-annex-ROLE", null, [200, 200, 403, 403, 200, 200, 403] },
+        { "user of the site manager's site, edit", "PUT", "/admin/tenants/demo/users/u-hq-ROLE", """{"displayName":"Renamed","site":"hq"}""", [200, 200, 200, 403, 403, 403, 403] },
+        { "user of another site, edit", "PUT", "/admin/tenants/demo/users/u-annex-ROLE", """{"displayName":"Renamed","site":"annex"}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "user, create (tenant write)", "POST", "/admin/tenants/demo/users", """{"id":"new-user-ROLE","displayName":"New","site":"hq"}""", [201, 201, 403, 403, 403, 403, 403] },
         { "site read inside the site manager's site (none assigned: 404 when allowed)", "GET", "/admin/tenants/demo/endpoint-assignments/sites/hq", null, [404, 404, 404, 403, 404, 404, 403] },
         { "site read outside the site manager's site", "GET", "/admin/tenants/demo/endpoint-assignments/sites/annex", null, [404, 404, 403, 403, 404, 404, 403] },
         { "tenant write: validate an address", "POST", "/admin/tenants/demo/addresses/validate", """{"address":{"country":"US","A1":"TX","A3":"Austin","RD":"Congress","STS":"Ave","HNO":"100"}}""", [200, 200, 403, 403, 403, 403, 403] },
@@ -113,13 +149,15 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         for (var i = 0; i < Roles.Length; i++)
         {
             // Each adoption adds a network of its own, so that no role meets another's (a 409).
-            var json = body?.Replace("NETWORK", AdminApi.Network($"10.{200 + i}.{operation.Length}.0"), StringComparison.Ordinal);
+            // Objects named ROLE are the role's own, created by the fixture or by this write.
+            var role = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var json = body?.Replace("NETWORK", AdminApi.Network($"10.{200 + i}.{operation.Length}.0"), StringComparison.Ordinal).Replace("ROLE", role, StringComparison.Ordinal);
             // Objects created per role get names, subnets and numbers no other send uses.
             var n = Interlocked.Increment(ref _sends);
             json = json?.Replace("UNIQUE", $"r{n}", StringComparison.Ordinal)
                 .Replace("SUBNET", $"172.{16 + n / 250}.{n % 250}.0/24", StringComparison.Ordinal)
                 .Replace("\"DID\"", $"\"+1737555{n:D4}\"", StringComparison.Ordinal);
-            var (status, answer) = await AdminApi.SendAsync(fixture.Client, fixture.Keys[Roles[i]], new HttpMethod(method), path, json);
+            var (status, answer) = await AdminApi.SendAsync(fixture.Client, fixture.Keys[Roles[i]], new HttpMethod(method), path.Replace("ROLE", role, StringComparison.Ordinal), json);
             Assert.True(expected[i] == (int)status, $"{operation} as {Roles[i]}: expected {expected[i]}, got {(int)status}: {answer}");
             if (status == HttpStatusCode.Forbidden) Assert.Contains("\"status\":403", answer, StringComparison.Ordinal);
         }

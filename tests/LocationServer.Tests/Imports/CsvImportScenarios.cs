@@ -155,6 +155,7 @@ public abstract class CsvImportScenarios : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal((4, 0, 0), Counts(body, "deviceMac"));
+        Assert.Equal(["front-desk", "smith-jane", "training-room", "warehouse"], Keys(body, "users", "addedKeys"));
         var desk = await ExplainAsync("mac=00:04:f2:a1:b2:c3");
         Assert.Equal("hq-1-lobby", (string)desk["location"]!["id"]!);
         Assert.Equal("Front Desk (ext 4012, Polycom VVX301, sip:4012@cic.example.com)", (string)desk["element"]!["description"]!);
@@ -167,6 +168,95 @@ public abstract class CsvImportScenarios : IAsyncLifetime
         var warehouse = JsonNode.Parse(await WiremapAsync())!["sites"]!.AsArray().Single(s => (string?)s!["address"]!["BLD"] == "B")!;
         Assert.Equal("Round Rock", (string)warehouse["address"]!["A3"]!);
     }
+
+    private const string StationsWithDids = """
+        DisplayName,PhoneManufacturer,PhoneModel,NetworkID,IdentificationAddress,Extension,DID,LocationId
+        Front Desk,Polycom,VVX301,0004f2a1b2c3,sip:4012@cic.example.com,4012,+15125550140,hq-1-lobby
+        "Smith, Jane",AudioCodes,,00908F123456,sip:4013@cic.example.com,4013,+15125550141,annex-2
+        Training Room,Others,IP330,00-04-F2-A1-B2-C4,sip:4020@cic.example.com,+1 512 555 0142,,hq-3-west
+        ,Polycom,VVX411,0004F2A1B2C5,,,,lab-1
+        """;
+
+    private async Task<JsonNode> UserAsync(string id) => JsonNode.Parse(await _client.GetStringAsync("/admin/tenants/demo/users/" + id))!;
+
+    private async Task CreateUserAsync(string json)
+    {
+        using var response = await _client.PostAsync("/admin/tenants/demo/users", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    private static string[] Keys(JsonNode body, string kind, string list) =>
+        [.. body["changes"]!.AsArray().Single(k => (string)k!["kind"]! == kind)![list]!.AsArray().Select(k => (string)k!)];
+
+    [Fact]
+    public async Task PureConnectImport_StationNames_FindByMacOrNameElseCreateUsersWithMacAndDid()
+    {
+        await CreateUserAsync("""{"id":"reception","displayName":"Reception","deviceMacs":["00:04:f2:a1:b2:c3"]}""");
+        await CreateUserAsync("""{"id":"jsmith","displayName":"smith, jane","email":"jane@example.com","site":"annex"}""");
+
+        var (dryStatus, dry) = await PostAsync("/admin/tenants/demo/imports/pureconnect?dryRun=true", Encoding.UTF8.GetBytes(StationsWithDids));
+        Assert.True(dryStatus == HttpStatusCode.OK, dry.ToJsonString());
+        Assert.Equal((1, 2, 0), Counts(dry, "users"));
+        Assert.Equal(["training-room"], Keys(dry, "users", "addedKeys"));
+        Assert.Equal(["reception", "jsmith"], Keys(dry, "users", "changedKeys"));
+        Assert.Empty(UserMacs(await UserAsync("jsmith")));
+
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/pureconnect", Encoding.UTF8.GetBytes(StationsWithDids));
+        Assert.True(status == HttpStatusCode.OK, body.ToJsonString());
+        Assert.Equal((4, 0, 0), Counts(body, "deviceMac"));
+        Assert.Equal((1, 2, 0), Counts(body, "users"));
+        // Found by its MAC: the desk phone's user keeps its name and gets the station's DID.
+        var reception = await UserAsync("reception");
+        Assert.Equal("Reception", (string)reception["displayName"]!);
+        Assert.Equal(["+15125550140"], UserDids(reception));
+        // Found by its display name (ignoring case): the MAC and DID are added, the rest kept.
+        var jane = await UserAsync("jsmith");
+        Assert.Equal(["00:90:8f:12:34:56"], UserMacs(jane));
+        Assert.Equal(["+15125550141"], UserDids(jane));
+        Assert.Equal("jane@example.com", (string)jane["email"]!);
+        Assert.Equal("annex", (string)jane["site"]!);
+        // Created: named after the station, at the station's site; an Extension that is a full number is its DID.
+        var training = await UserAsync("training-room");
+        Assert.Equal("Training Room", (string)training["displayName"]!);
+        Assert.Equal("hq", (string)training["site"]!);
+        Assert.Equal(["00:04:f2:a1:b2:c4"], UserMacs(training));
+        Assert.Equal(["+15125550142"], UserDids(training));
+
+        // The same file again changes nothing.
+        var (_, again) = await PostAsync("/admin/tenants/demo/imports/pureconnect?dryRun=true", Encoding.UTF8.GetBytes(StationsWithDids));
+        Assert.Equal((0, 0, 0), Counts(again, "users"));
+    }
+
+    [Fact]
+    public async Task PureConnectImport_DidOfAnotherUser_RejectsTheWholeFileAtItsLine()
+    {
+        await CreateUserAsync("""{"id":"kari","displayName":"Kari Hunt","dids":["+15125550141"]}""");
+        var before = await WiremapAsync();
+
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/pureconnect", Encoding.UTF8.GetBytes(StationsWithDids));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("line 3, column DID: +15125550141 belongs to user 'kari'", (string)body["errors"]![0]!);
+        Assert.Equal(before, await WiremapAsync());
+        using var users = await _client.GetAsync("/admin/tenants/demo/users");
+        var list = JsonNode.Parse(await users.Content.ReadAsStringAsync())!["items"]!.AsArray();
+        Assert.Equal(["kari"], list.Select(u => (string)u!["id"]!));
+    }
+
+    [Fact]
+    public async Task PureConnectImport_DidNotAFullNumber_RefusedNamingTheColumn()
+    {
+        var file = StationsWithDids.Replace("+15125550140", "4012", StringComparison.Ordinal);
+
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/pureconnect?dryRun=true", Encoding.UTF8.GetBytes(file));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("line 2, column DID: '4012' is not a full E.164 number a PSAP can call back", (string)body["errors"]![0]!);
+    }
+
+    private static string[] UserMacs(JsonNode user) => [.. user["deviceMacs"]!.AsArray().Select(m => (string)m!)];
+
+    private static string[] UserDids(JsonNode user) => [.. user["dids"]!.AsArray().Select(m => (string)m!)];
 
     [Fact]
     public async Task OwnCsv_ExportedThenImportedIntoAnEmptyTenant_RoundTripsEveryKind()
