@@ -37,6 +37,8 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     public DbSet<DirectoryUserNumberRow> DirectoryUserNumbers => Set<DirectoryUserNumberRow>();
     public DbSet<DirectoryUserDeviceRow> DirectoryUserDevices => Set<DirectoryUserDeviceRow>();
     public DbSet<EndpointDirectoryVersionRow> EndpointDirectoryVersions => Set<EndpointDirectoryVersionRow>();
+    // Security-desk alerts and their acknowledgements (migration 20261206000101).
+    public DbSet<AlertRow> Alerts => Set<AlertRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -114,6 +116,13 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.HasKey(x => x.Id);
             b.Property(x => x.Id).ValueGeneratedNever();
             b.HasIndex(x => x.TenantId);
+        });
+        modelBuilder.Entity<AlertRow>(b =>
+        {
+            b.ToTable("alerts");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
+            b.HasIndex(x => new { x.TenantId, x.TimeUtc });
         });
         modelBuilder.Entity<AlertDeliveryRow>(b =>
         {
