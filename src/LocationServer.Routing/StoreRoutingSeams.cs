@@ -111,7 +111,8 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
                 foreach (var kind in row.Kinds)
                     if (AlertEventNames.TryParse(kind, out var e)) events.Add(e);
             }
-            targets.Add(new AlertTarget(row.Id.ToString("N"), url, row.Secret, events));
+            var scope = AlertScopeNames.TryParse(row.Scope, out var parsed) ? parsed : AlertScope.Tenant;
+            targets.Add(new AlertTarget(row.Id.ToString("N"), url, row.Secret, events, scope, row.ScopeId));
         }
         return targets;
     }
@@ -121,7 +122,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
         ArgumentNullException.ThrowIfNull(delivery);
         var at = delivery.At.UtcDateTime;
         var status = delivery.Succeeded ? AlertDeliveryStatus.Delivered : delivery.Final ? AlertDeliveryStatus.Failed : AlertDeliveryStatus.Pending;
-        var payload = System.Text.Json.JsonSerializer.Serialize(new { alertId = delivery.AlertId, url = delivery.Url.ToString(), httpStatus = delivery.HttpStatus });
+        var payload = System.Text.Json.JsonSerializer.Serialize(new { alertId = delivery.AlertId, url = delivery.Url.ToString(), httpStatus = delivery.HttpStatus, channel = AlertScopeNames.Wire(delivery.Channel) });
         return store.AddAlertDeliveryAsync(new StoredAlertDelivery(
             Guid.CreateVersion7(), Guid.TryParseExact(delivery.Target, "N", out var target) ? target : Guid.Empty, delivery.Tenant,
             delivery.AlertId, payload, delivery.Attempt, status, delivery.Error, at, at, at, delivery.Succeeded ? at : null), cancellationToken);

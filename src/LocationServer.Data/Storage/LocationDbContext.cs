@@ -42,6 +42,8 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
     // PSAP service boundaries, stored and edited (migration 20261206000201).
     public DbSet<PsapBoundaryRow> PsapBoundaries => Set<PsapBoundaryRow>();
     public DbSet<PsapBoundaryVersionRow> PsapBoundaryVersion => Set<PsapBoundaryVersionRow>();
+    // Security-desk alerts and their acknowledgements (migration 20261206000101).
+    public DbSet<AlertRow> Alerts => Set<AlertRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -119,6 +121,13 @@ internal sealed class LocationDbContext(DbContextOptions<LocationDbContext> opti
             b.HasKey(x => x.Id);
             b.Property(x => x.Id).ValueGeneratedNever();
             b.HasIndex(x => x.TenantId);
+        });
+        modelBuilder.Entity<AlertRow>(b =>
+        {
+            b.ToTable("alerts");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).ValueGeneratedNever();
+            b.HasIndex(x => new { x.TenantId, x.TimeUtc });
         });
         modelBuilder.Entity<AlertDeliveryRow>(b =>
         {

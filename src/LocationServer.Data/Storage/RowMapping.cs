@@ -157,7 +157,9 @@ internal static class RowMapping
     public static ElinAssignment FromRow(ElinAssignmentRow r) => new(r.TenantId, r.Elin, r.CallerNumber, r.LocationId, r.AssignedUtc, r.ExpiresUtc);
 
     public static AlertTarget FromRow(AlertTargetRow r) =>
-        new(r.Id, r.TenantId, r.Url, r.Kinds.Split(',', StringSplitOptions.RemoveEmptyEntries), r.Secret);
+        new(r.Id, r.TenantId, r.Url, r.Kinds.Split(',', StringSplitOptions.RemoveEmptyEntries), r.Secret, r.Scope, r.ScopeId);
+
+    public static StoredAlert FromRow(AlertRow r) => new(r.Id, r.TenantId, r.Kind, r.TimeUtc, r.Summary, r.AcknowledgedBy, r.AcknowledgedUtc);
 
     public static AlertDelivery FromRow(AlertDeliveryRow r) => new(
         r.Id, r.TargetId, r.TenantId, r.EventKind, r.Payload, r.Attempts, (AlertDeliveryStatus)r.Status, r.LastError,

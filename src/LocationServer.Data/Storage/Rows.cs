@@ -147,6 +147,10 @@ internal sealed class AlertTargetRow
     /// <summary>Comma-separated event kinds.</summary>
     public string Kinds { get; set; } = "";
     public string? Secret { get; set; }
+    /// <summary>"tenant", "site" or "location" (migration 20261206000101; rows before it are tenant scope).</summary>
+    public string Scope { get; set; } = "tenant";
+    /// <summary>Site or location id for site and location scope.</summary>
+    public string? ScopeId { get; set; }
 }
 
 internal sealed class AlertDeliveryRow
@@ -198,4 +202,15 @@ internal sealed class GisTenantSettingRow
     /// <summary>refuse or warn.</summary>
     public string InvalidAddresses { get; set; } = "warn";
     public DateTime UpdatedUtc { get; set; }
+}
+
+internal sealed class AlertRow
+{
+    public string Id { get; set; } = "";
+    public string TenantId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public DateTime TimeUtc { get; set; }
+    public string Summary { get; set; } = "{}";
+    public string? AcknowledgedBy { get; set; }
+    public DateTime? AcknowledgedUtc { get; set; }
 }

@@ -91,7 +91,9 @@ public sealed record ElinAssignment(string TenantId, string Elin, string CallerN
 /// <param name="Url">HTTPS webhook URL.</param>
 /// <param name="Kinds">Event kinds delivered, e.g. "call911", "call933", "ecrc", "unknownNetwork".</param>
 /// <param name="Secret">Shared secret for the payload signature, if any.</param>
-public sealed record AlertTarget(Guid Id, string TenantId, string Url, IReadOnlyList<string> Kinds, string? Secret);
+/// <param name="Scope">Where the target is attached: "tenant" (every alert of the tenant), "site" or "location".</param>
+/// <param name="ScopeId">The site or dispatchable location id; null for tenant scope.</param>
+public sealed record AlertTarget(Guid Id, string TenantId, string Url, IReadOnlyList<string> Kinds, string? Secret, string Scope = "tenant", string? ScopeId = null);
 
 /// <summary>State of an alert delivery.</summary>
 public enum AlertDeliveryStatus
@@ -115,3 +117,16 @@ public sealed record AlertDelivery(
     DateTime? LastAttemptUtc,
     DateTime NextAttemptUtc,
     DateTime? DeliveredUtc);
+
+/// <summary>
+/// One alert as raised (911, 933, relay centre, unknown network, location changed), with its acknowledgement:
+/// the first administrator who took it and when.
+/// </summary>
+/// <param name="Id">Alert id (32 hex digits), as in the webhook JSON and the live feed.</param>
+/// <param name="TenantId">Owning tenant.</param>
+/// <param name="Kind">Kind in its wire form (<c>emergency-call</c>, …).</param>
+/// <param name="TimeUtc">When it was raised.</param>
+/// <param name="SummaryJson">The alert JSON as sent to webhooks.</param>
+/// <param name="AcknowledgedBy">Who acknowledged it (the audit actor), or null.</param>
+/// <param name="AcknowledgedUtc">When it was acknowledged, or null.</param>
+public sealed record StoredAlert(string Id, string TenantId, string Kind, DateTime TimeUtc, string SummaryJson, string? AcknowledgedBy = null, DateTime? AcknowledgedUtc = null);

@@ -8,8 +8,10 @@ public sealed partial class WiremapStore
     public Task<AlertTarget> SaveAlertTargetAsync(AlertTarget target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(target);
-        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "mailto"))
-            throw new StoreValidationException([new("/url", "is not an absolute http(s) URL or a mailto: URI")]);
+        if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "mailto" or "sms"))
+            throw new StoreValidationException([new("/url", "is not an absolute http(s) URL, a mailto: URI or an sms: URI")]);
+        if (target.Scope is not ("tenant" or "site" or "location") || (target.Scope == "tenant") != (target.ScopeId is null))
+            throw new StoreValidationException([new("/scope", "must be tenant (no scope id), site or location (with a scope id)")]);
         if (target.Kinds.Any(k => string.IsNullOrWhiteSpace(k) || k.Contains(',', StringComparison.Ordinal)))
             throw new StoreValidationException([new("/kinds", "kinds must be non-empty and contain no commas")]);
         var stored = target.Id == Guid.Empty ? target with { Id = Guid.CreateVersion7() } : target;
@@ -25,6 +27,8 @@ public sealed partial class WiremapStore
             row.Url = stored.Url;
             row.Kinds = string.Join(',', stored.Kinds);
             row.Secret = stored.Secret;
+            row.Scope = stored.Scope;
+            row.ScopeId = stored.ScopeId;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return stored;
         }, cancellationToken);

@@ -6,13 +6,18 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
+using LocationServer.Core.Matching;
 using Microsoft.Extensions.Options;
 
 namespace LocationServer.Routing.Alerts;
 
 /// <summary>
-/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks and e-mail addresses
-/// (<c>mailto:</c> targets, through <see cref="EmailAlertSender"/>) off the call and HELD paths.
+/// Delivers alerts (routed calls, unknown-network requests) to the tenant's webhooks, e-mail addresses
+/// (<c>mailto:</c> targets, through <see cref="EmailAlertSender"/>) and SMS numbers (<c>sms:</c> targets, through
+/// <see cref="SmsAlertSender"/>) off the call and HELD paths. A target hears an alert when it wants the kind and its
+/// scope covers the alert: the tenant always, a site when the alert's location lies in it, a location when the
+/// alert is at it (scopes add up; see <see cref="AlertScope"/>). Each alert is recorded in the
+/// <see cref="IAlertLedger"/> so it can be acknowledged.
 /// Call alerts (911, 933, relay centre) and unknown-network alerts have separate queues and separate delivery slots,
 /// so a flood of unknown-network alerts, or a slow desk receiving them, never delays a call alert.
 /// <see cref="TryEnqueue"/> never waits: a full queue drops the alert (counted, and logged once per interval with
@@ -40,6 +45,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     private readonly Lane _unknownNetworks;
     private readonly IHttpClientFactory _http;
     private readonly EmailAlertSender _email;
+    private readonly SmsAlertSender _sms;
+    private readonly WiremapIndexHolder? _wiremap;
+    private readonly IAlertLedger? _ledger;
     private readonly IAlertTargetSource _targets;
     private readonly IAlertDeliveryLog _deliveries;
     private readonly AlertOptions _options;
@@ -48,7 +56,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
     private readonly AlertFeed? _feed;
 
-    public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger, AlertFeed? feed = null)
+    public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger, AlertFeed? feed = null, WiremapIndexHolder? wiremap = null, IAlertLedger? ledger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _http = http;
@@ -56,6 +64,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         _deliveries = deliveries;
         _options = options.Value;
         _email = new EmailAlertSender(_options.Smtp);
+        _sms = new SmsAlertSender(_options.Sms, http);
+        _wiremap = wiremap;
+        _ledger = ledger;
         _time = time;
         _logger = logger;
         _feed = feed;
@@ -103,6 +114,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         {
             await foreach (var alert in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
+                // Recorded beside the deliveries, not before them: a slow store must not delay the first e-mail.
+                if (_ledger is not null)
+                {
+                    var recorded = RecordAlertAsync(alert);
+                    lock (inFlight) inFlight.Add(recorded);
+                    _ = recorded.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
                 IReadOnlyList<AlertTarget> targets;
                 try
                 {
@@ -113,9 +131,10 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                     Log.TargetsFailed(_logger, alert.Id, ex);
                     continue;
                 }
+                var (siteId, locationId) = Place(alert);
                 foreach (var target in targets)
                 {
-                    if (!target.Wants(alert.Event)) continue;
+                    if (!target.Wants(alert.Event) || !target.Covers(siteId, locationId)) continue;
                     await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                     var task = DeliverAsync(alert, target, stoppingToken);
                     lock (inFlight) inFlight.Add(task);
@@ -135,11 +154,36 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         await Task.WhenAll(pending).ConfigureAwait(false);
     }
 
+    /// <summary>The site and dispatchable location an alert happened at, for scoped targets; nulls when it has none.</summary>
+    internal (string? SiteId, string? LocationId) Place(AlertMessage alert)
+    {
+        var locationId = alert switch
+        {
+            RoutingAlert call => call.LocationId,
+            _ => null,
+        };
+        if (locationId is null) return (null, null);
+        var location = _wiremap is not null && _wiremap.Current.TryGetTenant(alert.Tenant, out var index) ? index.FindLocation(locationId) : null;
+        return (location?.SiteId, locationId);
+    }
+
+    private async Task RecordAlertAsync(AlertMessage alert)
+    {
+        try
+        {
+            await _ledger!.RecordAsync(alert, JsonSerializer.Serialize(alert, alert.GetType(), Json), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.AlertNotRecorded(_logger, alert.Id, ex);
+        }
+    }
+
     /// <summary>Sends one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
     internal async Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, CancellationToken stoppingToken)
     {
         // The runtime type, so each kind's own fields are written.
-        var body = target.IsEmail ? null : JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json);
+        var body = target.Channel == AlertChannel.Webhook ? JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json) : null;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             AttemptResult result;
@@ -148,7 +192,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                 timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.AttemptTimeoutMilliseconds));
                 try
                 {
-                    result = target.IsEmail ? await EmailAsync(alert, target, timeout.Token).ConfigureAwait(false) : await PostAsync(alert, target, body!, timeout.Token).ConfigureAwait(false);
+                    result = target.Channel switch
+                    {
+                        AlertChannel.Email => await EmailAsync(alert, target, timeout.Token).ConfigureAwait(false),
+                        AlertChannel.Sms => await SmsAsync(alert, target, timeout.Token).ConfigureAwait(false),
+                        _ => await PostAsync(alert, target, body!, timeout.Token).ConfigureAwait(false),
+                    };
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -161,12 +210,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
             }
             if (result.Succeeded)
             {
-                await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), true, true, result.HttpStatus, null)).ConfigureAwait(false);
+                await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), true, true, result.HttpStatus, null, target.Channel)).ConfigureAwait(false);
                 Log.Delivered(_logger, alert.Id, target.Name, attempt);
                 return true;
             }
             var final = !result.Retry || attempt == _options.MaxAttempts;
-            await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), false, final, result.HttpStatus, result.Error)).ConfigureAwait(false);
+            await RecordAsync(new AlertDelivery(alert.Id, alert.Tenant, target.Name, target.Url, attempt, _time.GetUtcNow(), false, final, result.HttpStatus, result.Error, target.Channel)).ConfigureAwait(false);
             if (final)
             {
                 Log.DeliveryFailed(_logger, alert.Id, target.Name, attempt, result.Error);
@@ -216,6 +265,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     {
         var sent = await _email.SendAsync(alert, target, cancellationToken).ConfigureAwait(false);
         return new AttemptResult(sent.Sent, null, sent.Error, sent.Retry);
+    }
+
+    /// <summary>One text of the alert through the configured SMS gateway.</summary>
+    private async Task<AttemptResult> SmsAsync(AlertMessage alert, AlertTarget target, CancellationToken cancellationToken)
+    {
+        var sent = await _sms.SendAsync(alert, target, cancellationToken).ConfigureAwait(false);
+        return new AttemptResult(sent.Sent, sent.HttpStatus, sent.Error, sent.Retry);
     }
 
     private static WebhookAddressRefusedException? FindRefusal(Exception? ex)
@@ -301,6 +357,9 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
         [LoggerMessage(EventId = 2306, Level = LogLevel.Error, Message = "Alert {AlertId} could not be put on the live feed")]
         public static partial void FeedFailed(ILogger logger, string alertId, Exception exception);
+
+        [LoggerMessage(EventId = 5201, Level = LogLevel.Error, Message = "Alert {AlertId} could not be recorded; it cannot be acknowledged until it is")]
+        public static partial void AlertNotRecorded(ILogger logger, string alertId, Exception exception);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Delivery of alert {AlertId} could not be logged")]
         public static partial void DeliveryLogFailed(ILogger logger, string alertId, Exception exception);

@@ -36,6 +36,19 @@ internal sealed class AlertFeed : IDisposable
         _bus.Publish(new FeedAlert(alert.Tenant, AlertEventNames.Wire(alert.Event), alert.Id, json));
     }
 
+    /// <summary>The feed event type that tells every desk screen an alert was acknowledged.</summary>
+    public const string AcknowledgedEvent = "acknowledged";
+
+    /// <summary>
+    /// Tells every node's listeners for <paramref name="tenant"/> that alert <paramref name="alertId"/> was taken
+    /// (event type <see cref="AcknowledgedEvent"/>, the acknowledgement JSON as data), so other desk screens clear it.
+    /// </summary>
+    public void PublishAcknowledgement(string tenant, string alertId, string json)
+    {
+        if (_bus.SingleNode && Volatile.Read(ref _listeners).Count == 0) return;
+        _bus.Publish(new FeedAlert(tenant, AcknowledgedEvent, alertId, json));
+    }
+
     /// <summary>The tenant's alerts from now on, until <paramref name="cancellationToken"/> ends the listening.</summary>
     public async IAsyncEnumerable<FeedAlert> ListenAsync(string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -34,17 +34,92 @@ internal static class AlertEventNames
     public static string All => string.Join(", ", Kinds.Select(Wire));
 }
 
-/// <summary>A tenant's webhook for alerts.</summary>
+/// <summary>The channel an alert target is reached through, from its URL's scheme.</summary>
+internal enum AlertChannel
+{
+    /// <summary>An http(s) URL: the alert JSON is POSTed, signed when the target has a secret.</summary>
+    Webhook,
+    /// <summary>A <c>mailto:</c> URI (RFC 6068): a message through the configured mail server.</summary>
+    Email,
+    /// <summary>An <c>sms:</c> URI (RFC 5724): a text through the configured SMS gateway.</summary>
+    Sms,
+}
+
+/// <summary>
+/// Where an alert target is attached. Scopes add up: an alert reaches every target of the tenant, of the call's site
+/// and of the call's dispatchable location that wants its kind, so the central point named by Kari's Law always hears
+/// and on-site responders hear about their own building or floor as well.
+/// </summary>
+internal enum AlertScope
+{
+    /// <summary>Every alert of the tenant.</summary>
+    Tenant,
+    /// <summary>Alerts whose location lies in the site.</summary>
+    Site,
+    /// <summary>Alerts at the dispatchable location.</summary>
+    Location,
+}
+
+/// <summary>A tenant's target for alerts: a webhook, an e-mail address or an SMS number, at a scope.</summary>
 /// <param name="Name">Target name, for the delivery log.</param>
-/// <param name="Url">HTTP(S) URL the alert JSON is POSTed to, or a <c>mailto:</c> URI (RFC 6068) the alert is e-mailed to.</param>
+/// <param name="Url">HTTP(S) URL the alert JSON is POSTed to, a <c>mailto:</c> URI (RFC 6068) the alert is e-mailed to, or an <c>sms:</c> URI (RFC 5724) it is texted to.</param>
 /// <param name="Secret">When set, each POST carries an HMAC-SHA256 signature keyed with it.</param>
 /// <param name="Events">Events the target wants; null for all.</param>
-internal sealed record AlertTarget(string Name, Uri Url, string? Secret = null, IReadOnlySet<AlertEvent>? Events = null)
+/// <param name="Scope">Where the target is attached; tenant scope by default.</param>
+/// <param name="ScopeId">The site or location id for site and location scope.</param>
+internal sealed record AlertTarget(string Name, Uri Url, string? Secret = null, IReadOnlySet<AlertEvent>? Events = null, AlertScope Scope = AlertScope.Tenant, string? ScopeId = null)
 {
     public bool Wants(AlertEvent alertEvent) => Events is null || Events.Contains(alertEvent);
 
-    /// <summary>Whether the target is an e-mail address list (<c>mailto:</c>) rather than a webhook.</summary>
+    /// <summary>Whether the target is attached where the alert happened: its tenant, its site or its location.</summary>
+    public bool Covers(string? siteId, string? locationId) => Scope switch
+    {
+        AlertScope.Tenant => true,
+        AlertScope.Site => siteId is not null && string.Equals(ScopeId, siteId, StringComparison.OrdinalIgnoreCase),
+        AlertScope.Location => locationId is not null && string.Equals(ScopeId, locationId, StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    /// <summary>Whether the target is an e-mail address (<c>mailto:</c>) rather than a webhook.</summary>
     public bool IsEmail => Url.Scheme == Uri.UriSchemeMailto;
+
+    /// <summary>The channel, from the URL's scheme.</summary>
+    public AlertChannel Channel => Url.Scheme switch
+    {
+        "mailto" => AlertChannel.Email,
+        "sms" => AlertChannel.Sms,
+        _ => AlertChannel.Webhook,
+    };
+}
+
+/// <summary>The wire names of alert scopes and channels (<c>tenant</c>, <c>site</c>, <c>location</c>; <c>webhook</c>, <c>email</c>, <c>sms</c>).</summary>
+internal static class AlertScopeNames
+{
+    public static string Wire(AlertScope scope) => scope.ToString().ToLowerInvariant();
+
+    public static string Wire(AlertChannel channel) => channel.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a scope name (case-insensitive); numbers and unknown names are rejected.</summary>
+    public static bool TryParse(string? name, out AlertScope scope)
+    {
+        foreach (var kind in Enum.GetValues<AlertScope>())
+        {
+            if (string.Equals(name?.Trim(), Wire(kind), StringComparison.OrdinalIgnoreCase))
+            {
+                scope = kind;
+                return true;
+            }
+        }
+        scope = default;
+        return false;
+    }
+}
+
+/// <summary>Where raised alerts and their acknowledgements are kept, so a desk can acknowledge one and see who took it.</summary>
+internal interface IAlertLedger
+{
+    /// <summary>Records <paramref name="alert"/> as raised; <paramref name="json"/> is its webhook JSON.</summary>
+    Task RecordAsync(AlertMessage alert, string json, CancellationToken cancellationToken);
 }
 
 /// <summary>Where the per-tenant alert targets come from (the tenant's configuration store).</summary>
@@ -64,7 +139,8 @@ internal sealed record AlertDelivery(
     bool Succeeded,
     bool Final,
     int? HttpStatus,
-    string? Error);
+    string? Error,
+    AlertChannel Channel = AlertChannel.Webhook);
 
 /// <summary>Durable log of alert deliveries, so an administrator can see which alert reached which desk.</summary>
 internal interface IAlertDeliveryLog
@@ -123,6 +199,9 @@ internal sealed class AlertOptions
     /// <summary>The mail server <c>mailto:</c> targets are sent through ("Routing:Alerts:Smtp").</summary>
     public SmtpOptions Smtp { get; set; } = new();
 
+    /// <summary>The HTTP gateway <c>sms:</c> targets are texted through ("Routing:Alerts:Sms").</summary>
+    public SmsOptions Sms { get; set; } = new();
+
     public bool Validate() => !Problems().Any();
 
     /// <summary>Each bad setting, named, with what it must be; empty when the options are usable.</summary>
@@ -138,6 +217,7 @@ internal sealed class AlertOptions
         if (MaxConcurrentUnknownNetworkDeliveries < 1) yield return $"Routing:Alerts:MaxConcurrentUnknownNetworkDeliveries must be at least 1; it is {MaxConcurrentUnknownNetworkDeliveries}.";
         if (UnknownNetworkIntervalMinutes is < 1 or > 10_080) yield return $"Routing:Alerts:UnknownNetworkIntervalMinutes must lie between 1 and 10080; it is {UnknownNetworkIntervalMinutes}.";
         foreach (var problem in Smtp.Problems()) yield return problem;
+        foreach (var problem in Sms.Problems()) yield return problem;
     }
 }
 

@@ -107,58 +107,7 @@ internal static class AdminEndpoints
             });
         }).WithSummary("Show which wiremap rule and element the given evidence matches, and the resulting location.");
 
-        admin.MapGet("/tenants/{tenant}/alert-targets", async (string tenant, WiremapStore store, CancellationToken ct) =>
-            Results.Ok((await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false))
-                .Select(t => new { id = t.Id, url = t.Url, kinds = t.Kinds, signed = t.Secret is not null })))
-            .WithSummary("List the tenant's alert webhooks (secrets are never returned).");
-
-        admin.MapPost("/tenants/{tenant}/alert-targets", async (string tenant, HttpRequest request, WiremapStore store, WiremapIndexHolder holder, Routing.StoreRoutingSeams routing, IOptions<Routing.Alerts.AlertOptions> alerts, CancellationToken ct) =>
-        {
-            if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
-            var (body, problem) = await AdminJson.ReadAsync<AlertTargetRequest>(request).ConfigureAwait(false);
-            if (problem is not null) return problem;
-            var kinds = new List<string>();
-            var unknown = new List<string>();
-            if (body!.Url is { } url && url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
-            {
-                if (Routing.Alerts.EmailAlertSender.Recipient(url) is null) unknown.Add("/url: a mailto: URI must name one e-mail address (mailto:desk@example.com); add a target per address");
-                else if (!alerts.Value.Smtp.Enabled) unknown.Add("/url: e-mail targets need a mail server: set Routing:Alerts:Smtp:Host and Routing:Alerts:Smtp:From");
-                else if (!string.IsNullOrEmpty(body.Secret)) unknown.Add("/secret: e-mail targets are not signed; leave secret out");
-            }
-            else if (Routing.Alerts.WebhookTargetPolicy.Check(body.Url, alerts.Value.AllowPrivateTargets) is { } refused)
-            {
-                unknown.Add("/url: " + refused);
-            }
-            foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
-            {
-                if (Routing.Alerts.AlertEventNames.TryParse(kind, out var known)) kinds.Add(known.ToString());
-                else unknown.Add($"/kinds/{i}: unknown alert kind '{kind}' (known: {Routing.Alerts.AlertEventNames.All})");
-            }
-            if (unknown.Count > 0) return Problems.Invalid(unknown);
-            try
-            {
-                var saved = await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, index.Tenant.Id, body.Url ?? "", [.. kinds.Distinct()], body.Secret), ct).ConfigureAwait(false);
-                routing.InvalidateAlertTargets(index.Tenant.Id);
-                return Results.Ok(new { id = saved.Id, url = saved.Url, kinds = saved.Kinds });
-            }
-            catch (StoreValidationException ex)
-            {
-                return Problems.Invalid(ex.Errors.Select(e => e.ToString()));
-            }
-            catch (StorageUnavailableException ex)
-            {
-                return Problems.Unavailable([ex.Message]);
-            }
-        }).WithSummary("Add a webhook (http/https URL) or e-mail target (mailto: URI) for EmergencyCall, TestCall, RelayCenterCall and UnknownNetwork alerts (kinds empty = all).");
-
-        admin.MapDelete("/tenants/{tenant}/alert-targets/{id:guid}", async (string tenant, Guid id, WiremapStore store, Routing.StoreRoutingSeams routing, CancellationToken ct) =>
-        {
-            var owned = (await store.ListAlertTargetsAsync(tenant, ct).ConfigureAwait(false)).Any(t => t.Id == id);
-            if (!owned || !await store.DeleteAlertTargetAsync(id, ct).ConfigureAwait(false)) return Problems.NotFound($"No alert target {id} in tenant '{tenant}'.");
-            routing.InvalidateAlertTargets(tenant);
-            return Results.NoContent();
-        }).WithSummary("Remove a webhook and its delivery log.");
-
+        admin.MapAlertAdmin();
         admin.MapDeviceBindings();
         admin.MapAdminKeys();
         admin.MapAuditTrail();
@@ -172,7 +121,4 @@ internal static class AdminEndpoints
 
         return app;
     }
-
-    /// <summary>A webhook to add: URL, the alert kinds it wants, and an optional HMAC secret.</summary>
-    internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret);
 }

@@ -114,6 +114,8 @@ internal static class RoutingGrpcExtensions
         services.AddSingleton<PsapBoundaryStoreLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<PsapBoundaryStoreLoader>());
         services.AddHttpClient(AlertDispatcher.HttpClientName).ConfigurePrimaryHttpMessageHandler(sp => WebhookTargetPolicy.CreateHandler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AlertOptions>>().Value.AllowPrivateTargets));
+        // The SMS gateway is the operator's, not a tenant's: no address policy, but never a redirect.
+        services.AddHttpClient(SmsAlertSender.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         // Storage registers the Redis feed bus when Redis is configured; alone, the feed is this node's.
         services.TryAddSingleton<Data.Redis.IAlertFeedBus, Data.Redis.InProcessAlertFeedBus>();
         services.TryAddSingleton<AlertFeed>();

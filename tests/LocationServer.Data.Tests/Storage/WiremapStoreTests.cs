@@ -30,6 +30,7 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         Assert.Contains("20261122000001_Initial", await db.Database.GetAppliedMigrationsAsync());
         Assert.Contains("20261203000001_UnknownNetworkCounts", await db.Database.GetAppliedMigrationsAsync());
         Assert.Contains("20261203000002_RequesterReferenceOnly", await db.Database.GetAppliedMigrationsAsync());
+        Assert.Contains("20261206000101_AlertScopesAndAcknowledgements", await db.Database.GetAppliedMigrationsAsync());
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
@@ -398,6 +399,45 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         Assert.Empty(await store.ListAlertTargetsAsync(tenant));
         Assert.Empty(await store.ListAlertDeliveriesAsync(target.Id, 10));
         Assert.False(await store.DeleteAlertTargetAsync(target.Id));
+    }
+
+    [Fact]
+    public async Task AlertTarget_SavedWithoutScopeOrAtASite_TenantScopeByDefaultSiteScopeRoundTrips()
+    {
+        var tenant = NewTenant();
+        var store = Database.CreateStore();
+        await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "mailto:desk@example.com", [], null));
+        await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "sms:+15125550777", ["EmergencyCall"], null, "site", "hq"));
+
+        var listed = await store.ListAlertTargetsAsync(tenant);
+
+        Assert.Equal([("tenant", null), ("site", "hq")], listed.OrderBy(t => t.Url, StringComparer.Ordinal).Select(t => (t.Scope, t.ScopeId)));
+        await Assert.ThrowsAsync<StoreValidationException>(() => store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "sms:+15125550777", [], null, "site", null)));
+    }
+
+    [Fact]
+    public async Task Alerts_AcknowledgedByManyDesksAtOnce_ExactlyOneWinsAndAllSeeIt()
+    {
+        var tenant = NewTenant();
+        var id = Guid.CreateVersion7().ToString("N");
+        var raised = new DateTime(2026, 12, 4, 14, 3, 7, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        await store.RecordAlertAsync(new StoredAlert(id, tenant, "emergency-call", raised, "{\"id\":\"" + id + "\"}"));
+        await store.RecordAlertAsync(new StoredAlert(id, tenant, "emergency-call", raised.AddSeconds(1), "{}"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.AcknowledgeAlertAsync(tenant, id, "key:desk" + i, raised.AddSeconds(10 + i))));
+
+        Assert.All(answers, a => Assert.NotNull(a));
+        var winner = Assert.Single(answers, a => a!.Value.First)!.Value.Alert;
+        Assert.All(answers, a => Assert.Equal((winner.AcknowledgedBy, winner.AcknowledgedUtc), (a!.Value.Alert.AcknowledgedBy, a.Value.Alert.AcknowledgedUtc)));
+        var stored = await store.GetAlertAsync(tenant, id);
+        Assert.Equal(winner.AcknowledgedBy, stored!.AcknowledgedBy);
+        Assert.Equal(raised, stored.TimeUtc);
+        Assert.Contains(id, stored.SummaryJson, StringComparison.Ordinal);
+        Assert.Empty(await store.ListAlertsAsync(tenant, open: true, 10));
+        Assert.Single(await store.ListAlertsAsync(tenant, open: false, 10));
+        Assert.Null(await store.AcknowledgeAlertAsync("other-" + tenant, id, "key:x", raised));
+        Assert.Null(await store.AcknowledgeAlertAsync(tenant, "f" + id[1..], "key:x", raised));
     }
 
     [Fact]
