@@ -54,10 +54,12 @@ public sealed class PostgresKeyStoreTests
     {
         await using var cluster = await Cluster.StartAsync();
         using var client = Bare(cluster[0]);
-        var expires = DateTimeOffset.UtcNow.AddSeconds(2).ToString("O");
-        var key = await AdminApi.CreateKeyAsync(client, Infrastructure.AdminBearer.TestKey, $$"""{"role":"system","expiresUtc":"{{expires}}"}""");
+        // Long enough that the first use lands before expiry on a busy machine; the wait is to the expiry itself.
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(10);
+        var key = await AdminApi.CreateKeyAsync(client, Infrastructure.AdminBearer.TestKey, $$"""{"role":"system","expiresUtc":"{{expiresAt:O}}"}""");
         Assert.Equal(HttpStatusCode.OK, (await AdminApi.GetAsync(client, key, "/admin/keys")).Status);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var remaining = expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(500);
+        if (remaining > TimeSpan.Zero) await Task.Delay(remaining);
         Assert.Equal(HttpStatusCode.Unauthorized, (await AdminApi.GetAsync(client, key, "/admin/keys")).Status);
     }
 
