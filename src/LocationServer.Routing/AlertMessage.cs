@@ -1,6 +1,3 @@
-using LocationServer.Core.Matching;
-using LocationServer.Core.Routing;
-
 namespace LocationServer.Routing;
 
 /// <summary>

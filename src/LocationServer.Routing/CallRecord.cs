@@ -1,4 +1,3 @@
-using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 
 namespace LocationServer.Routing;

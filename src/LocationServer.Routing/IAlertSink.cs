@@ -1,6 +1,3 @@
-using LocationServer.Core.Matching;
-using LocationServer.Core.Routing;
-
 namespace LocationServer.Routing;
 
 /// <summary>Where alerts are handed off; enqueueing never blocks or throws.</summary>

@@ -1,6 +1,3 @@
-using LocationServer.Core.Matching;
-using LocationServer.Core.Routing;
-
 namespace LocationServer.Routing;
 
 /// <summary>Durable record of every routed call; committed in the background after the routing answer, within 100 ms normally.</summary>

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using LocationServer.Core.Routing;
 using LocationServer.Data.Redis;
 using LocationServer.Data.Storage;
 using LocationServer.Routing.Alerts;

@@ -1,5 +1,4 @@
 using LocationServer.Core.Matching;
-using LocationServer.Core.Routing;
 
 namespace LocationServer.Routing;
 

@@ -1,15 +1,15 @@
 using LocationServer;
 using LocationServer.Admin;
 using LocationServer.Cli;
-using LocationServer.Configuration;
 using LocationServer.Errors;
+using LocationServer.Grpc;
 using LocationServer.Health;
-using LocationServer.Held;
+using LocationServer.HeldHttp;
 using LocationServer.Hosting;
+using LocationServer.Locating.Configuration;
 using LocationServer.Lost;
 using LocationServer.Routing;
 using LocationServer.Telemetry;
-using LocationServer.Wiremap;
 
 var command = CommandLine.Parse(args);
 if (await CliCommands.AnswerWithoutRunningAsync(command).ConfigureAwait(false) is { } answered) return answered;

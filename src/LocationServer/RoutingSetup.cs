@@ -1,5 +1,6 @@
-using LocationServer.Configuration;
-using LocationServer.Held;
+using LocationServer.Grpc;
+using LocationServer.HeldHttp;
+using LocationServer.Locating.Configuration;
 using LocationServer.Lost;
 using LocationServer.Routing;
 using LocationServer.Routing.Alerts;

@@ -1,10 +1,12 @@
 using LocationServer.Admin;
-using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
-using LocationServer.Gis;
-using LocationServer.Held;
-using LocationServer.Tokens;
+using LocationServer.HeldHttp;
+using LocationServer.Locating.Configuration;
+using LocationServer.Locating.Gis;
+using LocationServer.Locating.Held;
+using LocationServer.Locating.Tokens;
+using LocationServer.Locating.Wiremap;
 using LocationServer.Wiremap;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +25,8 @@ internal static class ServiceSetup
         services.AddHostedService(sp => sp.GetRequiredService<WiremapLoader>());
         services.AddSingleton(sp => new WiremapImporter(
             sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes));
-        services.AddSingleton(sp => new Imports.CsvImporter(
-            sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes, sp.GetRequiredService<ILogger<Imports.CsvImporter>>()));
+        services.AddSingleton(sp => new Locating.Imports.CsvImporter(
+            sp.GetRequiredService<WiremapStore>(), sp, sp.GetRequiredService<IOptions<AdminOptions>>().Value.MaxWiremapBytes, sp.GetRequiredService<ILogger<Locating.Imports.CsvImporter>>()));
         services.AddSingleton<WiremapChangeApplier>();
         services.AddValidatedOptions<TokenOptions>(configuration, TokenOptions.Section);
         services.AddSingleton<LocationTokenService>();

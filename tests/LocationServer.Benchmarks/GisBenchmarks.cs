@@ -3,7 +3,7 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using LocationServer.Core.Gis;
 using LocationServer.Core.Wiremap;
-using LocationServer.Gis;
+using LocationServer.Locating.Gis;
 using LocationServer.Tests.Gis;
 
 namespace LocationServer.Benchmarks;

@@ -5,10 +5,7 @@ using System.Text.Json;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
-using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace LocationServer.Benchmarks;
 

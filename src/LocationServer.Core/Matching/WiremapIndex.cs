@@ -1,5 +1,3 @@
-using System.Net;
-using LocationServer.Core.Identifiers;
 using LocationServer.Core.Wiremap;
 
 namespace LocationServer.Core.Matching;

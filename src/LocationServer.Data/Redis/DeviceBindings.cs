@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace LocationServer.Data.Redis;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Configuration;
+namespace LocationServer.Locating.Configuration;
 
 /// <summary>Settings that check themselves at start, against the whole configuration, one message per wrong setting.</summary>
 internal interface IValidatedOptions

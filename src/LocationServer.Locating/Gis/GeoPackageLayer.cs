@@ -7,7 +7,7 @@ using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Implementation;
 using SQLitePCL;
 
-namespace LocationServer.Gis;
+namespace LocationServer.Locating.Gis;
 
 /// <summary>
 /// One GeoPackage feature table read row by row through SQLite's own column accessors: only the columns the reader

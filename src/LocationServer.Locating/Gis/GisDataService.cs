@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using LocationServer.Configuration;
 using LocationServer.Core.Gis;
 using LocationServer.Data.Redis;
 using LocationServer.Data.Storage;
+using LocationServer.Locating.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Gis;
+namespace LocationServer.Locating.Gis;
 
 /// <summary>GIS data settings, section <c>Gis</c>.</summary>
 internal sealed class GisOptions : IValidatedOptions

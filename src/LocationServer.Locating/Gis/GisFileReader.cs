@@ -7,7 +7,7 @@ using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;
 using NetTopologySuite.IO.Esri;
 
-namespace LocationServer.Gis;
+namespace LocationServer.Locating.Gis;
 
 /// <summary>The file formats a GIS data set can arrive in.</summary>
 internal enum GisFormat

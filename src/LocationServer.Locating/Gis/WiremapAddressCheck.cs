@@ -2,7 +2,7 @@ using LocationServer.Core.Gis;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 
-namespace LocationServer.Gis;
+namespace LocationServer.Locating.Gis;
 
 /// <summary>The wiremap to store after the GIS check, and what the check found.</summary>
 internal sealed record WiremapAddressOutcome(TenantWiremap Wiremap, IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings);

@@ -1,7 +1,8 @@
 using LocationServer.Core.Matching;
-using LocationServer.Tokens;
+using LocationServer.Held;
+using LocationServer.Locating.Tokens;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// The current location of the device a token stands for: its latest network report when newer than the token and

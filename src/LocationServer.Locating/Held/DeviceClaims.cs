@@ -1,10 +1,10 @@
 using System.Net;
 using LocationServer.Core.Identifiers;
 using LocationServer.Data.Redis;
-using LocationServer.Tokens;
+using LocationServer.Locating.Tokens;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// Decides whether a device's claim of a MAC may be believed (RFC 5985 §9, RFC 6155 §4). Only the source address is

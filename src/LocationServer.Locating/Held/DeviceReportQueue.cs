@@ -5,7 +5,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Data.Redis;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// Keeps each device's last network report (shared through Redis when configured) so identity queries and location

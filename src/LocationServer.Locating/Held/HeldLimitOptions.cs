@@ -1,6 +1,6 @@
-using LocationServer.Configuration;
+using LocationServer.Locating.Configuration;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// Limits on the state unauthenticated HELD requests can create, section <c>Held:Limits</c>. Rates are per source

@@ -1,6 +1,6 @@
-using LocationServer.Configuration;
+using LocationServer.Locating.Configuration;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>HELD service settings, section <c>Held</c>.</summary>
 internal sealed class HeldOptions : IValidatedOptions

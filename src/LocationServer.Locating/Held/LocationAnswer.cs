@@ -1,6 +1,6 @@
 using LocationServer.Core.Matching;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>How a location was found, for the PIDF-LO method and source labels and for the audit record.</summary>
 internal sealed record LocationAnswer(

@@ -2,7 +2,7 @@ using System.Net;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// Names the network a nomadic soft client is on, so a user-entered address is offered again on the same network

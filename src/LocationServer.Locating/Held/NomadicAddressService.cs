@@ -3,7 +3,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// HELD+ nomadic addresses: a soft client off the wiremap submits the civic address of where it is; it is stored

@@ -4,7 +4,7 @@ using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Held;
+namespace LocationServer.Locating.Held;
 
 /// <summary>
 /// Counts "unknown network location" requests (a device asked from a network with no wiremap entry and no stored

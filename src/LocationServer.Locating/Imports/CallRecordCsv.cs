@@ -2,7 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using LocationServer.Data.Storage;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// The calls list as CSV, one call per row with the columns of the JSON call record view

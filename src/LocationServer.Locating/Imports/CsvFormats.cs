@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>The CSV files an administrator can import (docs/import-formats.md).</summary>
 internal enum CsvImportFormat

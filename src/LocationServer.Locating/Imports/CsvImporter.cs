@@ -1,10 +1,10 @@
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Endpoints;
 using LocationServer.Data.Storage;
+using LocationServer.Locating.Wiremap;
 using LocationServer.Routing.Endpoints;
-using LocationServer.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// Imports a CSV file into a tenant's current wiremap: the rows are merged into a copy of it (adding and updating,

@@ -1,7 +1,7 @@
 using System.Text;
 using CsvHelper;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>One data record of a CSV file: the 1-based line where it starts in the file, and its fields.</summary>
 internal sealed record CsvRow(int Line, string[] Fields);

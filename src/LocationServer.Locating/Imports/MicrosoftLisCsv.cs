@@ -2,7 +2,7 @@ using System.Net;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// Skype for Business / Lync Server LIS wiremap files: the CSV an administrator pipes into <c>Set-CsLisSubnet</c>,

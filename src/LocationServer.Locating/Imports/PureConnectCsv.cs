@@ -2,7 +2,7 @@ using LocationServer.Core.Endpoints;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// The Genesys PureConnect (CIC) E911 Phone Export Utility file: one managed station per row with <c>DisplayName,

@@ -2,7 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// Our own CSV form of each wiremap object kind (sites, locations, elements, DIDs, requesters), one object per row

@@ -3,7 +3,7 @@ using System.Text;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Imports;
+namespace LocationServer.Locating.Imports;
 
 /// <summary>
 /// A working copy of a tenant's wiremap that imported rows are merged into: objects are added or replaced by their

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace LocationServer.Telemetry;
+namespace LocationServer.Locating.Telemetry;
 
 /// <summary>The service's own ActivitySource and Meter, and the instruments the HELD side records to (routing has its own, on the same meter).</summary>
 internal sealed class LocationServerTelemetry : IDisposable

@@ -1,11 +1,10 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 
-namespace LocationServer.Tokens;
+namespace LocationServer.Locating.Tokens;
 
 /// <summary>
 /// What a location URI stands for: a device of a tenant, the evidence it was located by when the URI was issued,

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using LocationServer.Core.Matching;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Tokens;
+namespace LocationServer.Locating.Tokens;
 
 /// <summary>Issues and redeems location tokens; holds the sealing keys.</summary>
 internal sealed class LocationTokenService

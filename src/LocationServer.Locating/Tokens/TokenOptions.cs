@@ -1,6 +1,6 @@
-using LocationServer.Configuration;
+using LocationServer.Locating.Configuration;
 
-namespace LocationServer.Tokens;
+namespace LocationServer.Locating.Tokens;
 
 /// <summary>Location URI (token) settings, section <c>Tokens</c>.</summary>
 internal sealed class TokenOptions : IValidatedOptions

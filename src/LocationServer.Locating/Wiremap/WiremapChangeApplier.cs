@@ -1,7 +1,7 @@
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 
-namespace LocationServer.Wiremap;
+namespace LocationServer.Locating.Wiremap;
 
 /// <summary>Why a change computed from a tenant's wiremap was refused; nothing was stored.</summary>
 internal enum WiremapRefusalKind

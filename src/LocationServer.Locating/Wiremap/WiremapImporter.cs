@@ -2,7 +2,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
 
-namespace LocationServer.Wiremap;
+namespace LocationServer.Locating.Wiremap;
 
 /// <summary>
 /// The outcome of an import: the new version, or every error found (nothing applied). A dry run (and a CSV import)

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Redis;
 using LocationServer.Data.Storage;
-using LocationServer.Telemetry;
+using LocationServer.Locating.Telemetry;
 
-namespace LocationServer.Wiremap;
+namespace LocationServer.Locating.Wiremap;
 
 /// <summary>
 /// Keeps the in-memory wiremap index in step with the store (see <see cref="ReloadLoop{TVersion}"/>): loads it

@@ -1,14 +1,11 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using LocationServer.Configuration;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
 using LocationServer.Errors;
-using LocationServer.Held;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Configuration;
+using LocationServer.Locating.Wiremap;
 using Microsoft.Extensions.Options;
 
 namespace LocationServer.Admin;

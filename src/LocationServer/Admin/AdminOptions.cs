@@ -1,5 +1,5 @@
-using LocationServer.Configuration;
 using LocationServer.Data.Wiremap;
+using LocationServer.Locating.Configuration;
 
 namespace LocationServer.Admin;
 

@@ -3,7 +3,6 @@ using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
 using LocationServer.Routing;
-using Microsoft.Extensions.Options;
 
 namespace LocationServer.Admin;
 

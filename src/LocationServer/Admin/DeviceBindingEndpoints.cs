@@ -3,7 +3,7 @@ using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
-using LocationServer.Held;
+using LocationServer.Locating.Held;
 
 namespace LocationServer.Admin;
 

@@ -2,8 +2,7 @@ using LocationServer.Core.Gis;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
-using LocationServer.Errors;
-using LocationServer.Gis;
+using LocationServer.Locating.Gis;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 

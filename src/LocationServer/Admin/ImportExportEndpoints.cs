@@ -2,9 +2,9 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
-using LocationServer.Imports;
+using LocationServer.Locating.Imports;
+using LocationServer.Locating.Wiremap;
 using LocationServer.Routing;
-using LocationServer.Wiremap;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

@@ -6,7 +6,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
 using LocationServer.Errors;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Wiremap;
 using static LocationServer.Admin.EndpointDirectoryHttp;
 using static LocationServer.Admin.SiteAdmin;
 using static LocationServer.Admin.WiremapObjectHttp;

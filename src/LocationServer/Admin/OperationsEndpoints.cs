@@ -6,7 +6,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Wiremap;
 
 namespace LocationServer.Admin;
 

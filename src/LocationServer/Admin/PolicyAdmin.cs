@@ -5,7 +5,7 @@ using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
 using LocationServer.Errors;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Wiremap;
 
 namespace LocationServer.Admin;
 

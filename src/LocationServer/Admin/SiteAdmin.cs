@@ -2,8 +2,8 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
-using LocationServer.Gis;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Gis;
+using LocationServer.Locating.Wiremap;
 using static LocationServer.Admin.EndpointDirectoryHttp;
 using static LocationServer.Admin.WiremapObjectHttp;
 

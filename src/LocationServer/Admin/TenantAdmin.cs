@@ -2,7 +2,7 @@ using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 using LocationServer.Data.Storage;
 using LocationServer.Errors;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Wiremap;
 using static LocationServer.Admin.EndpointDirectoryHttp;
 using static LocationServer.Admin.WiremapObjectHttp;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using LocationServer.Core.Wiremap;
 using LocationServer.Errors;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Wiremap;
 
 namespace LocationServer.Admin;
 

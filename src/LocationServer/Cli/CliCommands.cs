@@ -1,7 +1,7 @@
 using LocationServer.Data.Storage;
 using LocationServer.Data.Wiremap;
-using LocationServer.Imports;
-using LocationServer.Wiremap;
+using LocationServer.Locating.Imports;
+using LocationServer.Locating.Wiremap;
 
 namespace LocationServer.Cli;
 
@@ -163,7 +163,7 @@ internal static class CliCommands
             case "gis" when args[1] == "load":
                 {
                     await PrepareForCommandAsync(app).ConfigureAwait(false);
-                    var result = await app.Services.GetRequiredService<Gis.GisDataService>().LoadFileAsync(args[2], Path.GetFileName(args[2]), CancellationToken.None).ConfigureAwait(false);
+                    var result = await app.Services.GetRequiredService<Locating.Gis.GisDataService>().LoadFileAsync(args[2], Path.GetFileName(args[2]), CancellationToken.None).ConfigureAwait(false);
                     foreach (var problem in result.Report.Problems) await error.WriteLineAsync($"{args[2]}: {problem}").ConfigureAwait(false);
                     if (result.Error is not null)
                     {

@@ -1,5 +1,6 @@
 using LocationServer.Data.Storage;
 using LocationServer.Held;
+using LocationServer.HeldHttp;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace LocationServer.Errors;

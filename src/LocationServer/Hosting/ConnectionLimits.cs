@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using LocationServer.Configuration;
+using LocationServer.Locating.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;

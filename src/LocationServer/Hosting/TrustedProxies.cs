@@ -1,5 +1,5 @@
 using System.Net;
-using LocationServer.Configuration;
+using LocationServer.Locating.Configuration;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

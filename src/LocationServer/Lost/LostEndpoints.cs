@@ -1,11 +1,10 @@
 using System.Buffers;
-using LocationServer.Configuration;
 using LocationServer.Core.Gis;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
 using LocationServer.Core.Wiremap;
-using LocationServer.Held;
 using LocationServer.Held.Lost;
+using LocationServer.Locating.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 

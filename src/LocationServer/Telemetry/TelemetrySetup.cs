@@ -1,3 +1,4 @@
+using LocationServer.Locating.Telemetry;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;

@@ -66,6 +66,26 @@ public sealed partial class LayeringTests
     }
 
     [Fact]
+    public void Namespaces_InEachProject_NameTheProjectTheyLiveIn()
+    {
+        // A library's files live under its own name; the host's files under none of the libraries' names.
+        var libraries = Projects().Select(p => p.Name).Where(n => n != "LocationServer").ToList();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories))
+        {
+            if (file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)) continue;
+            var declared = FileNamespace().Match(File.ReadAllText(file));
+            if (!declared.Success) continue;
+            var ns = declared.Groups["name"].Value;
+            var project = Path.GetRelativePath(Path.Combine(Root, "src"), file).Split(Path.DirectorySeparatorChar)[0];
+            bool Under(string name) => ns == name || ns.StartsWith(name + ".", StringComparison.Ordinal);
+            if (project == "LocationServer")
+                Assert.False(libraries.Any(Under), $"{file} declares {ns}, a library's namespace, in the host.");
+            else
+                Assert.True(Under(project), $"{file} declares {ns}, outside its project {project}.");
+        }
+    }
+
+    [Fact]
     public void FindCycle_ThreeNamespacesInARing_NamesTheRing()
     {
         var ring = new Dictionary<string, IReadOnlyCollection<string>> { ["A"] = ["B"], ["B"] = ["C"], ["C"] = ["A"], ["D"] = ["A"] };

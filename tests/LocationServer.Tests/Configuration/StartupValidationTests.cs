@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using LocationServer.Admin;
-using LocationServer.Configuration;
-using LocationServer.Held;
-using LocationServer.Tokens;
+using LocationServer.Locating.Configuration;
+using LocationServer.Locating.Held;
+using LocationServer.Locating.Tokens;
 using Microsoft.Extensions.Configuration;
 
 namespace LocationServer.Tests.Configuration;

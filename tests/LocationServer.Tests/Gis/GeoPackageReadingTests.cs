@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using LocationServer.Core.Gis;
 using LocationServer.Core.Wiremap;
-using LocationServer.Gis;
+using LocationServer.Locating.Gis;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO;

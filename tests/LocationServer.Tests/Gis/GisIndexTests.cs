@@ -1,6 +1,6 @@
 using LocationServer.Core.Gis;
 using LocationServer.Core.Wiremap;
-using LocationServer.Gis;
+using LocationServer.Locating.Gis;
 
 namespace LocationServer.Tests.Gis;
 

@@ -1,4 +1,3 @@
-using LocationServer.Core.Routing;
 using LocationServer.Routing;
 using LocationServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

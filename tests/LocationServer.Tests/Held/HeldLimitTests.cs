@@ -1,5 +1,5 @@
 using LocationServer.Data.Storage;
-using LocationServer.Held;
+using LocationServer.HeldHttp;
 using LocationServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using LocationServer.Core.Matching;
-using LocationServer.Tokens;
+using LocationServer.Locating.Tokens;
 
 namespace LocationServer.Tests.Held;
 

@@ -3,6 +3,8 @@ using System.Xml.Linq;
 using LocationServer.Core.Matching;
 using LocationServer.Held;
 using LocationServer.Held.Pidf;
+using LocationServer.HeldHttp;
+using LocationServer.Locating.Held;
 using LocationServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;

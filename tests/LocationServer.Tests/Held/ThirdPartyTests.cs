@@ -165,7 +165,7 @@ public sealed class ThirdPartyTests : IClassFixture<LocationServerFactory>
         };
         var ip = namedIp is null ? null : IPAddress.Parse(namedIp);
         var mac = namedMac is null ? (MacAddress?)null : Mac(namedMac);
-        Assert.Equal(expected, LocationServer.Held.HeldService.Corroborates(report, ip, mac));
+        Assert.Equal(expected, LocationServer.HeldHttp.HeldService.Corroborates(report, ip, mac));
 
         static MacAddress Mac(string text) => MacAddress.TryParse(text, out var parsed) ? parsed : throw new FormatException(text);
     }

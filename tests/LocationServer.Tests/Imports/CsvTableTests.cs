@@ -1,6 +1,6 @@
 using System.Text;
 using LocationServer.Cli;
-using LocationServer.Imports;
+using LocationServer.Locating.Imports;
 
 namespace LocationServer.Tests.Imports;
 

@@ -1,5 +1,4 @@
 using LocationServer.Hosting;
-using LocationServer.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Primitives;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using LocationServer.Hosting;
 using LocationServer.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

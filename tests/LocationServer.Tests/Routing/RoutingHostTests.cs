@@ -6,7 +6,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 using LocationServer.Core.Matching;
-using LocationServer.Core.Routing;
+using LocationServer.Grpc;
 using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
 using LocationServer.Routing.V1;

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Xml.Linq;
 using LocationServer.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using LocationServer.Tests.Infrastructure;
 using LocationServer.Tests.Scale;
 using Xunit.Abstractions;
 

@@ -1,9 +1,11 @@
 using System.Buffers;
-using LocationServer.Configuration;
+using LocationServer.Held;
+using LocationServer.Locating.Configuration;
+using LocationServer.Locating.Held;
 using Microsoft.Net.Http.Headers;
 using MediaTypeHeaderValue = Microsoft.Net.Http.Headers.MediaTypeHeaderValue;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>The HELD HTTP binding (RFC 5985 §8) and location URI dereference (RFC 6753).</summary>
 internal static class HeldEndpoints

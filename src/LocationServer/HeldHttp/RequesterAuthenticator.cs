@@ -6,7 +6,7 @@ using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>Outcome of authenticating a third-party requester (RFC 6155 §4.2, §5).</summary>
 internal enum RequesterAuthResult

@@ -1,10 +1,12 @@
 using System.Buffers;
 using LocationServer.Core.Matching;
+using LocationServer.Held;
 using LocationServer.Held.Pidf;
-using LocationServer.Telemetry;
-using LocationServer.Tokens;
+using LocationServer.Locating.Held;
+using LocationServer.Locating.Telemetry;
+using LocationServer.Locating.Tokens;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>
 /// Dereferences location URIs (RFC 6753): GET answers as if a <c>geodetic civic</c> request with exact="false" had

@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
 using LocationServer.Core.Matching;
+using LocationServer.Held;
 using LocationServer.Held.Pidf;
+using LocationServer.Locating.Held;
 using LocationServer.Routing;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>
 /// The PIDF-LO the routing service hands the call server: the same document a HELD dereference yields. A location's

@@ -1,13 +1,13 @@
 using System.Net;
-using LocationServer.Configuration;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Routing;
-using LocationServer.Grpc;
+using LocationServer.Locating.Configuration;
+using LocationServer.Routing;
 using LocationServer.Routing.Alerts;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace LocationServer.Routing;
+namespace LocationServer.Grpc;
 
 /// <summary>What the host calls to serve the routing service: <c>ConfigureRoutingListener</c>, <c>AddEmergencyRouting</c>, <c>MapRoutingGrpc</c>.</summary>
 internal static class RoutingGrpcExtensions

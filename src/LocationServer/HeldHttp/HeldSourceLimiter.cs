@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using LocationServer.Held;
+using LocationServer.Locating.Held;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>
 /// Per-source rate limits on the HELD outcomes that create stored state without authentication: saving a

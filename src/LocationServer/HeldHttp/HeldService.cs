@@ -4,12 +4,14 @@ using System.Security.Cryptography;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
+using LocationServer.Held;
 using LocationServer.Held.Pidf;
-using LocationServer.Telemetry;
-using LocationServer.Tokens;
+using LocationServer.Locating.Held;
+using LocationServer.Locating.Telemetry;
+using LocationServer.Locating.Tokens;
 using Microsoft.Extensions.Options;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>What the HTTP layer sends back: a HELD document, or an HTTP-level refusal.</summary>
 internal readonly record struct HeldAnswer(HeldError? Error, LocationResponse? Response, int HttpStatus = 200, string? Challenge = null)

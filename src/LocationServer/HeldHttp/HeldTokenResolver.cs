@@ -1,7 +1,8 @@
+using LocationServer.Locating.Held;
+using LocationServer.Locating.Tokens;
 using LocationServer.Routing;
-using LocationServer.Tokens;
 
-namespace LocationServer.Held;
+namespace LocationServer.HeldHttp;
 
 /// <summary>Redeems the location URIs the HELD side issues, for the routing service (same keys, same current-location rule).</summary>
 internal sealed class HeldTokenResolver(LocationTokenService tokens, CurrentLocationResolver resolver) : ILocationTokenResolver
