@@ -29,6 +29,17 @@ public sealed record Site(
     /// saved without a point); null when the point was given by the administrator, or there is none.
     /// </summary>
     public long? GeocodedVersion { get; init; }
+
+    /// <summary>
+    /// The Microsoft Teams LIS civic address this site was imported from or exported as (<c>CivicAddressId</c>);
+    /// null when the site never met a Teams file.
+    /// </summary>
+    public Guid? TeamsCivicAddressId { get; init; }
+
+    /// <summary>
+    /// The Teams LIS <c>DefaultLocationId</c> of that civic address: network rows naming it map to the site itself.
+    /// </summary>
+    public Guid? TeamsLocationId { get; init; }
 }
 
 /// <summary>
@@ -51,6 +62,9 @@ public sealed record DispatchableLocation(
     /// when the point was given by the administrator, or there is none.
     /// </summary>
     public long? GeocodedVersion { get; init; }
+
+    /// <summary>The Microsoft Teams LIS <c>LocationId</c> this location was imported from; null when none.</summary>
+    public Guid? TeamsLocationId { get; init; }
 }
 
 /// <summary>The kinds of network element a wiremap maps to locations, in precedence order (most specific first).</summary>

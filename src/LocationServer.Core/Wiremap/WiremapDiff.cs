@@ -70,7 +70,7 @@ public sealed record WiremapDiff(IReadOnlyList<KindChanges> Kinds)
 
     private static bool SameLocation(DispatchableLocation a, DispatchableLocation b) =>
         a.SiteId == b.SiteId && a.Floor == b.Floor && a.Unit == b.Unit && a.Room == b.Room && a.Text == b.Text &&
-        a.Point == b.Point && a.CallbackNumber == b.CallbackNumber && (a.Elins ?? []).SequenceEqual(b.Elins ?? [], StringComparer.Ordinal);
+        a.Point == b.Point && a.CallbackNumber == b.CallbackNumber && a.TeamsLocationId == b.TeamsLocationId && (a.Elins ?? []).SequenceEqual(b.Elins ?? [], StringComparer.Ordinal);
 
     private static KindChanges Kind<T>(string kind, IReadOnlyList<T>? before, IReadOnlyList<T> after, Func<T, string> key, Func<T, T, bool> same, int maxKeys)
     {

@@ -59,6 +59,8 @@ internal static class RowMapping
             Altitude = s.Point?.Altitude,
             CallbackNumber = s.CallbackNumber,
             GeocodedVersion = s.GeocodedVersion,
+            TeamsCivicAddressId = s.TeamsCivicAddressId,
+            TeamsLocationId = s.TeamsLocationId,
         })];
         locations = [.. wiremap.Locations.Select((l, i) => new LocationRow
         {
@@ -76,6 +78,7 @@ internal static class RowMapping
             Elins = ListToJson(l.Elins),
             CallbackNumber = l.CallbackNumber,
             GeocodedVersion = l.GeocodedVersion,
+            TeamsLocationId = l.TeamsLocationId,
         })];
         elements = [.. wiremap.Elements.Select((e, i) => new NetworkElementRow
         {
@@ -120,9 +123,9 @@ internal static class RowMapping
         IEnumerable<RequesterRow> requesters) =>
         new(
             new Tenant(tenant.Id, tenant.Name, tenant.CompanyUuid, tenant.DidFallback, tenant.CallbackNumber),
-            [.. sites.OrderBy(s => s.Ordinal).Select(s => new Site(s.Id, s.Name, CivicFromJson(s.Civic), Point(s.Latitude, s.Longitude, s.Altitude), s.CallbackNumber) { GeocodedVersion = s.GeocodedVersion })],
+            [.. sites.OrderBy(s => s.Ordinal).Select(s => new Site(s.Id, s.Name, CivicFromJson(s.Civic), Point(s.Latitude, s.Longitude, s.Altitude), s.CallbackNumber) { GeocodedVersion = s.GeocodedVersion, TeamsCivicAddressId = s.TeamsCivicAddressId, TeamsLocationId = s.TeamsLocationId })],
             [.. locations.OrderBy(l => l.Ordinal).Select(l => new DispatchableLocation(
-                l.Id, l.SiteId, l.Floor, l.Unit, l.Room, l.Text, Point(l.Latitude, l.Longitude, l.Altitude), ListFromJson(l.Elins), l.CallbackNumber) { GeocodedVersion = l.GeocodedVersion })],
+                l.Id, l.SiteId, l.Floor, l.Unit, l.Room, l.Text, Point(l.Latitude, l.Longitude, l.Altitude), ListFromJson(l.Elins), l.CallbackNumber) { GeocodedVersion = l.GeocodedVersion, TeamsLocationId = l.TeamsLocationId })],
             [.. elements.OrderBy(e => e.Ordinal).Select(e => new NetworkElement((ElementKind)e.Kind, e.Value, e.LocationId, e.SiteId, e.OffPremises, e.Description))],
             [.. dids.OrderBy(d => d.Ordinal).Select(d => new DidAssignment(d.Value, d.LocationId, d.CallbackNumber, d.HeldCapable, d.UserName))],
             [.. requesters.OrderBy(r => r.Ordinal).Select(r => new Requester(r.Name, r.KeySha256, ListFromJson(r.SourceCidrs), r.ReferenceOnly))]);

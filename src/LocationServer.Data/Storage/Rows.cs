@@ -26,6 +26,9 @@ internal sealed class SiteRow
     public string? CallbackNumber { get; set; }
     /// <summary>GIS data version the point was geocoded from; null when given by the administrator.</summary>
     public long? GeocodedVersion { get; set; }
+    /// <summary>Microsoft Teams LIS CivicAddressId and DefaultLocationId, when imported from Teams files.</summary>
+    public Guid? TeamsCivicAddressId { get; set; }
+    public Guid? TeamsLocationId { get; set; }
 }
 
 internal sealed class LocationRow
@@ -46,6 +49,8 @@ internal sealed class LocationRow
     public string? CallbackNumber { get; set; }
     /// <summary>GIS data version the point was geocoded from; null when given by the administrator.</summary>
     public long? GeocodedVersion { get; set; }
+    /// <summary>Microsoft Teams LIS LocationId, when imported from a Teams file.</summary>
+    public Guid? TeamsLocationId { get; set; }
 }
 
 internal sealed class NetworkElementRow

@@ -138,6 +138,8 @@ public static class WiremapJson
             WritePoint(w, s.Point);
             WriteGeocoded(w, s.GeocodedVersion);
             Optional(w, "callbackNumber", s.CallbackNumber);
+            Optional(w, "teamsCivicAddressId", s.TeamsCivicAddressId?.ToString());
+            Optional(w, "teamsLocationId", s.TeamsLocationId?.ToString());
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -161,6 +163,7 @@ public static class WiremapJson
                 w.WriteEndArray();
             }
             Optional(w, "callbackNumber", l.CallbackNumber);
+            Optional(w, "teamsLocationId", l.TeamsLocationId?.ToString());
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -622,7 +625,7 @@ public static class WiremapJson
         private Site? MapSite(Node node, string path)
         {
             if (!IsObject(node, path)) return null;
-            Known(node, path, "id", "name", "address", "point", "geocoded", "gisVersion", "callbackNumber");
+            Known(node, path, "id", "name", "address", "point", "geocoded", "gisVersion", "callbackNumber", "teamsCivicAddressId", "teamsLocationId");
             var address = new CivicAddress();
             var addressPath = path + "/address";
             if (node["address"] is { } addressNode)
@@ -651,13 +654,23 @@ public static class WiremapJson
                 address,
                 Point(node, path),
                 String(node, path, "callbackNumber"))
-            { GeocodedVersion = Geocoded(node, path) };
+            { GeocodedVersion = Geocoded(node, path), TeamsCivicAddressId = TeamsId(node, path, "teamsCivicAddressId"), TeamsLocationId = TeamsId(node, path, "teamsLocationId") };
+        }
+
+        /// <summary>A Microsoft Teams LIS id (a GUID) remembered on a site or location, or null.</summary>
+        private Guid? TeamsId(Node node, string path, string name)
+        {
+            var text = String(node, path, name);
+            if (text is null) return null;
+            if (Guid.TryParse(text, out var id)) return id;
+            Error(path + "/" + name, node[name]!, "expected a GUID such as 9905bca0-6fb0-11ec-84a4-25019013784a");
+            return null;
         }
 
         private DispatchableLocation? MapLocation(Node node, string path)
         {
             if (!IsObject(node, path)) return null;
-            Known(node, path, "id", "siteId", "floor", "unit", "room", "text", "point", "geocoded", "gisVersion", "elins", "callbackNumber");
+            Known(node, path, "id", "siteId", "floor", "unit", "room", "text", "point", "geocoded", "gisVersion", "elins", "callbackNumber", "teamsLocationId");
             return new DispatchableLocation(
                 String(node, path, "id") ?? "",
                 String(node, path, "siteId") ?? "",
@@ -668,7 +681,7 @@ public static class WiremapJson
                 Point(node, path),
                 Strings(node, path, "elins"),
                 String(node, path, "callbackNumber"))
-            { GeocodedVersion = Geocoded(node, path) };
+            { GeocodedVersion = Geocoded(node, path), TeamsLocationId = TeamsId(node, path, "teamsLocationId") };
         }
 
         /// <summary>

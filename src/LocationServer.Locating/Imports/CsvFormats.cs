@@ -14,6 +14,18 @@ internal enum CsvImportFormat
     SfbSwitch,
     /// <summary>Skype for Business / Lync LIS switch ports (<c>Set-CsLisPort</c>).</summary>
     SfbPort,
+    /// <summary>Microsoft Teams LIS civic addresses (<c>New-CsOnlineLisCivicAddress</c>, <c>Get-CsOnlineLisCivicAddress | Export-Csv</c>).</summary>
+    TeamsCivicAddress,
+    /// <summary>Microsoft Teams LIS locations (<c>New-CsOnlineLisLocation</c>, <c>Get-CsOnlineLisLocation</c>).</summary>
+    TeamsLocation,
+    /// <summary>Microsoft Teams LIS subnets (<c>Set-CsOnlineLisSubnet</c>).</summary>
+    TeamsSubnet,
+    /// <summary>Microsoft Teams LIS wireless access points (<c>Set-CsOnlineLisWirelessAccessPoint</c>).</summary>
+    TeamsWirelessAccessPoint,
+    /// <summary>Microsoft Teams LIS switches (<c>Set-CsOnlineLisSwitch</c>).</summary>
+    TeamsSwitch,
+    /// <summary>Microsoft Teams LIS switch ports (<c>Set-CsOnlineLisPort</c>).</summary>
+    TeamsPort,
     /// <summary>Genesys PureConnect E911 Phone Export Utility stations, with location columns added.</summary>
     PureConnect,
     /// <summary>Our own export of sites.</summary>
@@ -45,6 +57,12 @@ internal static class CsvFormatNames
         ["sfb-wap"] = CsvImportFormat.SfbWirelessAccessPoint,
         ["sfb-switch"] = CsvImportFormat.SfbSwitch,
         ["sfb-port"] = CsvImportFormat.SfbPort,
+        ["teams-civic-address"] = CsvImportFormat.TeamsCivicAddress,
+        ["teams-location"] = CsvImportFormat.TeamsLocation,
+        ["teams-subnet"] = CsvImportFormat.TeamsSubnet,
+        ["teams-wap"] = CsvImportFormat.TeamsWirelessAccessPoint,
+        ["teams-switch"] = CsvImportFormat.TeamsSwitch,
+        ["teams-port"] = CsvImportFormat.TeamsPort,
         ["pureconnect"] = CsvImportFormat.PureConnect,
         ["sites"] = CsvImportFormat.Sites,
         ["locations"] = CsvImportFormat.Locations,
@@ -57,7 +75,8 @@ internal static class CsvFormatNames
     public static string AllImports => string.Join(", ", Imports.Keys);
 
     /// <summary>The object kinds our own CSV export writes.</summary>
-    public static readonly IReadOnlyList<string> Exports = ["sites", "locations", "elements", "dids", "requesters", "calls"];
+    public static readonly IReadOnlyList<string> Exports =
+        ["sites", "locations", "elements", "dids", "requesters", "teams-civic-address", "teams-location", "teams-subnet", "teams-wap", "teams-switch", "teams-port", "calls"];
 
     public static bool TryParse(string? name, [NotNullWhen(true)] out CsvImportFormat? format)
     {

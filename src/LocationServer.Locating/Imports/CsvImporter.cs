@@ -46,6 +46,7 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
         {
             CsvImportFormat.PureConnect => PureConnectColumns,
             CsvImportFormat.SfbSubnet or CsvImportFormat.SfbWirelessAccessPoint or CsvImportFormat.SfbSwitch or CsvImportFormat.SfbPort => LisColumns,
+            _ when TeamsLisCsv.IsTeams(format) => TeamsLisCsv.ColumnsRead(format),
             _ => null,
         };
         // Export-Csv writes every property of the objects it is given; the columns the format does not use are named
@@ -79,6 +80,9 @@ internal sealed partial class CsvImporter(WiremapStore store, IServiceProvider s
                     break;
                 case CsvImportFormat.SfbSubnet or CsvImportFormat.SfbWirelessAccessPoint or CsvImportFormat.SfbSwitch or CsvImportFormat.SfbPort:
                     MicrosoftLisCsv.Apply(format, table, edit, settings, errors);
+                    break;
+                case var _ when TeamsLisCsv.IsTeams(format):
+                    TeamsLisCsv.Apply(format, table, edit, settings, errors);
                     break;
                 default:
                     WiremapCsv.Apply(format, table, edit, errors);

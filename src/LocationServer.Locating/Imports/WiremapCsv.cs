@@ -36,6 +36,11 @@ internal static class WiremapCsv
     public static void Write(Stream output, TenantWiremap wiremap, CsvImportFormat kind)
     {
         ArgumentNullException.ThrowIfNull(wiremap);
+        if (TeamsLisCsv.IsTeams(kind))
+        {
+            TeamsLisCsv.Write(output, wiremap, kind);
+            return;
+        }
         using var writer = CsvWriter.Create(output, CsvWriterOptions.Default, leaveOpen: true);
         writer.WriteHeader(ColumnsOf(kind));
         IEnumerable<string?[]> rows = kind switch

@@ -50,6 +50,17 @@ internal sealed class WiremapEdit
 
     public TenantWiremap ToWiremap() => new(_tenant, [.. _sites], [.. _locations], [.. _elements], [.. _dids], [.. _requesters]) { Policies = _policies };
 
+    public string TenantId => _tenant.Id;
+
+    /// <summary>The working copy's sites, locations and elements as they stand (read-only views).</summary>
+    public IReadOnlyList<Site> Sites => _sites;
+
+    public IReadOnlyList<DispatchableLocation> Locations => _locations;
+
+    public IReadOnlyList<NetworkElement> Elements => _elements;
+
+    public DispatchableLocation? FindLocation(string id) => _locationIndex.TryGetValue(id, out var i) ? _locations[i] : null;
+
     public bool HasSite(string id) => _siteIndex.ContainsKey(id);
 
     public bool HasLocation(string id) => _locationIndex.ContainsKey(id);

@@ -257,6 +257,136 @@ public abstract class CsvImportScenarios : IAsyncLifetime
 
     private static string[] UserDids(JsonNode user) => [.. user["dids"]!.AsArray().Select(m => (string)m!)];
 
+    private static byte[] TeamsExample(string name) => File.ReadAllBytes(Path.Combine(Hosting.BuiltHost.RepositoryRoot, "docs", "examples", "teams", name));
+
+    private static readonly (string Format, string File)[] TeamsExamples =
+    [
+        ("teams-civic-address", "civic-addresses.csv"), ("teams-location", "locations.csv"), ("teams-subnet", "subnets.csv"),
+        ("teams-wap", "wireless-access-points.csv"), ("teams-switch", "switches.csv"), ("teams-port", "ports.csv"),
+    ];
+
+    [Fact]
+    public async Task TeamsImports_DocumentedExamplesInOrder_ResolveLocationIdsAndMapEveryElement()
+    {
+        var results = new Dictionary<string, JsonNode>();
+        foreach (var (format, file) in TeamsExamples)
+        {
+            var (status, body) = await PostAsync($"/admin/tenants/demo/imports/{format}", TeamsExample(file));
+            Assert.True(status == HttpStatusCode.OK, $"{format}: {body.ToJsonString()}");
+            results[format] = body;
+        }
+
+        // 100 Congress Ave is the demo's hq (it remembers the Teams ids); 500 W 2nd St is a new site.
+        Assert.Equal((1, 1, 0), Counts(results["teams-civic-address"], "sites"));
+        Assert.Contains("Elin", results["teams-civic-address"]["ignoredColumns"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal((1, 1, 0), Counts(results["teams-location"], "locations"));
+        Assert.Equal((2, 1, 0), Counts(results["teams-subnet"], "subnet"));
+        Assert.Equal((1, 0, 0), Counts(results["teams-wap"], "bssid"));
+        Assert.Equal((1, 0, 0), Counts(results["teams-wap"], "bssidPrefix"));
+        Assert.Equal((1, 0, 0), Counts(results["teams-switch"], "chassis"));
+        Assert.Equal((1, 0, 0), Counts(results["teams-port"], "chassisPort"));
+
+        var wiremap = JsonNode.Parse(await WiremapAsync())!;
+        var hq = wiremap["sites"]!.AsArray().Single(s => (string)s!["id"]! == "hq")!;
+        Assert.Equal("51a8a6e3-dae4-4653-9a99-a6e71c4c24ac", (string)hq["teamsCivicAddressId"]!);
+        Assert.Equal("75301b5d-3609-458e-a379-da9a0d3ccb31", (string)hq["teamsLocationId"]!);
+        var west = wiremap["locations"]!.AsArray().Single(l => (string?)l!["teamsLocationId"] == "efd7273e-3092-4a56-8541-f5c896bb6fee")!;
+        Assert.Equal("2/West", (string)west["text"]!);
+        Assert.Equal(["+15125550170"], west["elins"]!.AsArray().Select(e => (string)e!));
+
+        var westId = (string)west["id"]!;
+        Assert.Equal(westId, (string)(await ExplainAsync("ip=10.20.1.9"))["location"]!["id"]!);
+        Assert.Equal("hq-3-west", (string)(await ExplainAsync("ip=10.1.3.44"))["location"]!["id"]!);
+        Assert.Equal("HQ floor 3 voice VLAN (Teams LIS)", (string)(await ExplainAsync("ip=10.1.3.44"))["element"]!["description"]!);
+        Assert.Equal(westId, (string)(await ExplainAsync("bssid=f0:6e:0b:c2:03:23"))["location"]!["id"]!);
+        Assert.Equal("West 2nd lobby AP, all SSIDs", (string)(await ExplainAsync("bssid=f0:6e:0b:c2:04:7a"))["element"]!["description"]!);
+        // Teams records no port subtype: the port answers whichever subtype the switch advertises.
+        Assert.Equal(westId, (string)(await ExplainAsync("chassis=4:b8:be:bf:4a:a3:00&port=5:G1/0/30"))["location"]!["id"]!);
+        Assert.Equal(westId, (string)(await ExplainAsync("chassis=4:b8:be:bf:4a:a3:00&port=7:G1/0/30"))["location"]!["id"]!);
+        Assert.Equal("w2-sw1", (string)(await ExplainAsync("chassis=4:b8:be:bf:4a:a3:00&port=5:G1/0/31"))["element"]!["description"]!);
+
+        // Importing the same files again changes nothing.
+        foreach (var (format, file) in TeamsExamples)
+        {
+            var (status, again) = await PostAsync($"/admin/tenants/demo/imports/{format}?dryRun=true", TeamsExample(file));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.All(again["changes"]!.AsArray(), k => Assert.Equal(0, (int)k!["added"]! + (int)k["changed"]! + (int)k["removed"]!));
+        }
+    }
+
+    [Fact]
+    public async Task TeamsSubnetImport_UnknownLocationId_RejectsWholeFileNamingLineAndColumn()
+    {
+        var before = await WiremapAsync();
+        var file = "\"Subnet\",\"LocationId\",\"Description\"\r\n\"10.30.1.0\",\"\",\"no location\"\r\n\"10.30.2.0\",\"3f1c2b9a-0000-4000-8000-000000000001\",\"unknown\"\r\n\"10.30.3.0/24\",\"3f1c2b9a-0000-4000-8000-000000000001\",\"CIDR\"\r\n";
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/teams-subnet?dryRun=true", Encoding.UTF8.GetBytes(file));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body["errors"]!.AsArray().Select(e => (string)e!).ToList();
+        Assert.Equal(4, errors.Count);
+        Assert.Equal("line 2, column LocationId: is required", errors[0]);
+        Assert.StartsWith("line 3, column LocationId: no location 3f1c2b9a-0000-4000-8000-000000000001", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("line 4, column Subnet: '10.30.3.0/24' is not an IPv4 or IPv6 network address", errors[2], StringComparison.Ordinal);
+        Assert.StartsWith("line 4, column LocationId: no location", errors[3], StringComparison.Ordinal);
+        Assert.Equal(before, await WiremapAsync());
+    }
+
+    [Fact]
+    public async Task TeamsWapImport_WildcardBeyondTheLastTwoCharacters_RefusedNamingTheColumn()
+    {
+        await PostAsync("/admin/tenants/demo/imports/teams-civic-address", TeamsExample("civic-addresses.csv"));
+        var file = "BSSID,LocationId,Description\nF0-6E-0B-C2-0*,75301b5d-3609-458e-a379-da9a0d3ccb31,too wide\nF0-6E-0B-C2-05-1*,75301b5d-3609-458e-a379-da9a0d3ccb31,ok\n";
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/teams-wap", Encoding.UTF8.GetBytes(file));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var error = Assert.Single(body["errors"]!.AsArray().Select(e => (string)e!));
+        Assert.StartsWith("line 2, column BSSID: 'F0-6E-0B-C2-0*' is not a BSSID with * in place of its last one or two characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TeamsExports_ImportedIntoAnotherTenantAndBack_RoundTripWithoutChanges()
+    {
+        using (var created = await _client.PutAsync("/admin/tenants/copy/wiremap", new StringContent("""{ "tenant": { "id": "copy", "name": "Copy" } }""", Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var exports = new Dictionary<string, byte[]>();
+        foreach (var (format, _) in TeamsExamples)
+        {
+            exports[format] = await _client.GetByteArrayAsync($"/admin/tenants/demo/exports/{format}");
+            // The tenant it came from takes its own export back without a change.
+            var (same, body) = await PostAsync($"/admin/tenants/demo/imports/{format}?dryRun=true", exports[format]);
+            Assert.True(same == HttpStatusCode.OK, $"{format}: {body.ToJsonString()}");
+            Assert.All(body["changes"]!.AsArray(), k => Assert.True(0 == (int)k!["added"]! + (int)k["changed"]! + (int)k["removed"]!, $"{format}: {k.ToJsonString()}"));
+        }
+        var civic = Encoding.UTF8.GetString(exports["teams-civic-address"]);
+        Assert.StartsWith("CivicAddressId,HouseNumber,HouseNumberSuffix,PreDirectional,StreetName,StreetSuffix,PostDirectional,City,PostalCode,StateOrProvince,CountryOrRegion,Description,CompanyName,DefaultLocationId", civic, StringComparison.Ordinal);
+        Assert.Contains("\"Floor 3, Room 301, NE corner\",+15125559301", Encoding.UTF8.GetString(exports["teams-location"]), StringComparison.Ordinal);
+        Assert.Contains("00-11-22-33-45-0*", Encoding.UTF8.GetString(exports["teams-wap"]), StringComparison.Ordinal);
+        Assert.DoesNotContain("annex-sw2", Encoding.UTF8.GetString(exports["teams-switch"]), StringComparison.Ordinal);
+
+        // Teams names a subnet by its network ID alone, so subnet lengths do not travel to another tenant (into the
+        // tenant they came from they do: the dry run above). The other files carry everything.
+        foreach (var (format, _) in TeamsExamples.Where(e => e.Format != "teams-subnet"))
+        {
+            var (status, body) = await PostAsync($"/admin/tenants/copy/imports/{format}", exports[format]);
+            Assert.True(status == HttpStatusCode.OK, $"{format}: {body.ToJsonString()}");
+        }
+        // The copy answers the same evidence with the same address, and exports the same network files.
+        foreach (var query in new[] { "bssid=00:11:22:33:44:55", "bssid=00:11:22:33:45:07", "chassis=4:00:1b:54:aa:bb:01&port=5:Gi1/0/7" })
+        {
+            var demo = await ExplainAsync(query);
+            var copy = JsonNode.Parse(await _client.GetStringAsync("/admin/tenants/copy/explain?" + query))!;
+            // Teams holds a location as one text ("Floor 3, Room 301, NE corner"), which reads as the original does.
+            Assert.Equal((string)demo["location"]!["display"]!, (string)copy["location"]!["display"]!);
+            Assert.Equal((string?)demo["element"]?["description"], (string?)copy["element"]?["description"]);
+        }
+        foreach (var format in new[] { "teams-wap", "teams-switch", "teams-port" })
+        {
+            var copyExport = await _client.GetByteArrayAsync($"/admin/tenants/copy/exports/{format}");
+            var (status, body) = await PostAsync($"/admin/tenants/demo/imports/{format}?dryRun=true", copyExport);
+            Assert.True(status == HttpStatusCode.OK, $"{format}: {body.ToJsonString()}");
+        }
+    }
+
     [Fact]
     public async Task OwnCsv_ExportedThenImportedIntoAnEmptyTenant_RoundTripsEveryKind()
     {
