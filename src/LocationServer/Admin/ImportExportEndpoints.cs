@@ -12,7 +12,7 @@ namespace LocationServer.Admin;
 
 /// <summary>
 /// CSV imports and exports of a tenant's wiremap (docs/import-formats.md): Skype for Business / Lync LIS files,
-/// the Genesys PureConnect E911 station export, and our own CSV of every object kind and of the calls list. An
+/// Microsoft Teams online LIS files, the Genesys PureConnect E911 station export, and our own CSV of every object kind and of the calls list. An
 /// import is merged into the tenant's current wiremap, all or nothing, and a dry run returns what it would change.
 /// </summary>
 internal static class ImportExportEndpoints
@@ -54,7 +54,7 @@ internal static class ImportExportEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .WithSummary("Merge a CSV file (sfb-subnet, sfb-wap, sfb-switch, sfb-port, pureconnect, sites, locations, elements, dids, requesters) into the tenant's wiremap; all or nothing; dryRun=true only reports the changes.");
+        .WithSummary("Merge a CSV file (sfb-subnet, sfb-wap, sfb-switch, sfb-port, teams-civic-address, teams-location, teams-subnet, teams-wap, teams-switch, teams-port, pureconnect, sites, locations, elements, dids, requesters) into the tenant's wiremap; all or nothing; dryRun=true only reports the changes.");
 
         // The calls export has its own route (a literal segment wins over {kind}): it is a security read, like the
         // calls list, while the wiremap exports are tenant reads.
@@ -97,7 +97,7 @@ internal static class ImportExportEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .WithSummary("Export one object kind of the tenant's wiremap (sites, locations, elements, dids, requesters) as CSV; the calls have their own export.");
+        .WithSummary("Export one object kind of the tenant's wiremap as CSV: our own (sites, locations, elements, dids, requesters) or a Microsoft Teams LIS file (teams-civic-address, teams-location, teams-subnet, teams-wap, teams-switch, teams-port); the calls have their own export.");
 
         return admin;
     }
