@@ -104,9 +104,14 @@ internal static class SiteAdmin
             .Accepts<SiteRequest>("application/json").Produces<SiteResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
-        sites.MapDelete("/{site}", async (string tenant, string site, bool? cascade, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, CancellationToken ct) =>
+        sites.MapDelete("/{site}", async (string tenant, string site, bool? cascade, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, IServiceProvider services, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
+            // Emergency endpoints, site assignments and users name sites without a foreign key (they live in the endpoint
+            // directory, which a wiremap change never touches): a site they still name is not deleted, cascade or not,
+            // since its calls would lose their callback number and its users their home site without anyone deciding so.
+            var directoryReferrers = await DirectoryReferrersAsync(index.Tenant.Id, site, services, ct).ConfigureAwait(false);
+            if (directoryReferrers is null) return Problems.Unavailable(["The endpoint directory is unavailable; nothing was changed."]);
             SiteResponse? before = null;
             var outcome = await changes.ApplyAsync(index.Tenant.Id, (wiremap, _) =>
             {
@@ -115,6 +120,15 @@ internal static class SiteAdmin
                     return Task.FromResult(WiremapChange<int>.Refuse(WiremapRefusalKind.NotFound, $"No site '{Short(site)}' in tenant '{wiremap.Tenant.Id}'."));
                 before = SiteResponse.From(current);
                 if (IfMatch(context.Request, before.ETag) is { } stale) return Task.FromResult(WiremapChange<int>.Refuse(stale));
+                if (directoryReferrers.Count > 0)
+                {
+                    return Task.FromResult(WiremapChange<int>.Refuse(WiremapRefusalKind.Conflict,
+                    [
+                        $"site '{Short(site)}' is still named by {directoryReferrers.Count} emergency endpoint(s), endpoint assignment(s) or user(s); move or delete them first (cascade does not reach them)",
+                        .. directoryReferrers.Take(MaxNamed),
+                        .. directoryReferrers.Count > MaxNamed ? new[] { $"… and {directoryReferrers.Count - MaxNamed} more" } : [],
+                    ]));
+                }
                 var locations = wiremap.Locations.Where(l => l.SiteId == site).Select(l => l.Id).ToHashSet(StringComparer.Ordinal);
                 bool InSite(string? id) => id is not null && (id == site || locations.Contains(id));
                 var elements = wiremap.Elements.Where(e => e.SiteId == site || InSite(e.LocationId)).ToList();
@@ -138,10 +152,27 @@ internal static class SiteAdmin
             AdminAudit.RecordAfter(context, new { removedWithSite = outcome.Result });
             return TypedResults.NoContent();
         }).WithAuditKind("site.delete")
-            .WithSummary("Delete a site (If-Match honoured). A site that locations, elements or DIDs still refer to is refused with 409 naming them, unless ?cascade=true, which deletes them with it.")
+            .WithSummary("Delete a site (If-Match honoured). A site that locations, elements or DIDs still refer to is refused with 409 naming them, unless ?cascade=true, which deletes them with it; a site that emergency endpoints, endpoint assignments or users still name is refused with 409 naming them, cascade or not.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
         MapLocations(sites.MapGroup("/{site}/locations"));
+
+        admin.MapGet("/tenants/{tenant}/locations", async (string tenant, string? site, string? floor, string? text, int? offset, int? limit, HttpContext context,
+            WiremapIndexHolder holder, WiremapStore store, CancellationToken ct) =>
+        {
+            if (Paging(offset, limit, out var start, out var count) is { } bad) return bad;
+            var caller = AdminCaller.From(context.User)!;
+            return await ReadAsync(tenant, holder, store, wiremap =>
+            {
+                var owners = wiremap.Sites.ToDictionary(s => s.Id, StringComparer.Ordinal);
+                var matching = wiremap.Locations.Where(l => Sees(caller, l.SiteId) && (site is null || l.SiteId == site) &&
+                    (floor is null || string.Equals(l.Floor, floor, StringComparison.OrdinalIgnoreCase)) && (Contains(l.Text, text) || Contains(l.Room, text)) &&
+                    owners.ContainsKey(l.SiteId)).ToList();
+                return TypedResults.Ok(new PageResponse<LocationResponse>([.. matching.Skip(start).Take(count).Select(l => LocationResponse.From(l, owners[l.SiteId]))], matching.Count, start, count));
+            }, ct).ConfigureAwait(false);
+        }).WithAdminAccess(AdminAccess.SiteRead).WithTags("Sites and locations")
+            .WithSummary("List the tenant's dispatchable locations across its sites (a site manager: those of its sites), paged; site= filters by site, floor= by floor, text= by a part of the location text or room.")
+            .Produces<PageResponse<LocationResponse>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 
@@ -160,7 +191,7 @@ internal static class SiteAdmin
         }).WithSummary("List a site's dispatchable locations, paged; floor= filters by floor, text= by a part of the location text or room.")
             .Produces<PageResponse<LocationResponse>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
-        locations.MapPost("", async (string tenant, string site, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, CancellationToken ct) =>
+        locations.MapPost("", async (string tenant, string site, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, IServiceProvider services, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             var (body, problem) = await AdminJson.ReadAsync<LocationRequest>(context.Request).ConfigureAwait(false);
@@ -168,20 +199,20 @@ internal static class SiteAdmin
             var errors = new List<string>();
             var location = body!.ToLocation(null, site, errors);
             if (errors.Count > 0) return Problems.Invalid(errors);
-            var outcome = await changes.ApplyAsync(index.Tenant.Id, (wiremap, _) =>
+            var outcome = await changes.ApplyAsync(index.Tenant.Id, async (wiremap, token) =>
             {
-                if (wiremap is null) return Task.FromResult(WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"Unknown tenant '{tenant}'."));
+                if (wiremap is null) return WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"Unknown tenant '{tenant}'.");
                 if (wiremap.Sites.FirstOrDefault(s => s.Id == site) is not { } owner)
-                    return Task.FromResult(WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"No site '{Short(site)}' in tenant '{wiremap.Tenant.Id}'."));
-                if (IdTaken(wiremap, location.Id) is { } taken) return Task.FromResult(WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.Conflict, taken));
-                return Task.FromResult(SaveLocation(wiremap, wiremap.Locations.Count, location, owner));
+                    return WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"No site '{Short(site)}' in tenant '{wiremap.Tenant.Id}'.");
+                if (IdTaken(wiremap, location.Id) is { } taken) return WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.Conflict, taken);
+                return await SaveLocationAsync(wiremap, wiremap.Locations.Count, location, owner, services, token).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
             if (Refusal(outcome, context.Response) is { } refused) return refused;
             AdminAudit.RecordAfter(context, outcome.Result);
             context.Response.Headers.ETag = outcome.Result!.ETag;
             return TypedResults.Created($"/admin/tenants/{index.Tenant.Id}/sites/{Uri.EscapeDataString(site)}/locations/{Uri.EscapeDataString(location.Id)}", outcome.Result);
         }).WithAuditKind("location.create")
-            .WithSummary("Create a dispatchable location in the site: id, civic refinements (floor, unit, room, text), point, ELINs, callback number.")
+            .WithSummary("Create a dispatchable location in the site: id, civic refinements (floor, unit, room, text), point (geocoded from the site's address when absent and the GIS data has it, unless the site's point is the administrator's), ELINs, callback number.")
             .Accepts<LocationRequest>("application/json").Produces<LocationResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
@@ -198,7 +229,7 @@ internal static class SiteAdmin
             .WithSummary("Read one dispatchable location, with its ETag and the civic address it resolves to.")
             .Produces<LocationResponse>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        locations.MapPut("/{id}", async (string tenant, string site, string id, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, CancellationToken ct) =>
+        locations.MapPut("/{id}", async (string tenant, string site, string id, HttpContext context, WiremapIndexHolder holder, WiremapChangeApplier changes, IServiceProvider services, CancellationToken ct) =>
         {
             if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
             var (body, problem) = await AdminJson.ReadAsync<LocationRequest>(context.Request).ConfigureAwait(false);
@@ -207,15 +238,15 @@ internal static class SiteAdmin
             var changed = body!.ToLocation(id, site, errors);
             if (errors.Count > 0) return Problems.Invalid(errors);
             LocationResponse? before = null;
-            var outcome = await changes.ApplyAsync(index.Tenant.Id, (wiremap, _) =>
+            var outcome = await changes.ApplyAsync(index.Tenant.Id, async (wiremap, token) =>
             {
-                if (wiremap is null) return Task.FromResult(WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"Unknown tenant '{tenant}'."));
+                if (wiremap is null) return WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"Unknown tenant '{tenant}'.");
                 var owner = wiremap.Sites.FirstOrDefault(s => s.Id == site);
                 var i = IndexOf(wiremap.Locations, l => l.Id == id && l.SiteId == site);
-                if (owner is null || i < 0) return Task.FromResult(WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"No location '{Short(id)}' in site '{Short(site)}'."));
+                if (owner is null || i < 0) return WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.NotFound, $"No location '{Short(id)}' in site '{Short(site)}'.");
                 var current = wiremap.Locations[i];
                 before = LocationResponse.From(current, owner);
-                if (IfMatch(context.Request, before.ETag) is { } stale) return Task.FromResult(WiremapChange<LocationResponse>.Refuse(stale));
+                if (IfMatch(context.Request, before.ETag) is { } stale) return WiremapChange<LocationResponse>.Refuse(stale);
                 var next = current with
                 {
                     Floor = changed.Floor,
@@ -226,7 +257,8 @@ internal static class SiteAdmin
                     Elins = changed.Elins,
                     CallbackNumber = changed.CallbackNumber,
                 };
-                return Task.FromResult(SaveLocation(wiremap, i, next, owner));
+                // The stored point keeps its geocoded mark while the body repeats it; without a point the location is geocoded again.
+                return await SaveLocationAsync(wiremap, i, next, owner, services, token).ConfigureAwait(false);
             }, ct).ConfigureAwait(false);
             if (Refusal(outcome, context.Response) is { } refused) return refused;
             AdminAudit.RecordBefore(context, before);
@@ -234,7 +266,7 @@ internal static class SiteAdmin
             context.Response.Headers.ETag = outcome.Result!.ETag;
             return TypedResults.Ok(outcome.Result);
         }).WithAuditKind("location.update")
-            .WithSummary("Replace a location's civic refinements, point, ELINs and callback number (If-Match: its ETag; 412 when it changed since).")
+            .WithSummary("Replace a location's civic refinements, point, ELINs and callback number (If-Match: its ETag; 412 when it changed since); without a point it is geocoded from the site's address as on create.")
             .Accepts<LocationRequest>("application/json").Produces<LocationResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed);
 
@@ -296,8 +328,22 @@ internal static class SiteAdmin
         return WiremapChange<SiteResponse>.Store(next, SiteResponse.From(site) with { Warnings = warnings.Count > 0 ? warnings : null });
     }
 
-    private static WiremapChange<LocationResponse> SaveLocation(TenantWiremap wiremap, int i, DispatchableLocation location, Site owner)
+    /// <summary>
+    /// Puts <paramref name="location"/> at <paramref name="i"/> (the end: a new location) and validates the tenant with
+    /// it; a location without a point gets the one the GIS data geocodes for its site's address (marked geocoded), as a
+    /// whole-tenant import places it, unless the site's point is one the administrator gave.
+    /// </summary>
+    private static async Task<WiremapChange<LocationResponse>> SaveLocationAsync(TenantWiremap wiremap, int i, DispatchableLocation location, Site owner, IServiceProvider services, CancellationToken ct)
     {
+        IReadOnlyList<string> warnings = [];
+        if (services.GetService<WiremapAddressCheck>() is { } addresses)
+        {
+            // Only the location's placement is taken: the site is stored already, its address checked when it was saved.
+            var checkedLocation = await addresses.CheckAsync(wiremap with { Sites = [owner], Locations = [location] }, ct).ConfigureAwait(false);
+            location = checkedLocation.Wiremap.Locations[0];
+            warnings = [.. checkedLocation.Warnings.Where(w => w.StartsWith("/locations/0/", StringComparison.Ordinal))
+                .Select(w => WiremapChangeApplier.Relative(PathOf(w), "/locations/0") + RestOf(w))];
+        }
         var locations = wiremap.Locations.ToList();
         if (i == locations.Count) locations.Add(location);
         else locations[i] = location;
@@ -305,7 +351,32 @@ internal static class SiteAdmin
         var errors = WiremapChangeApplier.Validate(next, $"/locations/{i}");
         return errors.Count > 0
             ? WiremapChange<LocationResponse>.Refuse(WiremapRefusalKind.Invalid, [.. errors])
-            : WiremapChange<LocationResponse>.Store(next, LocationResponse.From(location, owner));
+            : WiremapChange<LocationResponse>.Store(next, LocationResponse.From(location, owner) with { Warnings = warnings.Count > 0 ? warnings : null });
+    }
+
+    /// <summary>
+    /// What in the tenant's endpoint directory names <paramref name="site"/> (emergency endpoints owned by it, its site
+    /// assignments, users whose home site it is), described for a 409; empty without a directory; null when it is
+    /// unavailable.
+    /// </summary>
+    private static async Task<List<string>?> DirectoryReferrersAsync(string tenant, string site, IServiceProvider services, CancellationToken ct)
+    {
+        if (services.GetService<LocationServer.Data.Endpoints.EndpointDirectoryStore>() is not { } directory) return [];
+        Core.Endpoints.TenantDirectoryData data;
+        try
+        {
+            data = await directory.LoadTenantAsync(tenant, ct).ConfigureAwait(false);
+        }
+        catch (StorageUnavailableException)
+        {
+            return null;
+        }
+        return
+        [
+            .. data.Endpoints.Where(e => e.SiteId == site).Select(e => $"emergency endpoint '{Short(e.Id)}'"),
+            .. data.Assignments.Where(a => a.Scope == Core.Endpoints.EndpointScope.Site && a.Target == site).Select(a => $"the site's endpoint assignment (endpoint '{Short(a.EndpointId)}')"),
+            .. data.Users.Where(u => u.SiteId == site).Select(u => $"user '{Short(u.Id)}' (home site)"),
+        ];
     }
 
     private static string PathOf(string error) => error.IndexOf(": ", StringComparison.Ordinal) is var colon and > 0 ? error[..colon] : error;
@@ -380,11 +451,16 @@ internal sealed record SiteRequest(string? Id, string? Name, Dictionary<string, 
 /// <param name="Display">The address on one line.</param>
 /// <param name="ETag">The site's strong entity tag (from its content), for If-Match.</param>
 /// <param name="Warnings">On writes: what the GIS check noted without refusing (an address it finds invalid, a geocoded point).</param>
-internal sealed record SiteResponse(string Id, string Name, IReadOnlyDictionary<string, string> Address, string Display, PointBody? Point, string? CallbackNumber, string ETag,
-    IReadOnlyList<string>? Warnings = null)
+/// <param name="Geocoded">True when the point was placed from the GIS data (the site was saved without one), as in the wiremap JSON and CSV.</param>
+/// <param name="GisVersion">The GIS data version a geocoded point came from; null otherwise.</param>
+/// <param name="TeamsCivicAddressId">The Microsoft Teams LIS civic address the site was imported from, if any.</param>
+/// <param name="TeamsLocationId">That civic address's default LocationId, if any.</param>
+internal sealed record SiteResponse(string Id, string Name, IReadOnlyDictionary<string, string> Address, string Display, PointBody? Point, bool Geocoded, long? GisVersion,
+    string? CallbackNumber, Guid? TeamsCivicAddressId, Guid? TeamsLocationId, string ETag, IReadOnlyList<string>? Warnings = null)
 {
     public static SiteResponse From(Site site) => new(site.Id, site.Name, WiremapObjectHttp.Elements(site.Address), site.Address.ToDisplayString(),
-        PointBody.From(site.Point), site.CallbackNumber, WiremapObjectHttp.ETag(site));
+        PointBody.From(site.Point), site.GeocodedVersion is not null, site.GeocodedVersion, site.CallbackNumber, site.TeamsCivicAddressId, site.TeamsLocationId,
+        WiremapObjectHttp.ETag(site));
 }
 
 /// <summary>A dispatchable location as written: the site's address refined by floor, unit, room and a short text.</summary>
@@ -410,8 +486,13 @@ internal sealed record LocationRequest(string? Id, string? Site, string? Floor, 
 /// <param name="Address">The civic address the location resolves to (the site's, refined by FLR, UNIT, ROOM and LOC).</param>
 /// <param name="Display">That address on one line.</param>
 /// <param name="ETag">The location's strong entity tag (from its content), for If-Match.</param>
-internal sealed record LocationResponse(string Id, string Site, string? Floor, string? Unit, string? Room, string? Text, PointBody? Point, IReadOnlyList<string> Elins,
-    string? CallbackNumber, IReadOnlyDictionary<string, string> Address, string Display, string ETag)
+/// <param name="Geocoded">True when the point was placed from the GIS data (the location was saved without one).</param>
+/// <param name="GisVersion">The GIS data version a geocoded point came from; null otherwise.</param>
+/// <param name="TeamsLocationId">The Microsoft Teams LIS location it was imported from, if any.</param>
+/// <param name="Warnings">On writes: what the GIS check noted (a geocoded point).</param>
+internal sealed record LocationResponse(string Id, string Site, string? Floor, string? Unit, string? Room, string? Text, PointBody? Point, bool Geocoded, long? GisVersion,
+    IReadOnlyList<string> Elins, string? CallbackNumber, Guid? TeamsLocationId, IReadOnlyDictionary<string, string> Address, string Display, string ETag,
+    IReadOnlyList<string>? Warnings = null)
 {
     public static LocationResponse From(DispatchableLocation location, Site site)
     {
@@ -422,7 +503,8 @@ internal sealed record LocationResponse(string Id, string Site, string? Floor, s
             ROOM = location.Room ?? site.Address.ROOM,
             LOC = location.Text ?? site.Address.LOC,
         };
-        return new(location.Id, location.SiteId, location.Floor, location.Unit, location.Room, location.Text, PointBody.From(location.Point), location.Elins ?? [],
-            location.CallbackNumber, WiremapObjectHttp.Elements(civic), civic.ToDisplayString(), WiremapObjectHttp.ETag(location));
+        return new(location.Id, location.SiteId, location.Floor, location.Unit, location.Room, location.Text, PointBody.From(location.Point),
+            location.GeocodedVersion is not null, location.GeocodedVersion, location.Elins ?? [], location.CallbackNumber, location.TeamsLocationId,
+            WiremapObjectHttp.Elements(civic), civic.ToDisplayString(), WiremapObjectHttp.ETag(location));
     }
 }

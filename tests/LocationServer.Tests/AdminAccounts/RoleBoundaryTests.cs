@@ -131,6 +131,7 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         { "object write: create a location inside the site manager's site", "POST", "/admin/tenants/demo/sites/hq/locations", """{"id":"UNIQUE","floor":"9"}""", [201, 201, 201, 403, 403, 403, 403] },
         { "object write: change a location inside the site manager's site", "PUT", "/admin/tenants/demo/sites/hq/locations/hq-1-lobby", """{"floor":"1","text":"Lobby"}""", [200, 200, 200, 403, 403, 403, 403] },
         { "object write: change a location outside the site manager's site", "PUT", "/admin/tenants/demo/sites/annex/locations/annex-2", """{"floor":"2","unit":"200"}""", [200, 200, 403, 403, 403, 403, 403] },
+        { "object read: the tenant's locations (a site manager: its sites')", "GET", "/admin/tenants/demo/locations", null, [200, 200, 200, 403, 200, 200, 403] },
         { "object read: network elements (a site manager: its sites')", "GET", "/admin/tenants/demo/elements", null, [200, 200, 200, 403, 200, 200, 403] },
         { "object write: create an element inside the site manager's site", "POST", "/admin/tenants/demo/elements", """{"kind":"subnet","value":"SUBNET","locationId":"hq-1-lobby"}""", [201, 201, 201, 403, 403, 403, 403] },
         { "object write: create an element outside the site manager's site", "POST", "/admin/tenants/demo/elements", """{"kind":"subnet","value":"SUBNET","locationId":"annex-2"}""", [201, 201, 403, 403, 403, 403, 403] },
@@ -180,7 +181,7 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
     }
 
     [Fact]
-    public async Task SiteObjects_SiteManager_ListsOnlyItsSitesAndTheirElements()
+    public async Task SiteObjects_SiteManager_ListsOnlyItsSitesTheirLocationsAndElements()
     {
         var (_, sites) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], "/admin/tenants/demo/sites");
         using var siteList = System.Text.Json.JsonDocument.Parse(sites);
@@ -189,6 +190,12 @@ public sealed class RoleBoundaryTests(RoleFixture fixture) : IClassFixture<RoleF
         using var elementList = System.Text.Json.JsonDocument.Parse(elements);
         Assert.NotEmpty(elementList.RootElement.GetProperty("items").EnumerateArray());
         Assert.DoesNotContain(elementList.RootElement.GetProperty("items").EnumerateArray(), e => e.GetProperty("locationId").GetString() is "annex-2" or "lab-1" || e.GetProperty("offPremises").GetBoolean());
+        var (_, locations) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], "/admin/tenants/demo/locations?limit=1000");
+        using var locationList = System.Text.Json.JsonDocument.Parse(locations);
+        Assert.NotEmpty(locationList.RootElement.GetProperty("items").EnumerateArray());
+        Assert.All(locationList.RootElement.GetProperty("items").EnumerateArray(), l => Assert.Equal("hq", l.GetProperty("site").GetString()));
+        var (_, outside) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["siteManager"], "/admin/tenants/demo/locations?site=annex");
+        Assert.Equal(0, System.Text.Json.JsonDocument.Parse(outside).RootElement.GetProperty("total").GetInt32());
         var (_, all) = await AdminApi.GetAsync(fixture.Client, fixture.Keys["tenantAdmin"], "/admin/tenants/demo/sites");
         Assert.Contains("\"annex\"", all, StringComparison.Ordinal);
         // An element in another site is not there for the site manager, even by its id.

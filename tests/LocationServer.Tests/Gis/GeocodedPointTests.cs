@@ -77,6 +77,77 @@ public sealed class GeocodedPointTests(GisServer server) : IClassFixture<GisServ
         Assert.EndsWith(",,", lines.Single(l => l.StartsWith("geo-a-given,", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    private static async Task<(HttpStatusCode Status, JsonObject Body)> SendAsync(HttpClient client, HttpMethod method, string path, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+    }
+
+    [Fact]
+    public async Task SiteObjects_ReadListAndUpdate_ShowTheGeocodedFlagAsTheWiremapDoes()
+    {
+        using var client = server.Factory.CreateClient();
+        await PutAsync(client, "geo-e", Wiremap("geo-e"));
+
+        var (_, main) = await SendAsync(client, HttpMethod.Get, "/admin/tenants/geo-e/sites/geo-e-main");
+        Assert.True((bool)main["geocoded"]!);
+        Assert.Equal(GisVersion, (long)main["gisVersion"]!);
+        var (_, given) = await SendAsync(client, HttpMethod.Get, "/admin/tenants/geo-e/sites/geo-e-given");
+        Assert.False((bool)given["geocoded"]!);
+        Assert.Null(given["gisVersion"]);
+        var (_, list) = await SendAsync(client, HttpMethod.Get, "/admin/tenants/geo-e/sites");
+        Assert.Equal([true, false], list["items"]!.AsArray().Select(s => (bool)s!["geocoded"]!));
+        var (_, locations) = await SendAsync(client, HttpMethod.Get, "/admin/tenants/geo-e/locations");
+        Assert.Equal([true, false], locations["items"]!.AsArray().Select(l => (bool)l!["geocoded"]!));
+
+        // A PUT that repeats the geocoded point keeps it geocoded; one that gives another point makes it the administrator's.
+        var point = main["point"]!.ToJsonString();
+        var (kept, keptBody) = await SendAsync(client, HttpMethod.Put, "/admin/tenants/geo-e/sites/geo-e-main",
+            $$"""{ "name": "Clinic", "address": {{main["address"]!.ToJsonString()}}, "point": {{point}} }""");
+        Assert.Equal(HttpStatusCode.OK, kept);
+        Assert.True((bool)keptBody["geocoded"]!);
+        var (moved, movedBody) = await SendAsync(client, HttpMethod.Put, "/admin/tenants/geo-e/sites/geo-e-main",
+            $$"""{ "name": "Clinic", "address": {{main["address"]!.ToJsonString()}}, "point": { "latitude": 40.2, "longitude": -89.2 } }""");
+        Assert.Equal(HttpStatusCode.OK, moved);
+        Assert.False((bool)movedBody["geocoded"]!);
+    }
+
+    [Fact]
+    public async Task LocationObject_SavedWithoutPoint_GeocodedFromItsSiteAndMarkedTruthfully()
+    {
+        using var client = server.Factory.CreateClient();
+        await PutAsync(client, "geo-f", Wiremap("geo-f"));
+        var (_, site) = await SendAsync(client, HttpMethod.Get, "/admin/tenants/geo-f/sites/geo-f-main");
+
+        var (created, location) = await SendAsync(client, HttpMethod.Post, "/admin/tenants/geo-f/sites/geo-f-main/locations", """{ "id": "geo-f-main-2", "floor": "2" }""");
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.True((bool)location["geocoded"]!);
+        Assert.Equal(GisVersion, (long)location["gisVersion"]!);
+        Assert.Equal(site["point"]!.ToJsonString(), location["point"]!.ToJsonString());
+        Assert.Contains(location["warnings"]!.AsArray(), w => ((string)w!).StartsWith("/point: geocoded", StringComparison.Ordinal));
+        Assert.True((bool)Find(await ExportAsync(client, "geo-f"), "locations", "geo-f-main-2")["geocoded"]!);
+
+        // In a site whose point the administrator gave, a location without a point gets none and is not geocoded.
+        var (inGiven, unplaced) = await SendAsync(client, HttpMethod.Post, "/admin/tenants/geo-f/sites/geo-f-given/locations", """{ "id": "geo-f-given-2", "floor": "2" }""");
+        Assert.Equal(HttpStatusCode.Created, inGiven);
+        Assert.False((bool)unplaced["geocoded"]!);
+        Assert.Null(unplaced["point"]);
+
+        // Repeating the geocoded point keeps the mark; another point is the administrator's; none at all is geocoded again.
+        var (_, same) = await SendAsync(client, HttpMethod.Put, "/admin/tenants/geo-f/sites/geo-f-main/locations/geo-f-main-2",
+            $$"""{ "floor": "2", "point": {{location["point"]!.ToJsonString()}} }""");
+        Assert.True((bool)same["geocoded"]!);
+        var (_, given) = await SendAsync(client, HttpMethod.Put, "/admin/tenants/geo-f/sites/geo-f-main/locations/geo-f-main-2",
+            """{ "floor": "2", "point": { "latitude": 40.3, "longitude": -89.3 } }""");
+        Assert.False((bool)given["geocoded"]!);
+        Assert.Equal(40.3, (double)given["point"]!["latitude"]!);
+        var (_, again) = await SendAsync(client, HttpMethod.Put, "/admin/tenants/geo-f/sites/geo-f-main/locations/geo-f-main-2", """{ "floor": "2" }""");
+        Assert.True((bool)again["geocoded"]!);
+        Assert.Equal(site["point"]!.ToJsonString(), again["point"]!.ToJsonString());
+    }
+
     [Fact]
     public async Task WiremapSave_ExportedBackUnchanged_KeepsTheMarkAndThePoint()
     {

@@ -184,6 +184,61 @@ public sealed class WiremapObjectAdminTests(PostgresEndpointHost host) : IClassF
     }
 
     [Fact]
+    public async Task Site_DeleteNamedByEndpointsAssignmentsOrUsers_RefusedNamingThemEvenWithCascade()
+    {
+        var site = Unique("site");
+        var endpoint = Unique("ecbn");
+        var user = Unique("user");
+        var number = "+1512" + Random.Shared.Next(2_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await CreateAsync(Base + "/sites", new { id = site, name = "Named", address = Address("706") });
+        await CreateAsync(Base + "/emergency-endpoints", new { id = endpoint, callbackNumber = number, billingAddress = Address("706"), site });
+        var (applied, appliedBody, _) = await SendAsync(HttpMethod.Post, $"{Base}/emergency-endpoints/{endpoint}/apply-to-site/{site}");
+        Assert.True(applied is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.NoContent, $"{(int)applied} {appliedBody}");
+        await CreateAsync(Base + "/users", new { id = user, displayName = "Home Site", site });
+
+        var (status, problem, _) = await SendAsync(HttpMethod.Delete, $"{Base}/sites/{site}?cascade=true");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        var errors = Errors(problem);
+        Assert.Contains(errors, e => e.Contains($"site '{site}' is still named by 3", StringComparison.Ordinal));
+        Assert.Contains($"emergency endpoint '{endpoint}'", errors);
+        Assert.Contains($"the site's endpoint assignment (endpoint '{endpoint}')", errors);
+        Assert.Contains($"user '{user}' (home site)", errors);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, $"{Base}/sites/{site}")).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"{Base}/users/{user}")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"{Base}/endpoint-assignments/sites/{site}")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"{Base}/emergency-endpoints/{endpoint}")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await SendAsync(HttpMethod.Delete, $"{Base}/sites/{site}")).Status);
+    }
+
+    [Fact]
+    public async Task Locations_TenantWideList_FiltersBySiteFloorAndTextAndPages()
+    {
+        var site = Unique("site");
+        await CreateAsync(Base + "/sites", new { id = site, name = "Listed", address = Address("708") });
+        await CreateAsync($"{Base}/sites/{site}/locations", new { id = site + "-1", floor = "1", text = "Front desk" });
+        await CreateAsync($"{Base}/sites/{site}/locations", new { id = site + "-2a", floor = "2", text = "North" });
+        await CreateAsync($"{Base}/sites/{site}/locations", new { id = site + "-2b", floor = "2", room = "Front office" });
+
+        var (status, page, _) = await SendAsync(HttpMethod.Get, $"{Base}/locations?site={site}&limit=2");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(3, page.GetProperty("total").GetInt32());
+        Assert.Equal([site + "-1", site + "-2a"], page.GetProperty("items").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
+        var (_, next, _) = await SendAsync(HttpMethod.Get, $"{Base}/locations?site={site}&offset=2&limit=2");
+        Assert.Equal(site + "-2b", Assert.Single(next.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
+        var (_, floor2, _) = await SendAsync(HttpMethod.Get, $"{Base}/locations?site={site}&floor=2");
+        Assert.Equal(2, floor2.GetProperty("total").GetInt32());
+        var (_, front, _) = await SendAsync(HttpMethod.Get, $"{Base}/locations?site={site}&text=front");
+        Assert.Equal([site + "-1", site + "-2b"], front.GetProperty("items").EnumerateArray().Select(l => l.GetProperty("id").GetString()));
+        var (_, everything, _) = await SendAsync(HttpMethod.Get, $"{Base}/locations?limit=1000");
+        var ids = everything.GetProperty("items").EnumerateArray().Select(l => l.GetProperty("id").GetString()).ToList();
+        Assert.Contains("annex-2", ids);
+        Assert.Contains(site + "-2b", ids);
+        Assert.Equal("Listed", (await SendAsync(HttpMethod.Get, $"{Base}/sites/{site}")).Body.GetProperty("name").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Get, $"{Base}/locations?limit=0")).Status);
+    }
+
+    [Fact]
     public async Task Element_CreateFindUpdateDelete_AnySpellingOfValueFindsOneElement()
     {
         var mac = "02:00:5e:" + Random.Shared.Next(16, 255).ToString("x2", System.Globalization.CultureInfo.InvariantCulture) + ":10:20";
