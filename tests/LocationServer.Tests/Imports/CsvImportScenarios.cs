@@ -446,12 +446,13 @@ public abstract class CsvImportScenarios : IAsyncLifetime
     [Fact]
     public async Task Imports_UnknownFormatOrTenant_RefusedAsProblems()
     {
-        var (format, formatBody) = await PostAsync("/admin/tenants/demo/imports/teams-port", Fixture("sfb-port.csv"));
+        var (format, formatBody) = await PostAsync("/admin/tenants/demo/imports/cisco-port", Fixture("sfb-port.csv"));
         var (tenant, _) = await PostAsync("/admin/tenants/nobody/imports/sfb-port", Fixture("sfb-port.csv"));
         using var export = await _client.GetAsync("/admin/tenants/demo/exports/phones");
 
         Assert.Equal(HttpStatusCode.BadRequest, format);
         Assert.Contains("sfb-port", (string)formatBody["errors"]![0]!, StringComparison.Ordinal);
+        Assert.Contains("teams-port", (string)formatBody["errors"]![0]!, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, tenant);
         Assert.Equal(HttpStatusCode.BadRequest, export.StatusCode);
     }
