@@ -36,6 +36,9 @@ public static class WiremapValidator
         // Sites and locations share one id space: the matching index resolves either by id.
         var siteIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var locationIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        // Teams LIS ids name one object each: a network file's LocationId must resolve to one site or location.
+        var teamsCivic = new Dictionary<Guid, string>();
+        var teamsLocations = new Dictionary<Guid, string>();
         var sites = wiremap.Sites ?? [];
         for (var i = 0; i < sites.Count; i++)
         {
@@ -49,6 +52,10 @@ public static class WiremapValidator
             else errors.AddRange(CivicAddressValidator.Validate(site.Address, path + "/address"));
             Point(site.Point, path + "/point");
             Callback(site.CallbackNumber, path + "/callbackNumber");
+            if (site.TeamsCivicAddressId is { } civic && !teamsCivic.TryAdd(civic, path))
+                Add(path + "/teamsCivicAddressId", $"Teams civic address {civic} is also {teamsCivic[civic]}");
+            if (site.TeamsLocationId is { } siteLocation && !teamsLocations.TryAdd(siteLocation, path))
+                Add(path + "/teamsLocationId", $"Teams location {siteLocation} is also {teamsLocations[siteLocation]}");
         }
 
         var elins = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -71,6 +78,8 @@ public static class WiremapValidator
             Text(location.Text, path + "/text");
             Point(location.Point, path + "/point");
             Callback(location.CallbackNumber, path + "/callbackNumber");
+            if (location.TeamsLocationId is { } teams && !teamsLocations.TryAdd(teams, path))
+                Add(path + "/teamsLocationId", $"Teams location {teams} is also {teamsLocations[teams]}");
             var list = location.Elins ?? [];
             for (var j = 0; j < list.Count; j++)
             {

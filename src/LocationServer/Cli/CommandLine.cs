@@ -48,10 +48,13 @@ internal sealed record CommandLine(string? Verb, IReadOnlyList<string> Operands,
         "                                                     validate and load a wiremap file (--dry-run: show the changes only)\n" +
         "       LocationServer import --format FORMAT --tenant TENANT [--dry-run] [--prefix-length N] FILE\n" +
         "                                                     merge a CSV file: sfb-subnet, sfb-wap, sfb-switch, sfb-port,\n" +
-        "                                                     pureconnect, sites, locations, elements, dids, requesters\n" +
+        "                                                     teams-civic-address, teams-location, teams-subnet, teams-wap,\n" +
+        "                                                     teams-switch, teams-port, pureconnect, sites, locations,\n" +
+        "                                                     elements, dids, requesters\n" +
         "       LocationServer export TENANT [FILE] [--Section:Key=value ...] write a tenant's wiremap\n" +
         "       LocationServer export --format KIND TENANT [FILE]           write one kind as CSV: sites, locations,\n" +
-        "                                                     elements, dids, requesters, calls (the last 24 hours)\n" +
+        "                                                     elements, dids, requesters, the teams-* files, calls (the last\n" +
+        "                                                     24 hours)\n" +
         "       LocationServer admin-key create --role ROLE [--tenant T] [--sites S1,S2] [--name TEXT] [--expires DATE|90d]\n" +
         "                                                                     create an admin key; prints it once\n" +
         "       LocationServer admin-key list | admin-key revoke KEYID        list or revoke admin keys\n" +

@@ -10,6 +10,8 @@ public sealed class WiremapValidatorTests
 
     private static readonly int Next = Valid.Elements.Count;
 
+    private static readonly Guid TeamsId = Guid.Parse("d26a4935-5997-4bcf-b0db-6ae5a88805fd");
+
     public static TheoryData<string, TenantWiremap, string> Cases() => new()
     {
         { "tenant id upper case", Valid with { Tenant = Valid.Tenant with { Id = "Acme" } }, "/tenant/id" },
@@ -25,6 +27,8 @@ public sealed class WiremapValidatorTests
         { "location site missing", Valid with { Locations = [Valid.Locations[0] with { SiteId = "nowhere" }, .. Valid.Locations.Skip(1)] }, "/locations/0/siteId" },
         { "ELIN not a number", Valid with { Locations = [Valid.Locations[0] with { Elins = ["+15125550190", "x"] }, .. Valid.Locations.Skip(1)] }, "/locations/0/elins/1" },
         { "ELIN used twice", Valid with { Locations = [Valid.Locations[0], Valid.Locations[1] with { Elins = ["512-555-0190"] }, Valid.Locations[2]] }, "/locations/1/elins/0" },
+        { "Teams civic address on two sites", Valid with { Sites = [Valid.Sites[0] with { TeamsCivicAddressId = TeamsId }, Valid.Sites[1] with { TeamsCivicAddressId = TeamsId }] }, "/sites/1/teamsCivicAddressId" },
+        { "Teams location on a site and a location", Valid with { Sites = [Valid.Sites[0] with { TeamsLocationId = TeamsId }, Valid.Sites[1]], Locations = [Valid.Locations[0] with { TeamsLocationId = TeamsId }, .. Valid.Locations.Skip(1)] }, "/locations/0/teamsLocationId" },
         { "location point invalid", Valid with { Locations = [Valid.Locations[0] with { Point = new GeoPoint(0, 181) }, .. Valid.Locations.Skip(1)] }, "/locations/0/point/longitude" },
         { "element bad MAC", WithElement(new NetworkElement(ElementKind.DeviceMac, "00:11:22:33:44", LocationId: "aus-3")), $"/elements/{Next}/value" },
         { "element bad BSSID prefix", WithElement(new NetworkElement(ElementKind.BssidPrefix, "00:11:22:33:44:55", LocationId: "aus-3")), $"/elements/{Next}/value" },

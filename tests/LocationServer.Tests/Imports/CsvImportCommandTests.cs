@@ -71,6 +71,35 @@ public sealed class CsvImportCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImportTeamsFiles_DocumentedCommandsInOrder_StoreEveryFileAndExportTheSameLocationIds()
+    {
+        Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
+        var wiremap = Path.Combine(_directory, "demo.json");
+        await File.WriteAllTextAsync(wiremap, WiremapJson.WriteToString(DemoWiremap.Create()));
+        Assert.Equal(0, (await RunAsync("import", wiremap)).ExitCode);
+        var before = await ElementCountAsync();
+        string Example(string name) => Path.Combine(Hosting.BuiltHost.RepositoryRoot, "docs", "examples", "teams", name);
+
+        // A network file before its locations: the LocationIds resolve to nothing yet.
+        var early = await RunAsync("import", "--format", "teams-port", "--tenant", "demo", Example("ports.csv"));
+        Assert.Equal(1, early.ExitCode);
+        Assert.Contains("line 2, column LocationId: no location efd7273e-3092-4a56-8541-f5c896bb6fee", early.Error, StringComparison.Ordinal);
+
+        foreach (var (format, file) in new[] { ("civic-address", "civic-addresses"), ("location", "locations"), ("subnet", "subnets"), ("wap", "wireless-access-points"), ("switch", "switches"), ("port", "ports") })
+        {
+            var run = await RunAsync("import", "--format", "teams-" + format, "--tenant", "demo", Example(file + ".csv"));
+            Assert.True(run.ExitCode == 0, $"teams-{format} exited {run.ExitCode}: {run.Output} {run.Error}");
+        }
+        Assert.Equal(before + 6, await ElementCountAsync());
+
+        var ports = Path.Combine(_directory, "ports.csv");
+        Assert.Equal(0, (await RunAsync("export", "--format", "teams-port", "demo", ports)).ExitCode);
+        var lines = await File.ReadAllLinesAsync(ports);
+        Assert.Equal("ChassisID,PortID,LocationId,Description", lines[0]);
+        Assert.Contains("B8-BE-BF-4A-A3-00,G1/0/30,efd7273e-3092-4a56-8541-f5c896bb6fee,w2-sw1 port 30", lines);
+    }
+
+    [Fact]
     public async Task ImportJson_DryRun_PrintsTheDifferenceAndStoresNothing()
     {
         Assert.Equal(0, (await RunAsync("migrate")).ExitCode);
