@@ -332,6 +332,30 @@ public abstract class CsvImportScenarios : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TeamsCivicAndLocationImports_DryRunThenUnknownCivicAddress_ReportPerKindStoreNothingAndNameTheLine()
+    {
+        var before = await WiremapAsync();
+        var (status, body) = await PostAsync("/admin/tenants/demo/imports/teams-civic-address?dryRun=true", TeamsExample("civic-addresses.csv"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True((bool)body["dryRun"]!);
+        Assert.Equal(2, (int)body["rows"]!);
+        var sites = body["changes"]!.AsArray().Single(k => (string)k!["kind"]! == "sites")!;
+        Assert.Equal(["500-w-2nd-st-austin"], sites["addedKeys"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal(["hq"], sites["changedKeys"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal(before, await WiremapAsync());
+
+        // The locations name civic addresses nothing remembers yet: every row is an error of its line, nothing is stored.
+        var (refused, problem) = await PostAsync("/admin/tenants/demo/imports/teams-location", TeamsExample("locations.csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused);
+        var errors = problem["errors"]!.AsArray().Select(e => (string)e!).ToList();
+        Assert.Equal(4, errors.Count);
+        Assert.Equal("line 3, column CivicAddressId: no civic address 51a8a6e3-dae4-4653-9a99-a6e71c4c24ac (import the civic address file first)", errors[0]);
+        Assert.StartsWith("line 6, column CivicAddressId: no civic address b1f6a2c4", errors[3], StringComparison.Ordinal);
+        Assert.Equal(before, await WiremapAsync());
+    }
+
+    [Fact]
     public async Task TeamsWapImport_WildcardBeyondTheLastTwoCharacters_RefusedNamingTheColumn()
     {
         await PostAsync("/admin/tenants/demo/imports/teams-civic-address", TeamsExample("civic-addresses.csv"));
