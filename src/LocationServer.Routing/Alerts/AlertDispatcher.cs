@@ -137,14 +137,18 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                 {
                     // A caller who moved concerns the desks of the place left as much as those of the place reached.
                     if (!target.Wants(alert.Event) || !(target.Covers(siteId, locationId) || (fromLocationId is not null && target.Covers(fromSiteId, fromLocationId)))) continue;
-                    await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                    var task = DeliverAsync(alert, target, stoppingToken);
-                    lock (inFlight) inFlight.Add(task);
-                    _ = task.ContinueWith(t =>
+                    // Each address of the target is a delivery of its own: its own attempts, retries and record.
+                    foreach (var address in target.PerAddress())
                     {
-                        slots.Release();
-                        lock (inFlight) inFlight.Remove(t);
-                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                        await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                        var task = DeliverAsync(alert, address, stoppingToken);
+                        lock (inFlight) inFlight.Add(task);
+                        _ = task.ContinueWith(t =>
+                        {
+                            slots.Release();
+                            lock (inFlight) inFlight.Remove(t);
+                        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
                 }
             }
         }
@@ -315,7 +319,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(EventHeader, AlertEventNames.Wire(alert.Event));
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.DeliveryKey);
         if (!string.IsNullOrEmpty(target.Secret))
         {
             var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

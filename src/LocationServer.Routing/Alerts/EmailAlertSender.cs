@@ -86,7 +86,7 @@ internal sealed class EmailAlertSender(SmtpOptions options)
         message.To.Add(recipient);
         message.Date = alert.At;
         // Stable per alert and target, so a retried attempt that did arrive is recognisable as the same message.
-        message.MessageId = $"{alert.Id}.{Hash(target.Name)}@locationserver.invalid";
+        message.MessageId = $"{alert.Id}.{Hash(target.DeliveryKey)}@locationserver.invalid";
         message.Headers.Add("X-LocationServer-Event", AlertEventNames.Wire(alert.Event));
         message.Headers.Add("Auto-Submitted", "auto-generated");
         message.Priority = alert.Event is AlertEvent.EmergencyCall or AlertEvent.RelayCenterCall or AlertEvent.LocationChanged ? MessagePriority.Urgent : MessagePriority.Normal;

@@ -117,7 +117,7 @@ internal sealed partial class SmsAlertSender(SmsOptions options, IHttpClientFact
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request, Json)),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        message.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
+        message.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.DeliveryKey);
         if (!string.IsNullOrEmpty(options.Secret)) message.Headers.TryAddWithoutValidation(options.AuthHeader, options.Secret);
         try
         {
