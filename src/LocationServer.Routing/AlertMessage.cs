@@ -15,6 +15,11 @@ internal enum AlertEvent
     RelayCenterCall,
     /// <summary>A device asked for its location (HELD) from a network with no wiremap entry and no stored address.</summary>
     UnknownNetwork,
+    /// <summary>
+    /// A device that placed a 911 call was located somewhere else while the call's callback window was open (its next
+    /// HELD answer, a user-entered address, or a wiremap change moved it).
+    /// </summary>
+    LocationChanged,
 }
 
 /// <summary>One alert as posted (JSON) to the tenant's webhooks: the fields every kind carries.</summary>
@@ -54,4 +59,38 @@ internal sealed record UnknownNetworkAlert : AlertMessage
     public required string NetworkFingerprint { get; init; }
     /// <summary>Id of the stored unknown-network event; absent when it could not be stored.</summary>
     public string? UnknownNetworkEventId { get; init; }
+}
+
+/// <summary>What moved a caller's location during an open emergency-call window.</summary>
+internal enum LocationChangeCause
+{
+    /// <summary>The device's own HELD request (and the network it reported) resolved to another place.</summary>
+    Held,
+    /// <summary>The device's user entered an address, or changed it, on its network.</summary>
+    UserEntered,
+    /// <summary>An administrator's wiremap change moved the place the call's location URI, station or DID resolves to.</summary>
+    Wiremap,
+}
+
+/// <summary>
+/// A caller of a 911 call located somewhere else while the call's callback window is open
+/// (<see cref="AlertEvent.LocationChanged"/>): who called, the call record, the place at the call (or at the last
+/// change) and the place now.
+/// </summary>
+internal sealed record LocationChangedAlert : AlertMessage
+{
+    public required string CallRecordId { get; init; }
+    /// <summary>When the 911 call was routed.</summary>
+    public required DateTimeOffset CallAt { get; init; }
+    public string? CallingNumber { get; init; }
+    public string? CallerName { get; init; }
+    /// <summary>The device as the HELD side names it (<c>mac:…</c>, <c>ip:…</c>); absent for a DID's location.</summary>
+    public string? DeviceKey { get; init; }
+    public string? PreviousLocationId { get; init; }
+    public string? PreviousAddress { get; init; }
+    public string? LocationId { get; init; }
+    public string? Address { get; init; }
+    public required LocationChangeCause Cause { get; init; }
+    /// <summary>When the callback window closes.</summary>
+    public required DateTimeOffset WindowEnds { get; init; }
 }

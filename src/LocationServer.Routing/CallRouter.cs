@@ -103,7 +103,8 @@ internal sealed partial class CallRouter(
     TimeProvider time,
     RoutingTelemetry telemetry,
     ILogger<CallRouter> logger,
-    GisIndexHolder? gis = null)
+    GisIndexHolder? gis = null,
+    Alerts.EmergencyCallWatch? callWatch = null)
 {
     /// <summary>RFC 4119 method for a location found from a DID assignment (administrator-provisioned).</summary>
     public const string DidMethod = "Manual";
@@ -123,7 +124,7 @@ internal sealed partial class CallRouter(
         var now = time.GetUtcNow();
         var tenantId = tenant.Tenant.Id;
 
-        var (source, location, method, reason, did, tokenDevice) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
+        var (source, location, method, reason, did, tokenDevice, tokenDeviceKey) = await LocateAsync(tenant, request, cancellationToken).ConfigureAwait(false);
 
         // The policy of the caller's network (the station address from signalling) over that of the location's site.
         var policy = tenant.Policies.Resolve(location?.SiteId, ParseStation(request).Address);
@@ -277,7 +278,9 @@ internal sealed partial class CallRouter(
             Log.CallRecordFailed(logger, recordId, ex);
         }
 
-        EnqueueAlert(tenantId, now, record, location, choice.User?.DisplayName ?? did?.User, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
+        var callerName = choice.User?.DisplayName ?? did?.User;
+        if (!test && callWatch is not null) OpenWindow(record, ParseStation(request), callerName, tokenDeviceKey, source == LocationSourceKind.Did ? did?.Number : null, now + callbackWindow);
+        EnqueueAlert(tenantId, now, record, location, callerName, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
         telemetry.CallRouted(destination, source);
         return RoutingOutcome<CallRouting>.Ok(routing);
@@ -380,7 +383,7 @@ internal sealed partial class CallRouter(
         service.Equals(name, StringComparison.OrdinalIgnoreCase) ||
         (service.Length > name.Length && service.StartsWith(name, StringComparison.OrdinalIgnoreCase) && service[name.Length] == '.');
 
-    private async Task<(LocationSourceKind Source, ResolvedLocation? Location, string? Method, string Reason, DidEntry? Did, MacAddress? TokenDevice)> LocateAsync(
+    private async Task<(LocationSourceKind Source, ResolvedLocation? Location, string? Method, string Reason, DidEntry? Did, MacAddress? TokenDevice, string? TokenDeviceKey)> LocateAsync(
         TenantIndex tenant, EmergencyCallRequest request, CancellationToken cancellationToken)
     {
         var reasons = new List<string>(3);
@@ -391,7 +394,7 @@ internal sealed partial class CallRouter(
         if (!string.IsNullOrWhiteSpace(request.LocationReference))
         {
             var resolution = await ResolveTokenAsync(tenant.Tenant.Id, request.LocationReference, cancellationToken).ConfigureAwait(false);
-            if (resolution.Status == TokenStatus.Resolved) return (LocationSourceKind.Token, resolution.Location, resolution.Method, "token", did, resolution.DeviceMac);
+            if (resolution.Status == TokenStatus.Resolved) return (LocationSourceKind.Token, resolution.Location, resolution.Method, "token", did, resolution.DeviceMac, resolution.DeviceKey);
             reasons.Add("token " + TokenStatusText(resolution.Status));
         }
         else
@@ -403,21 +406,21 @@ internal sealed partial class CallRouter(
         if (!station.IsEmpty)
         {
             var match = WiremapStationLocator.Locate(tenant, station);
-            if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did, null);
+            if (match is not null) return (LocationSourceKind.Station, match.Location, match.Method, Join(reasons, "station matched " + match.Rule), did, null, null);
             reasons.Add("station not in wiremap");
         }
 
         if (did is not null)
         {
-            if (tenant.Tenant.DidFallback) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID fallback"), did, null);
-            if (!did.HeldCapable) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID of a device without HELD"), did, null);
+            if (tenant.Tenant.DidFallback) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID fallback"), did, null, null);
+            if (!did.HeldCapable) return (LocationSourceKind.Did, did.Location, DidMethod, Join(reasons, "DID of a device without HELD"), did, null, null);
             reasons.Add("DID fallback off");
         }
         else if (!string.IsNullOrWhiteSpace(request.CallingNumber))
         {
             reasons.Add("calling number not a known DID");
         }
-        return (LocationSourceKind.None, null, null, string.Join("; ", reasons), did, null);
+        return (LocationSourceKind.None, null, null, string.Join("; ", reasons), did, null, null);
     }
 
     private async ValueTask<TokenResolution> ResolveTokenAsync(string tenantId, string reference, CancellationToken cancellationToken)
@@ -476,6 +479,30 @@ internal sealed partial class CallRouter(
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
+    /// <summary>
+    /// Opens the call's emergency-call window (<see cref="Alerts.EmergencyCallWatch"/>) for the device the location URI
+    /// stands for and the station from signalling, and for the DID the call was located by; never fails the call.
+    /// </summary>
+    private void OpenWindow(CallRecord record, StationIdentity station, string? callerName, string? tokenDeviceKey, string? did, DateTimeOffset until)
+    {
+        try
+        {
+            var keys = new List<string>(3);
+            if (tokenDeviceKey is not null && !tokenDeviceKey.StartsWith("did:", StringComparison.Ordinal)) keys.Add(tokenDeviceKey);
+            if (station.Mac is { } mac && !keys.Contains(Alerts.EmergencyCallWatch.DeviceKey(mac))) keys.Add(Alerts.EmergencyCallWatch.DeviceKey(mac));
+            if (station.Address is { } address && !keys.Contains(Alerts.EmergencyCallWatch.DeviceKey(address))) keys.Add(Alerts.EmergencyCallWatch.DeviceKey(address));
+            if (keys.Count == 0 && did is null && record.LocationReference is null) return;
+            callWatch!.Open(new Data.Redis.CallWatchMessage(record.Tenant, record.Id, keys, record.At, until, record.CallingNumber,
+                string.IsNullOrWhiteSpace(callerName) ? null : callerName.Trim(),
+                record.Source == LocationSourceKind.Token ? record.LocationReference : null,
+                station.Mac?.ToDashString(), station.Address?.ToString(), did, record.LocationId, record.Address, 0));
+        }
+        catch (Exception ex)
+        {
+            Log.WindowFailed(logger, record.Id, ex);
+        }
+    }
+
     private void EnqueueAlert(string tenantId, DateTimeOffset now, CallRecord record, ResolvedLocation? location, string? callerName, AlertEvent kind)
     {
         try
@@ -525,6 +552,9 @@ internal sealed partial class CallRouter(
 
         [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "Call of tenant {Tenant} refused: the dialed string is not one of policy {PolicyId}")]
         public static partial void DialStringRefused(ILogger logger, string tenant, string policyId);
+
+        [LoggerMessage(EventId = 5707, Level = LogLevel.Error, Message = "The emergency-call window of call {CallRecordId} could not be opened; a later location change will not be alerted")]
+        public static partial void WindowFailed(ILogger logger, string callRecordId, Exception exception);
 
         [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Every ELIN of location {LocationId} (tenant {Tenant}) was in use; the least recently assigned was reused")]
         public static partial void ElinReused(ILogger logger, string tenant, string locationId);

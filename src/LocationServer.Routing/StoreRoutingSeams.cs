@@ -111,7 +111,14 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
                     if (AlertEventNames.TryParse(kind, out var e)) events.Add(e);
             }
             var scope = AlertScopeNames.TryParse(row.Scope, out var parsed) ? parsed : AlertScope.Tenant;
-            targets.Add(new AlertTarget(row.Id.ToString("N"), url, row.Secret, events, scope, row.ScopeId));
+            List<Uri>? addresses = null;
+            if (row.Addresses is { Count: > 1 } several)
+            {
+                addresses = [];
+                foreach (var address in several)
+                    if (Uri.TryCreate(address, UriKind.Absolute, out var parsedAddress)) addresses.Add(parsedAddress);
+            }
+            targets.Add(new AlertTarget(row.Id.ToString("N"), url, row.Secret, events, scope, row.ScopeId, addresses));
         }
         return targets;
     }

@@ -18,11 +18,12 @@ internal enum TokenStatus
 
 /// <summary>
 /// The outcome of redeeming a location token: the device's current location and RFC 4119 method, or why not; and
-/// the device's MAC when the token knows it (for a per-device emergency endpoint).
+/// the device's MAC when the token knows it (for a per-device emergency endpoint); and the device key the HELD side
+/// knows the device by (<c>mac:…</c>, <c>ip:…</c>), so a 911 call's window can follow the device's next requests.
 /// </summary>
-internal readonly record struct TokenResolution(TokenStatus Status, ResolvedLocation? Location, string? Method, Core.Identifiers.MacAddress? DeviceMac = null)
+internal readonly record struct TokenResolution(TokenStatus Status, ResolvedLocation? Location, string? Method, Core.Identifiers.MacAddress? DeviceMac = null, string? DeviceKey = null)
 {
-    public static TokenResolution Resolved(ResolvedLocation location, string method, Core.Identifiers.MacAddress? deviceMac = null) => new(TokenStatus.Resolved, location, method, deviceMac);
+    public static TokenResolution Resolved(ResolvedLocation location, string method, Core.Identifiers.MacAddress? deviceMac = null, string? deviceKey = null) => new(TokenStatus.Resolved, location, method, deviceMac, deviceKey);
 
     public static TokenResolution Failed(TokenStatus status) => new(status, null, null);
 }

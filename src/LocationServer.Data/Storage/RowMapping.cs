@@ -160,7 +160,8 @@ internal static class RowMapping
     public static ElinAssignment FromRow(ElinAssignmentRow r) => new(r.TenantId, r.Elin, r.CallerNumber, r.LocationId, r.AssignedUtc, r.ExpiresUtc);
 
     public static AlertTarget FromRow(AlertTargetRow r) =>
-        new(r.Id, r.TenantId, r.Url, r.Kinds.Split(',', StringSplitOptions.RemoveEmptyEntries), r.Secret, r.Scope, r.ScopeId);
+        new(r.Id, r.TenantId, r.Url, r.Kinds.Split(',', StringSplitOptions.RemoveEmptyEntries), r.Secret, r.Scope, r.ScopeId,
+            r.Addresses is null ? null : [r.Url, .. r.Addresses.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
 
     public static StoredAlert FromRow(AlertRow r) => new(r.Id, r.TenantId, r.Kind, r.TimeUtc, r.Summary, r.AcknowledgedBy, r.AcknowledgedUtc);
 

@@ -156,6 +156,11 @@ internal sealed class AlertTargetRow
     public string Scope { get; set; } = "tenant";
     /// <summary>Site or location id for site and location scope.</summary>
     public string? ScopeId { get; set; }
+    /// <summary>
+    /// The target's further addresses of the channel of <see cref="Url"/>, space-separated (URIs hold no spaces); null
+    /// for a target with one address (migration 20261207000101).
+    /// </summary>
+    public string? Addresses { get; set; }
 }
 
 internal sealed class AlertDeliveryRow

@@ -27,7 +27,7 @@ public static class StorageSetup
     /// <summary>Default SQLite file, relative to the working directory.</summary>
     public const string DefaultSqlitePath = "data/locationserver.db";
 
-    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/>, <see cref="IElinAssignmentBus"/> and <see cref="IAlertFeedBus"/> (all singletons), and <see cref="RedisHealth"/> when Redis is configured.</summary>
+    /// <summary>Adds <see cref="WiremapStore"/>, <see cref="IDeviceStateStore"/>, <see cref="IDeviceBindingStore"/>, <see cref="IWiremapChangeBus"/>, <see cref="IElinAssignmentBus"/>, <see cref="ICallWatchBus"/> and <see cref="IAlertFeedBus"/> (all singletons), and <see cref="RedisHealth"/> when Redis is configured.</summary>
     public static IServiceCollection AddLocationStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -44,6 +44,9 @@ public static class StorageSetup
         services.AddSingleton<IElinAssignmentBus>(sp => settings.Redis is not null
             ? new RedisElinAssignmentBus(sp.GetRequiredService<RedisConnection>())
             : new InProcessElinAssignmentBus());
+        services.AddSingleton<ICallWatchBus>(sp => settings.Redis is not null
+            ? new RedisCallWatchBus(sp.GetRequiredService<RedisConnection>())
+            : new InProcessCallWatchBus());
         services.AddSingleton<IDeviceStateStore>(sp => settings.Redis is not null
             ? new RedisDeviceStateStore(sp.GetRequiredService<RedisConnection>())
             : new InProcessDeviceStateStore(sp.GetService<TimeProvider>() ?? TimeProvider.System,

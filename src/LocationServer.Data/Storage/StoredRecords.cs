@@ -93,7 +93,12 @@ public sealed record ElinAssignment(string TenantId, string Elin, string CallerN
 /// <param name="Secret">Shared secret for the payload signature, if any.</param>
 /// <param name="Scope">Where the target is attached: "tenant" (every alert of the tenant), "site" or "location".</param>
 /// <param name="ScopeId">The site or dispatchable location id; null for tenant scope.</param>
-public sealed record AlertTarget(Guid Id, string TenantId, string Url, IReadOnlyList<string> Kinds, string? Secret, string Scope = "tenant", string? ScopeId = null);
+/// <param name="Addresses">Every address of the target, <paramref name="Url"/> first, all of its channel; null for a target with one address.</param>
+public sealed record AlertTarget(Guid Id, string TenantId, string Url, IReadOnlyList<string> Kinds, string? Secret, string Scope = "tenant", string? ScopeId = null, IReadOnlyList<string>? Addresses = null)
+{
+    /// <summary>Every address the target is reached at: <see cref="Addresses"/>, else <see cref="Url"/> alone.</summary>
+    public IReadOnlyList<string> AllAddresses => Addresses is { Count: > 0 } ? Addresses : [Url];
+}
 
 /// <summary>State of an alert delivery.</summary>
 public enum AlertDeliveryStatus

@@ -10,6 +10,8 @@ public sealed partial class WiremapStore
         ArgumentNullException.ThrowIfNull(target);
         if (!Uri.TryCreate(target.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "mailto" or "sms"))
             throw new StoreValidationException([new("/url", "is not an absolute http(s) URL, a mailto: URI or an sms: URI")]);
+        if (target.Addresses is { Count: > 0 } addresses && (addresses[0] != target.Url || addresses.Any(a => string.IsNullOrWhiteSpace(a) || a.Contains(' ', StringComparison.Ordinal))))
+            throw new StoreValidationException([new("/addresses", "must start with the url and hold no blanks or spaces")]);
         if (target.Scope is not ("tenant" or "site" or "location") || (target.Scope == "tenant") != (target.ScopeId is null))
             throw new StoreValidationException([new("/scope", "must be tenant (no scope id), site or location (with a scope id)")]);
         if (target.Kinds.Any(k => string.IsNullOrWhiteSpace(k) || k.Contains(',', StringComparison.Ordinal)))
@@ -29,6 +31,7 @@ public sealed partial class WiremapStore
             row.Secret = stored.Secret;
             row.Scope = stored.Scope;
             row.ScopeId = stored.ScopeId;
+            row.Addresses = stored.Addresses is { Count: > 1 } more ? string.Join(' ', more.Skip(1)) : null;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return stored;
         }, cancellationToken);

@@ -12,7 +12,7 @@ namespace LocationServer.Locating.Imports;
 internal static class CallRecordCsv
 {
     private static readonly string[] Columns =
-        ["id", "time", "callId", "dialed", "testCall", "callingNumber", "locationSource", "locationId", "civicDisplay", "routeKind", "routeUri", "routeName", "callbackNumber"];
+        ["id", "time", "callId", "dialed", "testCall", "callingNumber", "locationSource", "locationId", "civicDisplay", "routeKind", "routeUri", "routeName", "callbackNumber", "policyId"];
 
     public static void Write(Stream output, IEnumerable<CallRecord> records)
     {
@@ -26,7 +26,7 @@ internal static class CallRecordCsv
                 r.Id.ToString("D"),
                 DateTime.SpecifyKind(r.TimeUtc, DateTimeKind.Utc).ToString("yyyy-MM-dd'T'HH:mm:ss.fffZ", CultureInfo.InvariantCulture),
                 r.CallId, r.Dialed, r.TestCall ? "true" : "false", r.CallingNumber, r.LocationSource, r.LocationId, r.CivicDisplay,
-                r.RouteKind, r.RouteUri, r.RouteName, r.CallbackNumber,
+                r.RouteKind, r.RouteUri, r.RouteName, r.CallbackNumber, r.PolicyId,
             ]);
         }
         writer.Flush();

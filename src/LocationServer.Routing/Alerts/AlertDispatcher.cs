@@ -132,17 +132,23 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                     continue;
                 }
                 var (siteId, locationId) = Place(alert);
+                var (fromSiteId, fromLocationId) = PreviousPlace(alert);
                 foreach (var target in targets)
                 {
-                    if (!target.Wants(alert.Event) || !target.Covers(siteId, locationId)) continue;
-                    await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                    var task = DeliverAsync(alert, target, stoppingToken);
-                    lock (inFlight) inFlight.Add(task);
-                    _ = task.ContinueWith(t =>
+                    // A caller who moved concerns the desks of the place left as much as those of the place reached.
+                    if (!target.Wants(alert.Event) || !(target.Covers(siteId, locationId) || (fromLocationId is not null && target.Covers(fromSiteId, fromLocationId)))) continue;
+                    // Each address of the target is a delivery of its own: its own attempts, retries and record.
+                    foreach (var address in target.PerAddress())
                     {
-                        slots.Release();
-                        lock (inFlight) inFlight.Remove(t);
-                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                        await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
+                        var task = DeliverAsync(alert, address, stoppingToken);
+                        lock (inFlight) inFlight.Add(task);
+                        _ = task.ContinueWith(t =>
+                        {
+                            slots.Release();
+                            lock (inFlight) inFlight.Remove(t);
+                        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
                 }
             }
         }
@@ -160,10 +166,20 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var locationId = alert switch
         {
             RoutingAlert call => call.LocationId,
+            LocationChangedAlert moved => moved.LocationId,
             _ => null,
         };
+        return Site(alert.Tenant, locationId);
+    }
+
+    /// <summary>Where a caller who moved was before (<see cref="LocationChangedAlert"/>); nulls for other alerts.</summary>
+    internal (string? SiteId, string? LocationId) PreviousPlace(AlertMessage alert) =>
+        alert is LocationChangedAlert moved ? Site(alert.Tenant, moved.PreviousLocationId) : (null, null);
+
+    private (string? SiteId, string? LocationId) Site(string tenant, string? locationId)
+    {
         if (locationId is null) return (null, null);
-        var location = _wiremap is not null && _wiremap.Current.TryGetTenant(alert.Tenant, out var index) ? index.FindLocation(locationId) : null;
+        var location = _wiremap is not null && _wiremap.Current.TryGetTenant(tenant, out var index) ? index.FindLocation(locationId) : null;
         return (location?.SiteId, locationId);
     }
 
@@ -303,7 +319,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.TryAddWithoutValidation(EventHeader, AlertEventNames.Wire(alert.Event));
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.DeliveryKey);
         if (!string.IsNullOrEmpty(target.Secret))
         {
             var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

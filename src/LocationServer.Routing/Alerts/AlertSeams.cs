@@ -67,8 +67,32 @@ internal enum AlertScope
 /// <param name="Events">Events the target wants; null for all.</param>
 /// <param name="Scope">Where the target is attached; tenant scope by default.</param>
 /// <param name="ScopeId">The site or location id for site and location scope.</param>
-internal sealed record AlertTarget(string Name, Uri Url, string? Secret = null, IReadOnlySet<AlertEvent>? Events = null, AlertScope Scope = AlertScope.Tenant, string? ScopeId = null)
+/// <param name="Addresses">
+/// Every address of the target when it has several (<paramref name="Url"/> first, all of one channel): each alert is
+/// delivered to each, with a delivery record per address. Null for a target with one address.
+/// </param>
+internal sealed record AlertTarget(string Name, Uri Url, string? Secret = null, IReadOnlySet<AlertEvent>? Events = null, AlertScope Scope = AlertScope.Tenant, string? ScopeId = null, IReadOnlyList<Uri>? Addresses = null)
 {
+    /// <summary>Which of the target's addresses <see cref="Url"/> is (0: the first, or the only one).</summary>
+    public int AddressIndex { get; init; }
+
+    /// <summary>
+    /// The target's name in idempotency keys and message ids: its name for the first address (as before targets had
+    /// several), <c>{name}/{index}</c> for the others, so each recipient's delivery is distinct.
+    /// </summary>
+    public string DeliveryKey => AddressIndex == 0 ? Name : $"{Name}/{AddressIndex}";
+
+    /// <summary>One target per address, each with its <see cref="AddressIndex"/>; the target itself when it has one.</summary>
+    public IEnumerable<AlertTarget> PerAddress()
+    {
+        if (Addresses is not { Count: > 1 } all)
+        {
+            yield return this;
+            yield break;
+        }
+        for (var i = 0; i < all.Count; i++) yield return this with { Url = all[i], Addresses = null, AddressIndex = i };
+    }
+
     public bool Wants(AlertEvent alertEvent) => Events is null || Events.Contains(alertEvent);
 
     /// <summary>Whether the target is attached where the alert happened: its tenant, its site or its location.</summary>

@@ -86,10 +86,10 @@ internal sealed class EmailAlertSender(SmtpOptions options)
         message.To.Add(recipient);
         message.Date = alert.At;
         // Stable per alert and target, so a retried attempt that did arrive is recognisable as the same message.
-        message.MessageId = $"{alert.Id}.{Hash(target.Name)}@locationserver.invalid";
+        message.MessageId = $"{alert.Id}.{Hash(target.DeliveryKey)}@locationserver.invalid";
         message.Headers.Add("X-LocationServer-Event", AlertEventNames.Wire(alert.Event));
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        message.Priority = alert.Event is AlertEvent.EmergencyCall or AlertEvent.RelayCenterCall ? MessagePriority.Urgent : MessagePriority.Normal;
+        message.Priority = alert.Event is AlertEvent.EmergencyCall or AlertEvent.RelayCenterCall or AlertEvent.LocationChanged ? MessagePriority.Urgent : MessagePriority.Normal;
         var (subject, rows, link) = Describe(alert);
         message.Subject = subject;
         var body = new BodyBuilder { TextBody = Text(subject, rows, link), HtmlBody = Html(subject, rows, link) };
@@ -124,6 +124,30 @@ internal sealed class EmailAlertSender(SmtpOptions options)
                 var link = string.IsNullOrWhiteSpace(options.LinkBaseUrl) ? null
                     : $"{options.LinkBaseUrl.TrimEnd('/')}/admin/tenants/{Uri.EscapeDataString(call.Tenant)}/calls/{Uri.EscapeDataString(call.CallRecordId)}";
                 return ($"{what}: {who} at {where}", rows, link);
+            case LocationChangedAlert moved:
+                var mover = moved.CallerName ?? moved.CallingNumber ?? "the caller";
+                var now = moved.Address ?? "no dispatchable location";
+                var callAt = moved.CallAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+                rows.Add(("Caller", moved.CallerName ?? "(not known)"));
+                rows.Add(("Calling number", moved.CallingNumber ?? "(not sent)"));
+                rows.Add(("Location now", now));
+                if (moved.LocationId is not null) rows.Add(("Location id now", moved.LocationId));
+                rows.Add(("Location before", moved.PreviousAddress ?? "no dispatchable location"));
+                if (moved.PreviousLocationId is not null) rows.Add(("Location id before", moved.PreviousLocationId));
+                rows.Add(("Changed by", moved.Cause switch
+                {
+                    LocationChangeCause.UserEntered => "an address the user entered",
+                    LocationChangeCause.Wiremap => "a wiremap change",
+                    _ => "the device's own location request",
+                }));
+                if (moved.DeviceKey is not null) rows.Add(("Device", moved.DeviceKey));
+                rows.Add(("Time", at));
+                rows.Add(("911 call", callAt));
+                rows.Add(("Callback window ends", moved.WindowEnds.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)));
+                rows.Add(("Call record", moved.CallRecordId));
+                var callLink = string.IsNullOrWhiteSpace(options.LinkBaseUrl) ? null
+                    : $"{options.LinkBaseUrl.TrimEnd('/')}/admin/tenants/{Uri.EscapeDataString(moved.Tenant)}/calls/{Uri.EscapeDataString(moved.CallRecordId)}";
+                return ($"Location changed after a 911 call: {mover} now at {now}", rows, callLink);
             case UnknownNetworkAlert unknown:
                 rows.Add(("Device", unknown.DeviceKey));
                 rows.Add(("Network", unknown.NetworkFingerprint));

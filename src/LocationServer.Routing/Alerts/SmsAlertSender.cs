@@ -117,7 +117,7 @@ internal sealed partial class SmsAlertSender(SmsOptions options, IHttpClientFact
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(request, Json)),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        message.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.Name);
+        message.Headers.TryAddWithoutValidation("Idempotency-Key", alert.Id + "/" + target.DeliveryKey);
         if (!string.IsNullOrEmpty(options.Secret)) message.Headers.TryAddWithoutValidation(options.AuthHeader, options.Secret);
         try
         {
@@ -140,7 +140,7 @@ internal sealed partial class SmsAlertSender(SmsOptions options, IHttpClientFact
         var text = Text(alert, options.MaxSegments);
         var gsm = IsGsm7(text);
         return new SmsGatewayRequest(to, options.From ?? "", text, alert.Id, AlertEventNames.Wire(alert.Event), alert.Tenant,
-            (alert as RoutingAlert)?.CallRecordId, gsm ? "gsm-7" : "ucs-2", Segments(text));
+            (alert as RoutingAlert)?.CallRecordId ?? (alert as LocationChangedAlert)?.CallRecordId, gsm ? "gsm-7" : "ucs-2", Segments(text));
     }
 
     /// <summary>
@@ -165,6 +165,12 @@ internal sealed partial class SmsAlertSender(SmsOptions options, IHttpClientFact
                 var caller = call.CallerName is null ? call.CallingNumber ?? "unknown caller" : $"{call.CallerName} {call.CallingNumber}".TrimEnd();
                 head = $"{what} {at}: {caller}, callback {call.CallbackNumber ?? "none"}, at ";
                 place = call.Address ?? "no dispatchable location";
+                break;
+            case LocationChangedAlert moved:
+                var who = moved.CallerName is null ? moved.CallingNumber ?? "caller" : $"{moved.CallerName} {moved.CallingNumber}".TrimEnd();
+                var callAt = moved.CallAt.ToUniversalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+                head = $"LOCATION CHANGED {at}: {who} (911 call {callAt}) now at ";
+                place = $"{moved.Address ?? "no dispatchable location"}; was {moved.PreviousAddress ?? "no dispatchable location"}";
                 break;
             case UnknownNetworkAlert unknown:
                 head = $"UNKNOWN NETWORK {at}: {unknown.DeviceKey} asked for its location from ";

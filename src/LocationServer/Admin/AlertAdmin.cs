@@ -32,6 +32,7 @@ internal static class AlertAdmin
         // The body (AlertTargetRequest) is read inside the handler, after authorization: declaring it with Accepts
         // would let routing answer 415 to an anonymous caller before the 401.
         admin.MapPost("/tenants/{tenant}/alert-targets", AddTargetAsync)
+            .WithJsonRequestSchema<AlertTargetRequest>()
             .WithAuditKind("alert-target.add")
             .WithSummary("Add a webhook (http/https URL), e-mail (mailto: URI) or SMS (sms: URI) target at the tenant, a site or a location, for the alert kinds given (none = all).")
             .Produces<AlertTargetView>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
@@ -91,29 +92,52 @@ internal static class AlertAdmin
         return admin;
     }
 
+    /// <summary>
+    /// Describes a JSON request body of <typeparamref name="T"/> in the OpenAPI document only. Unlike <c>Accepts</c> it
+    /// adds no content-type constraint to routing, so a body read after authorization still answers an anonymous
+    /// caller 401 rather than 415.
+    /// </summary>
+    private static RouteHandlerBuilder WithJsonRequestSchema<T>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, ct) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, ct).ConfigureAwait(false);
+            operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+            };
+        });
+
     private static async Task<IResult> AddTargetAsync(string tenant, HttpContext context, WiremapStore store, WiremapIndexHolder holder, StoreRoutingSeams routing, IOptions<AlertOptions> alerts, CancellationToken ct)
     {
         if (!holder.Current.TryGetTenant(tenant, out var index)) return Problems.UnknownTenant(tenant);
         var (body, problem) = await AdminJson.ReadAsync<AlertTargetRequest>(context.Request).ConfigureAwait(false);
         if (problem is not null) return problem;
         var errors = new List<string>();
-        var url = body!.Url;
-        if (url is not null && url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+        // The addresses: url (the first), then addresses; url may be left out when addresses are given, or repeat
+        // addresses[0]. Every address is checked by its channel's rules and named by its own path.
+        var given = new List<(string Path, string? Address)>();
+        if (body!.Url is not null || body.Addresses is not { Count: > 0 }) given.Add(("/url", body.Url));
+        foreach (var (address, i) in (body.Addresses ?? []).Select((a, i) => (a, i)))
         {
-            if (EmailAlertSender.Recipient(url) is null) errors.Add("/url: a mailto: URI must name one e-mail address (mailto:desk@example.com); add a target per address");
-            else if (!alerts.Value.Smtp.Enabled) errors.Add("/url: e-mail targets need a mail server: set Routing:Alerts:Smtp:Host and Routing:Alerts:Smtp:From");
-            else if (!string.IsNullOrEmpty(body.Secret)) errors.Add("/secret: e-mail targets are not signed; leave secret out");
+            if (i == 0 && body.Url is not null && string.Equals(address, body.Url, StringComparison.Ordinal)) continue;
+            given.Add(($"/addresses/{i}", address));
         }
-        else if (url is not null && url.StartsWith("sms:", StringComparison.OrdinalIgnoreCase))
+        if (given.Count > MaxAddresses) errors.Add($"/addresses: a target holds at most {MaxAddresses} addresses; it has {given.Count}");
+        var channel = Channel(given[0].Address);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (path, address) in given)
         {
-            if (SmsAlertSender.Recipient(url) is null) errors.Add("/url: an sms: URI must name one E.164 number (sms:+15125550199); add a target per number");
-            else if (!alerts.Value.Sms.Enabled) errors.Add("/url: SMS targets need a gateway: set Routing:Alerts:Sms:Url and Routing:Alerts:Sms:From");
-            else if (!string.IsNullOrEmpty(body.Secret)) errors.Add("/secret: SMS targets are not signed (the gateway's credentials are Routing:Alerts:Sms:Secret); leave secret out");
+            if (Channel(address) != channel)
+                errors.Add($"{path}: every address of a target is of one channel ({AlertScopeNames.Wire(channel)}, as {given[0].Path}); add a target per channel");
+            else if (CheckAddress(address, alerts.Value) is { } refused)
+                errors.Add($"{path}: {refused}");
+            else if (!seen.Add(address!.Trim()))
+                errors.Add($"{path}: '{address}' is already an address of this target");
         }
-        else if (WebhookTargetPolicy.Check(url, alerts.Value.AllowPrivateTargets) is { } refused)
-        {
-            errors.Add("/url: " + refused);
-        }
+        if (!string.IsNullOrEmpty(body.Secret) && channel == AlertChannel.Email) errors.Add("/secret: e-mail targets are not signed; leave secret out");
+        if (!string.IsNullOrEmpty(body.Secret) && channel == AlertChannel.Sms) errors.Add("/secret: SMS targets are not signed (the gateway's credentials are Routing:Alerts:Sms:Secret); leave secret out");
+        var url = given[0].Address?.Trim();
         var kinds = new List<string>();
         foreach (var (kind, i) in (body.Kinds ?? []).Select((k, i) => (k, i)))
         {
@@ -144,7 +168,8 @@ internal static class AlertAdmin
         if (errors.Count > 0) return Problems.Invalid(errors);
         try
         {
-            var saved = await store.SaveAlertTargetAsync(new StoredAlertTarget(Guid.Empty, index.Tenant.Id, url ?? "", [.. kinds.Distinct()], body.Secret, AlertScopeNames.Wire(scope), scopeId), ct).ConfigureAwait(false);
+            IReadOnlyList<string>? addresses = given.Count > 1 ? [.. given.Select(g => g.Address!.Trim())] : null;
+            var saved = await store.SaveAlertTargetAsync(new StoredAlertTarget(Guid.Empty, index.Tenant.Id, url ?? "", [.. kinds.Distinct()], body.Secret, AlertScopeNames.Wire(scope), scopeId, addresses), ct).ConfigureAwait(false);
             routing.InvalidateAlertTargets(index.Tenant.Id);
             AdminAudit.RecordObject(context, index.Tenant.Id, saved.Id.ToString());
             var view = View(saved);
@@ -161,13 +186,33 @@ internal static class AlertAdmin
         }
     }
 
-    private static AlertTargetView View(StoredAlertTarget t)
+    /// <summary>Most addresses one target holds; more people: a distribution list, or another target.</summary>
+    internal const int MaxAddresses = 20;
+
+    private static AlertChannel Channel(string? url) =>
+        url?.TrimStart().StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) == true ? AlertChannel.Email
+        : url?.TrimStart().StartsWith("sms:", StringComparison.OrdinalIgnoreCase) == true ? AlertChannel.Sms
+        : AlertChannel.Webhook;
+
+    /// <summary>Why one address cannot be a target's, by its channel's rules; null when it can.</summary>
+    private static string? CheckAddress(string? address, AlertOptions alerts)
     {
-        var channel = t.Url.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? AlertChannel.Email
-            : t.Url.StartsWith("sms:", StringComparison.OrdinalIgnoreCase) ? AlertChannel.Sms
-            : AlertChannel.Webhook;
-        return new AlertTargetView(t.Id, t.Url, AlertScopeNames.Wire(channel), t.Scope, t.ScopeId, t.Kinds, t.Secret is not null);
+        address = address?.Trim();
+        switch (Channel(address))
+        {
+            case AlertChannel.Email:
+                if (EmailAlertSender.Recipient(address) is null) return "a mailto: URI must name one e-mail address (mailto:desk@example.com); list several in addresses";
+                return alerts.Smtp.Enabled ? null : "e-mail targets need a mail server: set Routing:Alerts:Smtp:Host and Routing:Alerts:Smtp:From";
+            case AlertChannel.Sms:
+                if (SmsAlertSender.Recipient(address) is null) return "an sms: URI must name one E.164 number (sms:+15125550199); list several in addresses";
+                return alerts.Sms.Enabled ? null : "SMS targets need a gateway: set Routing:Alerts:Sms:Url and Routing:Alerts:Sms:From";
+            default:
+                return WebhookTargetPolicy.Check(address, alerts.AllowPrivateTargets);
+        }
     }
+
+    private static AlertTargetView View(StoredAlertTarget t) =>
+        new(t.Id, t.Url, AlertScopeNames.Wire(Channel(t.Url)), t.Scope, t.ScopeId, t.Kinds, t.Secret is not null, t.AllAddresses);
 
     private static AlertView View(StoredAlert a, IReadOnlyList<Data.Storage.AlertDelivery>? deliveries)
     {
@@ -201,15 +246,16 @@ internal static class AlertAdmin
 }
 
 /// <summary>An alert target to add.</summary>
-/// <param name="Url">An http(s) webhook URL, a <c>mailto:</c> URI with one address, or an <c>sms:</c> URI with one E.164 number.</param>
-/// <param name="Kinds">Alert kinds it wants (<c>emergency-call</c>, <c>test-call</c>, <c>relay-center-call</c>, <c>unknown-network</c>); none = all.</param>
+/// <param name="Url">An http(s) webhook URL, a <c>mailto:</c> URI with one address, or an <c>sms:</c> URI with one E.164 number: the target's (first) address.</param>
+/// <param name="Kinds">Alert kinds it wants (<c>emergency-call</c>, <c>test-call</c>, <c>relay-center-call</c>, <c>unknown-network</c>, <c>location-changed</c>); none = all.</param>
 /// <param name="Secret">Webhooks only: the HMAC-SHA256 signing secret.</param>
 /// <param name="Scope"><c>tenant</c> (default), <c>site</c> or <c>location</c>.</param>
 /// <param name="ScopeId">The site or dispatchable location id, with site and location scope.</param>
-internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret, string? Scope = null, string? ScopeId = null);
+/// <param name="Addresses">Several addresses of one channel (after <c>url</c>, or instead of it), each reached and recorded on its own; at most 20.</param>
+internal sealed record AlertTargetRequest(string? Url, IReadOnlyList<string>? Kinds, string? Secret, string? Scope = null, string? ScopeId = null, IReadOnlyList<string>? Addresses = null);
 
-/// <summary>An alert target as stored (the secret is only said to exist).</summary>
-internal sealed record AlertTargetView(Guid Id, string Url, string Channel, string Scope, string? ScopeId, IReadOnlyList<string> Kinds, bool Signed);
+/// <summary>An alert target as stored (the secret is only said to exist); <c>url</c> is the first of its <c>addresses</c>.</summary>
+internal sealed record AlertTargetView(Guid Id, string Url, string Channel, string Scope, string? ScopeId, IReadOnlyList<string> Kinds, bool Signed, IReadOnlyList<string> Addresses);
 
 /// <summary>An alert: its kind, time, the JSON as sent to webhooks, its acknowledgement and (one alert) its deliveries.</summary>
 internal sealed record AlertView(string Id, string Event, DateTimeOffset At, JsonElement Alert, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt,

@@ -26,7 +26,8 @@ internal static class AlertFeedEndpoints
             // Proxies must pass events through as they come (nginx buffers responses unless told not to).
             context.Response.Headers["X-Accel-Buffering"] = "no";
             return TypedResults.ServerSentEvents(Stream(feed, index.Tenant.Id, time, context.RequestAborted));
-        }).WithAdminAccess(AdminAccess.SecurityRead).WithSummary("Live alert feed (Server-Sent Events) for a security-desk screen: every alert of the tenant as it is raised.");
+        }).WithAdminAccess(AdminAccess.SecurityRead).WithSummary("Live alert feed (Server-Sent Events) for a security-desk screen: every alert of the tenant as it is raised.")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -122,6 +122,10 @@ internal static class RoutingGrpcExtensions
         services.TryAddSingleton<AlertDispatcher>();
         services.TryAddSingleton<IAlertSink>(sp => sp.GetRequiredService<AlertDispatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertDispatcher>());
+        // Open emergency-call windows: storage registers the Redis bus when Redis is configured.
+        services.TryAddSingleton<Data.Redis.ICallWatchBus, Data.Redis.InProcessCallWatchBus>();
+        services.TryAddSingleton<EmergencyCallWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmergencyCallWatch>());
         return services;
     }
 

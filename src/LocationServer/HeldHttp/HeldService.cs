@@ -31,6 +31,7 @@ internal sealed partial class HeldService(
     DeviceClaims claims,
     NomadicAddressService nomadic,
     HeldSourceLimiter limiter,
+    Routing.Alerts.EmergencyCallWatch callWatch,
     IOptions<HeldOptions> options,
     TimeProvider time,
     LocationServerTelemetry telemetry,
@@ -147,6 +148,9 @@ internal sealed partial class HeldService(
                 { ManualEntry = hint }, null);
             }
         }
+        // A caller of a 911 call seen elsewhere while its callback window is open alerts the security desk; for every
+        // other device this is one volatile read (and a dictionary probe while any window is open).
+        callWatch.Observe(tenant.Tenant.Id, deviceKey, located.Location, located.Rule);
         var answer = Answer(context, request, tenant, located, deviceKey, evidence, echo: device, requester: null);
         // A soft client learns the policy with every answer to its own request when a policy sets it.
         if (answer.Response is { } response && (policy.ManualEntry.Source is not null || policy.Disclaimer.Source is not null || located.Rule == MatchRule.Nomadic))

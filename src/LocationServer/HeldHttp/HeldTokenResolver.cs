@@ -17,6 +17,6 @@ internal sealed class HeldTokenResolver(LocationTokenService tokens, CurrentLoca
             case TokenFailure.ForeignTenant: return TokenResolution.Failed(TokenStatus.ForeignTenant);
         }
         var (answer, _) = await resolver.ResolveAsync(token!, cancellationToken).ConfigureAwait(false);
-        return answer is null ? TokenResolution.Failed(TokenStatus.Unknown) : TokenResolution.Resolved(answer.Location, answer.Method, token!.Evidence.DeviceMac);
+        return answer is null ? TokenResolution.Failed(TokenStatus.Unknown) : TokenResolution.Resolved(answer.Location, answer.Method, token!.Evidence.DeviceMac, token.DeviceKey);
     }
 }

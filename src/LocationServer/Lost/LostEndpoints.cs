@@ -125,14 +125,16 @@ internal static class LostEndpoints
             if (point is null && !isTest) covering = FindCoveringArea(gis, civic, ResponderKind(service)) ?? FindCoveringArea(gis, civic, ServiceAreaKind.Psap);
         }
 
-        // Where the location is one of a tenant's sites, that site's emergency policy names the number (999 in the UK).
-        var serviceNumber = (location.Civic is { } siteCivic ? FindSitePolicyNumber(wiremap, siteCivic) : null) ?? options.ServiceNumber;
+        // Where the location is one of a tenant's sites, that site's emergency policy names the number (999 in the UK),
+        // the test service and the relay centre, as RouteCall uses them for a call from there.
+        var policy = location.Civic is { } siteCivic ? FindSitePolicy(wiremap, siteCivic) : null;
+        var serviceNumber = policy?.ServiceNumber ?? options.ServiceNumber;
         var expires = now + options.MappingLifetime;
         LostMapping mapping;
         var warnings = new List<LostWarning>();
         if (isTest)
         {
-            mapping = Mapping(routing.TestService.Name, routing.TestService.Uri, service, null, "test-service", expires, now, options.Source);
+            mapping = Mapping(routing.TestService.Name, policy?.TestServiceUri.Value ?? routing.TestService.Uri, service, null, "test-service", expires, now, options.Source);
         }
         else if (point is { } r && ResponderKind(service) is { } kind && gis.FindArea(kind, r) is { Uri: { } responderUri } responder)
         {
@@ -148,7 +150,7 @@ internal static class LostEndpoints
         }
         else
         {
-            mapping = Mapping(routing.RelayCenter.Name, routing.RelayCenter.Uri, service, serviceNumber, "relay-center", expires, now, options.Source);
+            mapping = Mapping(routing.RelayCenter.Name, policy?.RelayCenterUri.Value ?? routing.RelayCenter.Uri, service, serviceNumber, "relay-center", expires, now, options.Source);
             warnings.Add(new LostWarning(LostWarningKind.DefaultMappingReturned, point is null
                 ? "The location could not be placed; the emergency call relay centre is returned."
                 : "No PSAP boundary covers the location; the emergency call relay centre is returned."));
@@ -193,8 +195,8 @@ internal static class LostEndpoints
         return null;
     }
 
-    /// <summary>The emergency number of the policy in force at the wiremap site or location with this street address, if any.</summary>
-    private static string? FindSitePolicyNumber(WiremapIndex wiremap, CivicAddress civic)
+    /// <summary>The emergency policy in force at the wiremap site or location with this street address, if a policy applies there.</summary>
+    private static EffectivePolicy? FindSitePolicy(WiremapIndex wiremap, CivicAddress civic)
     {
         foreach (var tenant in wiremap.Tenants)
         {
@@ -204,7 +206,7 @@ internal static class LostEndpoints
                 var site = location.Civic;
                 if (Same(site.Country, civic.Country) && Same(site.A1, civic.A1) && Same(site.A3, civic.A3) &&
                     Same(site.RD, civic.RD) && Same(site.HNO, civic.HNO))
-                    return tenant.Policies.Resolve(location.SiteId, null).ServiceNumber;
+                    return tenant.Policies.Resolve(location.SiteId, null);
             }
         }
         return null;

@@ -31,6 +31,7 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         Assert.Contains("20261203000001_UnknownNetworkCounts", await db.Database.GetAppliedMigrationsAsync());
         Assert.Contains("20261203000002_RequesterReferenceOnly", await db.Database.GetAppliedMigrationsAsync());
         Assert.Contains("20261206000101_AlertScopesAndAcknowledgements", await db.Database.GetAppliedMigrationsAsync());
+        Assert.Contains("20261207000101_AlertTargetAddresses", await db.Database.GetAppliedMigrationsAsync());
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
@@ -438,6 +439,24 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
         Assert.Single(await store.ListAlertsAsync(tenant, open: false, 10));
         Assert.Null(await store.AcknowledgeAlertAsync("other-" + tenant, id, "key:x", raised));
         Assert.Null(await store.AcknowledgeAlertAsync(tenant, "f" + id[1..], "key:x", raised));
+    }
+
+    [Fact]
+    public async Task AlertTarget_SeveralAddresses_RoundTripInOrderAndOneAddressStaysOne()
+    {
+        var tenant = NewTenant();
+        var store = Database.CreateStore();
+        await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "mailto:a@example.com", [], null,
+            Addresses: ["mailto:a@example.com", "mailto:b@example.com", "mailto:c@example.com"]));
+        await store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "sms:+15125550777", [], null));
+
+        var listed = (await store.ListAlertTargetsAsync(tenant)).OrderBy(t => t.Url, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(["mailto:a@example.com", "mailto:b@example.com", "mailto:c@example.com"], listed[0].AllAddresses);
+        Assert.Null(listed[1].Addresses);
+        Assert.Equal(["sms:+15125550777"], listed[1].AllAddresses);
+        await Assert.ThrowsAsync<StoreValidationException>(() => store.SaveAlertTargetAsync(new AlertTarget(Guid.Empty, tenant, "mailto:a@example.com", [], null,
+            Addresses: ["mailto:b@example.com", "mailto:a@example.com"])));
     }
 
     [Fact]

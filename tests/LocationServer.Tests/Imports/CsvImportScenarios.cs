@@ -494,9 +494,28 @@ public abstract class CsvImportScenarios : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
-        Assert.Equal("id,time,callId,dialed,testCall,callingNumber,locationSource,locationId,civicDisplay,routeKind,routeUri,routeName,callbackNumber", lines[0]);
+        Assert.Equal("id,time,callId,dialed,testCall,callingNumber,locationSource,locationId,civicDisplay,routeKind,routeUri,routeName,callbackNumber,policyId", lines[0]);
         var row = Assert.Single(lines[1..]);
         Assert.Contains(",call-1,911,false,\"'=HYPERLINK(\"\"http://x.invalid\"\")\",did,hq-3-301,", row, StringComparison.Ordinal);
-        Assert.EndsWith(",+15125550100", row, StringComparison.Ordinal);
+        // No policy decided this call: the policy column is empty.
+        Assert.EndsWith(",+15125550100,", row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallsExport_CallDecidedByPolicy_PolicyColumnAsInTheJsonList()
+    {
+        var store = Services.GetRequiredService<WiremapStore>();
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        await store.AddCallRecordAsync(new CallRecord(Guid.Empty, "demo", now.AddMinutes(-1), "999", "+15125550123", null, "station",
+            "annex-2", "200 Colorado St, Floor 2, Austin, TX 78701, US", "psap", "sip:psap@esinet.invalid", "Austin, TX", "+15125550123", false, "call-2", "uk-annex"));
+
+        using var response = await _client.GetAsync("/admin/tenants/demo/exports/calls");
+        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var json = await _client.GetStringAsync("/admin/tenants/demo/calls");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.EndsWith(",policyId", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",+15125550123,uk-annex", Assert.Single(lines[1..]), StringComparison.Ordinal);
+        Assert.Contains("\"policyId\":\"uk-annex\"", json, StringComparison.Ordinal);
     }
 }

@@ -197,6 +197,30 @@ public sealed class PolicyRoutingTests(PolicyHost host) : IClassFixture<PolicyHo
         Assert.Equal("911", await ServiceNumberAsync(annex.Replace("Lavaca", "Congress", StringComparison.Ordinal).Replace("901", "100", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task Lost_TestServiceUrnAtASiteWithItsOwnTestService_MapsToThePolicysUriSchemaValid()
+    {
+        const string annex = """
+            <findService xmlns="urn:ietf:params:xml:ns:lost1"><location id="l1" profile="civic"><civicAddress xmlns="urn:ietf:params:xml:ns:pidf:geopriv10:civicAddr"><country>US</country><A1>TX</A1><A3>Austin</A3><RD>Lavaca</RD><STS>St</STS><HNO>901</HNO></civicAddress></location><service>urn:service:test.sos</service></findService>
+            """;
+        var configured = await MappedUriAsync(annex);
+        await host.PolicyAsync("annex-test", """{"name":"Annex test line","scope":"site","siteIds":["annex"],"testServiceUri":"sip:933@annex-test.example"}""");
+
+        Assert.Equal("sip:933@annex-test.example", await MappedUriAsync(annex));
+        Assert.NotEqual("sip:933@annex-test.example", configured);
+        // Another site's address keeps the configured test service.
+        Assert.Equal(configured, await MappedUriAsync(annex.Replace("Lavaca", "Congress", StringComparison.Ordinal).Replace("901", "100", StringComparison.Ordinal)));
+    }
+
+    private async Task<string?> MappedUriAsync(string query)
+    {
+        using var content = new StringContent(query, Encoding.UTF8, "application/lost+xml");
+        using var response = await host.Client.PostAsync("/lost", content);
+        var body = await response.Content.ReadAsStringAsync();
+        await Lost.LostEndpointTests.ValidateAsync(body);
+        return XDocument.Parse(body).Descendants(XName.Get("uri", "urn:ietf:params:xml:ns:lost1")).SingleOrDefault()?.Value;
+    }
+
     private async Task<string?> ServiceNumberAsync(string query)
     {
         using var content = new StringContent(query, Encoding.UTF8, "application/lost+xml");

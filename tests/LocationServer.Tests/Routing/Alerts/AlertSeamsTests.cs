@@ -8,6 +8,7 @@ public sealed class AlertSeamsTests
     [Theory]
     [InlineData("UnknownNetwork", nameof(AlertEvent.UnknownNetwork))]
     [InlineData("unknown-network", nameof(AlertEvent.UnknownNetwork))]
+    [InlineData("location-changed", nameof(AlertEvent.LocationChanged))]
     [InlineData("relaycentercall", nameof(AlertEvent.RelayCenterCall))]
     [InlineData(" Relay-Center-Call ", nameof(AlertEvent.RelayCenterCall))]
     [InlineData("EmergencyCall", nameof(AlertEvent.EmergencyCall))]
@@ -28,7 +29,7 @@ public sealed class AlertSeamsTests
 
     [Fact]
     public void AlertEventNames_Wire_IsKebabCase() =>
-        Assert.Equal("emergency-call, test-call, relay-center-call, unknown-network", AlertEventNames.All);
+        Assert.Equal("emergency-call, test-call, relay-center-call, unknown-network, location-changed", AlertEventNames.All);
 
     [Theory]
     [InlineData(0, false)]

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace LocationServer.Data.Redis;
+
+/// <summary>
+/// An open emergency-call window as every node shares it: who called from where, until when, and the place the
+/// device was last seen at. <see cref="Moves"/> counts the location changes alerted so far, so nodes agree on which
+/// change is which.
+/// </summary>
+/// <param name="Tenant">Canonical tenant id.</param>
+/// <param name="CallRecordId">The 911 call's record.</param>
+/// <param name="DeviceKeys">The caller's device keys (<c>mac:…</c>, <c>ip:…</c>) as the HELD side names devices; empty for a call located by DID only.</param>
+/// <param name="CallAt">When the call was routed.</param>
+/// <param name="Until">When the window closes.</param>
+/// <param name="CallingNumber">The calling number, E.164 when it parsed.</param>
+/// <param name="CallerName">The caller's name, when the DID names a user.</param>
+/// <param name="Reference">The location URI the call was located by, re-resolved after wiremap changes.</param>
+/// <param name="StationMac">The station MAC from signalling.</param>
+/// <param name="StationIp">The station address from signalling.</param>
+/// <param name="Did">The DID the call was located by (DID fallback).</param>
+/// <param name="LocationId">The dispatchable location the device was last seen at.</param>
+/// <param name="Address">Its one-line address.</param>
+/// <param name="Moves">Location changes alerted so far.</param>
+public sealed record CallWatchMessage(
+    string Tenant,
+    string CallRecordId,
+    IReadOnlyList<string> DeviceKeys,
+    DateTimeOffset CallAt,
+    DateTimeOffset Until,
+    string? CallingNumber,
+    string? CallerName,
+    string? Reference,
+    string? StationMac,
+    string? StationIp,
+    string? Did,
+    string? LocationId,
+    string? Address,
+    int Moves);
+
+/// <summary>
+/// Shares open emergency-call windows between nodes: the node that routes a 911 call announces it, the node that
+/// answers the caller's next HELD request hears of it at once, and a node started later reads the open ones.
+/// </summary>
+public interface ICallWatchBus
+{
+    /// <summary>Announces a window opened or its device seen elsewhere (and keeps it for nodes that start later).</summary>
+    Task PublishAsync(CallWatchMessage message);
+
+    /// <summary>Calls <paramref name="onMessage"/> for messages any node announces. Dispose to unsubscribe.</summary>
+    IDisposable Subscribe(Action<CallWatchMessage> onMessage);
+
+    /// <summary>The windows still open at <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<CallWatchMessage>> ListAsync(DateTimeOffset now);
+
+    /// <summary>
+    /// Claims <paramref name="key"/> for <paramref name="lifetime"/>: true for the first node only, so a change two
+    /// nodes notice at once is alerted once.
+    /// </summary>
+    Task<bool> TryClaimAsync(string key, TimeSpan lifetime);
+}
+
+/// <summary>A single node: nobody to tell, every claim its own (the watch itself keeps one alert per change).</summary>
+public sealed class InProcessCallWatchBus : ICallWatchBus
+{
+    public Task PublishAsync(CallWatchMessage message) => Task.CompletedTask;
+
+    public IDisposable Subscribe(Action<CallWatchMessage> onMessage) => NoSubscription.Instance;
+
+    public Task<IReadOnlyList<CallWatchMessage>> ListAsync(DateTimeOffset now) => Task.FromResult<IReadOnlyList<CallWatchMessage>>([]);
+
+    public Task<bool> TryClaimAsync(string key, TimeSpan lifetime) => Task.FromResult(true);
+
+    private sealed class NoSubscription : IDisposable
+    {
+        public static readonly NoSubscription Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>
+/// Call windows over Redis: announced on the pub/sub channel <c>locationserver:callwatch</c>, kept in the hash
+/// <c>locationserver:callwatches</c> (field: call record id) for nodes that start later, and claimed with
+/// <c>SET NX</c> keys under <c>locationserver:callwatch:claim:</c>.
+/// </summary>
+internal sealed class RedisCallWatchBus : ICallWatchBus
+{
+    public const string Channel = "locationserver:callwatch";
+    public const string HashKey = "locationserver:callwatches";
+    public const string ClaimPrefix = "locationserver:callwatch:claim:";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly RedisConnection _connection;
+    private readonly Lock _gate = new();
+    private List<Action<CallWatchMessage>> _handlers = [];
+
+    public RedisCallWatchBus(RedisConnection connection)
+    {
+        _connection = connection;
+        _connection.AddSubscription(RedisChannel.Literal(Channel), (_, value) =>
+        {
+            if (Parse(value) is not { } message) return;
+            foreach (var handler in Volatile.Read(ref _handlers)) handler(message);
+        });
+    }
+
+    public async Task PublishAsync(CallWatchMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var json = JsonSerializer.Serialize(message, Json);
+        await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json)).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), json)).ConfigureAwait(false);
+    }
+
+    public IDisposable Subscribe(Action<CallWatchMessage> onMessage)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        lock (_gate) _handlers = [.. _handlers, onMessage];
+        return new Subscription(this, onMessage);
+    }
+
+    public async Task<IReadOnlyList<CallWatchMessage>> ListAsync(DateTimeOffset now)
+    {
+        var entries = await _connection.RunAsync(db => db.HashGetAllAsync(HashKey)).ConfigureAwait(false);
+        var open = new List<CallWatchMessage>();
+        var closed = new List<RedisValue>();
+        foreach (var entry in entries)
+        {
+            if (Parse(entry.Value) is { } message && message.Until > now) open.Add(message);
+            else closed.Add(entry.Name);
+        }
+        // Closed windows are dropped by whichever node reads them first.
+        if (closed.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. closed])).ConfigureAwait(false);
+        return open;
+    }
+
+    public Task<bool> TryClaimAsync(string key, TimeSpan lifetime) =>
+        _connection.RunAsync(db => db.StringSetAsync(ClaimPrefix + key, "1", lifetime, When.NotExists));
+
+    private static CallWatchMessage? Parse(RedisValue value)
+    {
+        try
+        {
+            var message = JsonSerializer.Deserialize<CallWatchMessage>((string?)value ?? "", Json);
+            return message is null || string.IsNullOrEmpty(message.Tenant) || string.IsNullOrEmpty(message.CallRecordId) ? null : message;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed class Subscription(RedisCallWatchBus owner, Action<CallWatchMessage> handler) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._gate) owner._handlers = [.. owner._handlers.Where(h => h != handler)];
+        }
+    }
+}
