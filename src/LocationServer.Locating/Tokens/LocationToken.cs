@@ -101,7 +101,8 @@ internal sealed class LocationTokenCodec
             if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return TokenFailure.Invalid;
         }
         Span<byte> raw = stackalloc byte[(MaxTokenChars * 3 / 4) + 3];
-        if (!Base64Url.TryDecodeFromChars(text, raw, out var rawLength)) return TokenFailure.Invalid;
+        // The OperationStatus form: the Try form throws on malformed input (a length of 4n + 1).
+        if (Base64Url.DecodeFromChars(text, raw, out _, out var rawLength) != OperationStatus.Done) return TokenFailure.Invalid;
         raw = raw[..rawLength];
         if (raw.Length < NonceSize + TagSize + 1) return TokenFailure.Invalid;
         var cipherLength = raw.Length - NonceSize - TagSize;
