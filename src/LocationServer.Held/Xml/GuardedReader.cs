@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using System.Xml;
 
 namespace LocationServer.Held.Xml;
@@ -79,23 +81,34 @@ internal sealed class GuardedReader(XmlReader reader, int maxDepth = WireFormat.
 /// <summary>Reads a request body into memory under a byte cap and checks the encoding (RFC 5985 §5: UTF-8).</summary>
 internal static class RequestBody
 {
-    /// <summary>Reads at most <paramref name="maxBytes"/> + 1 bytes; <paramref name="tooLarge"/> when the cap is passed.</summary>
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> + 1 bytes into a buffer rented from <see cref="ArrayPool{T}.Shared"/>
+    /// (give it back with <see cref="Return"/>); <paramref name="tooLarge"/> when the cap is passed.
+    /// </summary>
     public static byte[] Read(Stream body, int maxBytes, out int length, out bool tooLarge)
     {
-        var buffer = new byte[Math.Min(maxBytes + 1, 16 * 1024)];
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, InitialBuffer));
         length = 0;
         tooLarge = false;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
+            while (true)
             {
-                if (buffer.Length > maxBytes) { tooLarge = true; return buffer; }
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxBytes + 1));
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > maxBytes) { tooLarge = true; return buffer; }
+                    buffer = Grow(buffer, length, maxBytes);
+                }
+                var n = body.Read(buffer, length, Math.Min(buffer.Length, maxBytes + 1) - length);
+                if (n == 0) return buffer;
+                length += n;
+                if (length > maxBytes) { tooLarge = true; return buffer; }
             }
-            var n = body.Read(buffer, length, buffer.Length - length);
-            if (n == 0) return buffer;
-            length += n;
-            if (length > maxBytes) { tooLarge = true; return buffer; }
+        }
+        catch
+        {
+            Return(buffer, length);
+            throw;
         }
     }
 
@@ -103,20 +116,45 @@ internal static class RequestBody
     public static async ValueTask<(byte[] Buffer, int Length, bool TooLarge)> ReadAsync(
         Stream body, int maxBytes, CancellationToken cancellationToken)
     {
-        var buffer = new byte[Math.Min(maxBytes + 1, 16 * 1024)];
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, InitialBuffer));
         var length = 0;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
+            while (true)
             {
-                if (buffer.Length > maxBytes) return (buffer, length, true);
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, maxBytes + 1));
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length > maxBytes) return (buffer, length, true);
+                    buffer = Grow(buffer, length, maxBytes);
+                }
+                var n = await body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxBytes + 1) - length), cancellationToken).ConfigureAwait(false);
+                if (n == 0) return (buffer, length, false);
+                length += n;
+                if (length > maxBytes) return (buffer, length, true);
             }
-            var n = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (n == 0) return (buffer, length, false);
-            length += n;
-            if (length > maxBytes) return (buffer, length, true);
         }
+        catch
+        {
+            Return(buffer, length);
+            throw;
+        }
+    }
+
+    /// <summary>Gives a buffer from <see cref="Read"/> back to the pool, wiping the request it held.</summary>
+    public static void Return(byte[] buffer, int length)
+    {
+        buffer.AsSpan(0, Math.Min(length, buffer.Length)).Clear();
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private const int InitialBuffer = 16 * 1024;
+
+    private static byte[] Grow(byte[] buffer, int length, int maxBytes)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+        buffer.AsSpan(0, length).CopyTo(larger);
+        Return(buffer, length);
+        return larger;
     }
 
     /// <summary>
@@ -143,6 +181,20 @@ internal static class RequestBody
             WireFormat.Utf8NoBom, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
         return XmlReader.Create(text, WireFormat.ReaderSettings(maxCharacters));
     }
+
+    /// <summary>
+    /// True when <see cref="CreateByteReader"/> may read the body: it is valid UTF-8 and starts with markup, so the
+    /// reader takes it as UTF-8 from its first byte.
+    /// </summary>
+    public static bool CanReadAsBytes(ReadOnlySpan<byte> body) => body is [(byte)'<', ..] && Utf8.IsValid(body);
+
+    /// <summary>
+    /// An XmlReader over the bytes themselves, whose buffers are sized to the body rather than the 4 KB chunks of a
+    /// text reader. Unlike <see cref="CreateReader"/> it obeys an encoding named in the XML declaration, so only its
+    /// successes stand (they imply UTF-8); a failure must be read again with <see cref="CreateReader"/>.
+    /// </summary>
+    public static XmlReader CreateByteReader(byte[] buffer, int start, int length, int maxCharacters) =>
+        XmlReader.Create(new MemoryStream(buffer, start, length - start, writable: false), WireFormat.ReaderSettings(maxCharacters));
 
     internal static byte[] Copy(ReadOnlySpan<byte> body)
     {

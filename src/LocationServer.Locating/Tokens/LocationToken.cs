@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -49,6 +51,15 @@ internal sealed class LocationTokenCodec
 
     private readonly byte[][] _keys;
 
+    // AesGcm instances are not thread-safe; each thread keeps one per key of the codec it last used, so the key
+    // schedule and the native context are set up once per thread rather than once per token.
+    [ThreadStatic]
+    private static Ciphers? t_ciphers;
+
+    // The plaintext of the token being sealed, serialized on this thread.
+    [ThreadStatic]
+    private static PlaintextBuffer? t_plaintext;
+
     /// <param name="keys">The current key first, then older keys still accepted for redemption; 32 bytes each.</param>
     public LocationTokenCodec(IReadOnlyList<byte[]> keys)
     {
@@ -60,34 +71,49 @@ internal sealed class LocationTokenCodec
     public string Seal(LocationToken token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        var plaintext = Serialize(token);
-        var output = new byte[NonceSize + plaintext.Length + TagSize];
-        var nonce = output.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(_keys[0], TagSize);
-        aes.Encrypt(nonce, plaintext, output.AsSpan(NonceSize, plaintext.Length), output.AsSpan(NonceSize + plaintext.Length), AssociatedData);
-        return Base64Url(output);
+        var buffer = t_plaintext ??= new PlaintextBuffer();
+        var plaintext = buffer.Serialize(token);
+        var size = NonceSize + plaintext.Length + TagSize;
+        var rented = size > StackSealLimit ? ArrayPool<byte>.Shared.Rent(size) : null;
+        Span<byte> output = rented is null ? stackalloc byte[StackSealLimit] : rented;
+        output = output[..size];
+        try
+        {
+            var nonce = output[..NonceSize];
+            RandomNumberGenerator.Fill(nonce);
+            Cipher(0).Encrypt(nonce, plaintext, output.Slice(NonceSize, plaintext.Length), output.Slice(NonceSize + plaintext.Length, TagSize), AssociatedData);
+            return Base64Url.EncodeToString(output);
+        }
+        finally
+        {
+            plaintext.Clear();
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public TokenFailure TryOpen(string? text, string? expectedTenant, DateTimeOffset now, out LocationToken? token)
     {
         token = null;
         if (string.IsNullOrEmpty(text) || text.Length > MaxTokenChars) return TokenFailure.Invalid;
-        byte[] raw;
-        try { raw = FromBase64Url(text); }
-        catch (FormatException) { return TokenFailure.Invalid; }
+        foreach (var c in text)
+        {
+            // The decoder would skip whitespace and accept padding; a token has neither.
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return TokenFailure.Invalid;
+        }
+        Span<byte> raw = stackalloc byte[(MaxTokenChars * 3 / 4) + 3];
+        // The OperationStatus form: the Try form throws on malformed input (a length of 4n + 1).
+        if (Base64Url.DecodeFromChars(text, raw, out _, out var rawLength) != OperationStatus.Done) return TokenFailure.Invalid;
+        raw = raw[..rawLength];
         if (raw.Length < NonceSize + TagSize + 1) return TokenFailure.Invalid;
         var cipherLength = raw.Length - NonceSize - TagSize;
         var plaintext = new byte[cipherLength];
         var opened = false;
-        foreach (var key in _keys)
+        for (var k = 0; k < _keys.Length && !opened; k++)
         {
-            using var aes = new AesGcm(key, TagSize);
             try
             {
-                aes.Decrypt(raw.AsSpan(0, NonceSize), raw.AsSpan(NonceSize, cipherLength), raw.AsSpan(NonceSize + cipherLength), plaintext, AssociatedData);
+                Cipher(k).Decrypt(raw[..NonceSize], raw.Slice(NonceSize, cipherLength), raw[(NonceSize + cipherLength)..], plaintext, AssociatedData);
                 opened = true;
-                break;
             }
             catch (AuthenticationTagMismatchException)
             {
@@ -102,10 +128,39 @@ internal sealed class LocationTokenCodec
         return TokenFailure.None;
     }
 
-    private static byte[] Serialize(LocationToken token)
+    private const int StackSealLimit = 512;
+
+    private AesGcm Cipher(int key)
     {
-        using var stream = new MemoryStream(128);
-        using var w = new BinaryWriter(stream, Encoding.UTF8);
+        var ciphers = t_ciphers;
+        if (ciphers is null || !ReferenceEquals(ciphers.Codec, this)) t_ciphers = ciphers = new Ciphers(this, new AesGcm?[_keys.Length]);
+        return ciphers.ByKey[key] ??= new AesGcm(_keys[key], TagSize);
+    }
+
+    private sealed record Ciphers(LocationTokenCodec Codec, AesGcm?[] ByKey);
+
+    /// <summary>A reusable stream and writer for the token plaintext (one per thread, kept for the thread's life).</summary>
+    private sealed class PlaintextBuffer : IDisposable
+    {
+        private readonly MemoryStream _stream = new(256);
+        private readonly BinaryWriter _writer;
+
+        public PlaintextBuffer() => _writer = new BinaryWriter(_stream, Encoding.UTF8);
+
+        /// <summary>The token's plaintext, valid until the next call on this thread.</summary>
+        public Span<byte> Serialize(LocationToken token)
+        {
+            _stream.SetLength(0);
+            LocationTokenCodec.Serialize(_writer, token);
+            _writer.Flush();
+            return _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
+        }
+
+        public void Dispose() => _writer.Dispose();
+    }
+
+    private static void Serialize(BinaryWriter w, LocationToken token)
+    {
         w.Write(FormatVersion);
         w.Write((byte)((token.TestCall ? 1 : 0) | (token.Requester is not null ? 2 : 0)));
         w.Write(token.IssuedAt.ToUnixTimeSeconds());
@@ -130,8 +185,6 @@ internal sealed class LocationTokenCodec
         }
         // Appended only when flagged, so tokens sealed before the field existed still open.
         if (token.Requester is not null) w.Write(token.Requester);
-        w.Flush();
-        return stream.ToArray();
     }
 
     private static bool TryDeserialize(byte[] data, out LocationToken? token)
@@ -177,9 +230,10 @@ internal sealed class LocationTokenCodec
     private static void WriteAddress(BinaryWriter w, IPAddress? address)
     {
         if (address is null) { w.Write((byte)0); return; }
-        var bytes = address.GetAddressBytes();
-        w.Write((byte)bytes.Length);
-        w.Write(bytes);
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var length);
+        w.Write((byte)length);
+        w.Write(bytes[..length]);
     }
 
     private static IPAddress? ReadAddress(BinaryReader r)
@@ -208,19 +262,5 @@ internal sealed class LocationTokenCodec
         var subtype = r.ReadByte();
         var length = r.ReadByte();
         return new LldpId(subtype, r.ReadBytes(length));
-    }
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] FromBase64Url(string text)
-    {
-        foreach (var c in text)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) throw new FormatException("Not base64url.");
-        }
-        var s = text.Replace('-', '+').Replace('_', '/');
-        s = s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '=');
-        return Convert.FromBase64String(s);
     }
 }

@@ -41,15 +41,14 @@ internal sealed class DereferenceService(
             return;
         }
         var presence = Presence(result.Answer!, [LocationType.Geodetic, LocationType.Civic], civic: true, geodetic: true);
-        var buffer = new ArrayBufferWriter<byte>(2048);
         if (pidf > heldQuality)
         {
+            var buffer = new ArrayBufferWriter<byte>(2048);
             PidfLoWriter.WriteDocument(presence, buffer);
             await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.PidfContentType).ConfigureAwait(false);
             return;
         }
-        HeldResponseWriter.WriteLocationResponse(new LocationResponse { Presence = presence }, buffer);
-        await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
+        await HeldEndpoints.WriteLocationResponseAsync(context, new LocationResponse { Presence = presence }).ConfigureAwait(false);
     }
 
     public async Task HandlePostAsync(HttpContext context, string token)
@@ -99,9 +98,7 @@ internal sealed class DereferenceService(
         }
         if (!civic && !geodetic) civic = true;
         var presence = Presence(result.Answer, types, civic, geodetic);
-        var buffer = new ArrayBufferWriter<byte>(2048);
-        HeldResponseWriter.WriteLocationResponse(new LocationResponse { Presence = presence }, buffer);
-        await HeldEndpoints.WriteBodyAsync(context, buffer, HeldEndpoints.HeldContentType).ConfigureAwait(false);
+        await HeldEndpoints.WriteLocationResponseAsync(context, new LocationResponse { Presence = presence }).ConfigureAwait(false);
     }
 
     private PidfLo Presence(LocationAnswer answer, IReadOnlyList<LocationType> order, bool civic, bool geodetic)

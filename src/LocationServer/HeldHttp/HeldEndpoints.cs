@@ -17,6 +17,7 @@ internal static class HeldEndpoints
     {
         services.AddValidatedOptions<HeldOptions>(configuration, HeldOptions.Section);
         services.AddSingleton<HeldService>();
+        services.AddSingleton<LocationResponseTemplates>();
         services.AddSingleton<DereferenceService>();
         return services;
     }
@@ -74,13 +75,22 @@ internal static class HeldEndpoints
             headers.ContainsKey(HeaderNames.IfModifiedSince) || headers.ContainsKey(HeaderNames.IfUnmodifiedSince) ||
             headers.ContainsKey(HeaderNames.IfRange))
             return StatusCodes.Status412PreconditionFailed;
-        if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var contentType) ||
-            !contentType.MediaType.Equals("application/held+xml", StringComparison.OrdinalIgnoreCase))
-            return StatusCodes.Status406NotAcceptable;
-        if (contentType.Charset.HasValue && !contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
-            return StatusCodes.Status406NotAcceptable;
+        if (!IsHeldContentType(context.Request.ContentType)) return StatusCodes.Status406NotAcceptable;
         if (!Accepts(context, "application/held+xml")) return StatusCodes.Status406NotAcceptable;
         return null;
+    }
+
+    /// <summary>application/held+xml, with no charset or UTF-8 (RFC 5985 §5).</summary>
+    private static bool IsHeldContentType(string? value)
+    {
+        // The spellings clients send, without parsing; anything else is parsed.
+        if (string.Equals(value, HeldContentType, StringComparison.OrdinalIgnoreCase) ||
+            string.Equals(value, "application/held+xml", StringComparison.OrdinalIgnoreCase))
+            return true;
+        if (!MediaTypeHeaderValue.TryParse(value, out var contentType) ||
+            !contentType.MediaType.Equals("application/held+xml", StringComparison.OrdinalIgnoreCase))
+            return false;
+        return !contentType.Charset.HasValue || contentType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>True when the Accept header (absent = anything) allows the media type.</summary>
@@ -91,6 +101,8 @@ internal static class HeldEndpoints
     {
         var accept = context.Request.Headers.Accept;
         if (accept.Count == 0) return 1;
+        // A lone media range naming the type, or any type, without parameters: quality 1, without parsing.
+        if (accept.Count == 1 && (string.Equals(accept[0], mediaType, StringComparison.OrdinalIgnoreCase) || accept[0] == "*/*")) return 1;
         if (!MediaTypeHeaderValue.TryParseList(accept, out var values) || values.Count == 0) return 1;
         var target = new MediaTypeHeaderValue(mediaType);
         double best = 0;
@@ -124,19 +136,41 @@ internal static class HeldEndpoints
             return Task.CompletedTask;
         }
         if (answer.Error is { } error) return WriteErrorAsync(context, error);
+        return WriteLocationResponseAsync(context, answer.Response!);
+    }
+
+    /// <summary>
+    /// Writes a locationResponse: from the template of answers like it when there is one (the rendered document with
+    /// this answer's entity and tokens spliced in, straight into the response body), else in full.
+    /// </summary>
+    public static Task WriteLocationResponseAsync(HttpContext context, LocationResponse response)
+    {
+        if (context.RequestServices.GetRequiredService<LocationResponseTemplates>().For(response) is { } template)
+        {
+            var http = context.Response;
+            SetBodyHeaders(http, template.LengthFor(response), HeldContentType);
+            template.WriteTo(response, http.BodyWriter);
+            var flushed = http.BodyWriter.FlushAsync(context.RequestAborted);
+            return flushed.IsCompletedSuccessfully ? Task.CompletedTask : flushed.AsTask();
+        }
         var buffer = new ArrayBufferWriter<byte>(2048);
-        HeldResponseWriter.WriteLocationResponse(answer.Response!, buffer);
+        HeldResponseWriter.WriteLocationResponse(response, buffer);
         return WriteBodyAsync(context, buffer, HeldContentType);
     }
 
     public static async Task WriteBodyAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string contentType)
     {
         var response = context.Response;
+        SetBodyHeaders(response, buffer.WrittenCount, contentType);
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void SetBodyHeaders(HttpResponse response, int length, string contentType)
+    {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
-        response.ContentLength = buffer.WrittenCount;
+        response.ContentLength = length;
         // Location must not sit in shared caches (RFC 5985 §8).
         response.Headers.CacheControl = "no-store";
-        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 }

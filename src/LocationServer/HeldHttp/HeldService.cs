@@ -321,7 +321,14 @@ internal sealed partial class HeldService(
     }
 
     /// <summary>A presence entity for one document: random, so documents cannot be linked by it.</summary>
-    public string NewPresenceEntity() => "pres:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) + "@" + _options.EntityDomain;
+    public string NewPresenceEntity()
+    {
+        Span<byte> random = stackalloc byte[12];
+        RandomNumberGenerator.Fill(random);
+        Span<char> hex = stackalloc char[24];
+        Convert.TryToHexStringLower(random, hex, out _);
+        return string.Concat("pres:", hex, "@", _options.EntityDomain);
+    }
 
     /// <summary>Builds the PIDF-LO for an answer; shared with dereference.</summary>
     public PidfLo BuildPidfLo(LocationAnswer located, DateTimeOffset now, bool civic, bool geodetic, IReadOnlyList<LocationType> order)

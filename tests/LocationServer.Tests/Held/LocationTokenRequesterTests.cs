@@ -27,4 +27,21 @@ public sealed class LocationTokenRequesterTests
         Assert.Equal(testCall, opened.TestCall);
         Assert.Equal("10.1.3.44", opened.Evidence.SourceAddress?.ToString());
     }
+
+    [Theory]
+    [InlineData("forged-token-AAAAAAAAAAAAAAAA")]
+    [InlineData("A")]
+    [InlineData("AAAA AAAA")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public void Open_MalformedOrForged_IsInvalid(string token) =>
+        Assert.Equal(TokenFailure.Invalid, Codec.TryOpen(token, "demo", Now, out _));
+
+    [Fact]
+    public void Seal_SameToken_IsDifferentEveryTime()
+    {
+        var first = Codec.Seal(Token(null, false));
+        Assert.NotEqual(first, Codec.Seal(Token(null, false)));
+        Assert.Equal(TokenFailure.Expired, Codec.TryOpen(first, "demo", Now.AddHours(1), out _));
+    }
 }
