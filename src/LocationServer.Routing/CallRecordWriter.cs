@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using LocationServer.Data.Storage;
 using Microsoft.Extensions.Options;
+using StoredAlert = LocationServer.Data.Storage.StoredAlert;
 using StoredCallRecord = LocationServer.Data.Storage.CallRecord;
 using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 
@@ -11,6 +12,8 @@ namespace LocationServer.Routing;
 /// routed call is answered as soon as its route is decided and its record is queued; the writer commits whatever
 /// was queued meanwhile in one transaction, so the records of calls routed at the same moment share one durable
 /// write, and a record is normally committed within milliseconds of the answer (tens of milliseconds under load).
+/// The alerts those calls raised are recorded in the same transactions (<see cref="EnqueueAlert"/>, the alert
+/// ledger), rather than one transaction per alert.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -42,6 +45,15 @@ internal sealed partial class CallRecordWriter(
 
     /// <summary>Records held while the store is away before the oldest are given up: 100,000.</summary>
     public const int MaxBacklog = 100_000;
+
+    /// <summary>
+    /// Least time from the start of one commit to the start of the next: 10 ms. An idle writer commits a lone record
+    /// at once; under load, calls gather for up to this long, so the fixed cost of a transaction (and of waking the
+    /// writer) is shared by more records, at most this much later.
+    /// </summary>
+    public static readonly TimeSpan MinCommitInterval = TimeSpan.FromMilliseconds(10);
+
+    private static readonly TimeProvider Pacing = TimeProvider.System;
 
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
@@ -83,6 +95,25 @@ internal sealed partial class CallRecordWriter(
     }
 
     /// <summary>
+    /// Queues a raised alert for the alert ledger (the <c>alerts</c> table, where desks acknowledge it), committed with
+    /// the next group of call records. The task completes once it is committed; it fails when the store is away (an
+    /// alert is not held for the store's return, as call records are: its deliveries go ahead without it) or refuses it.
+    /// </summary>
+    public Task EnqueueAlert(StoredAlert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (_deferring) return Task.FromException(new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _queued);
+        if (!_queue.Writer.TryWrite(new Pending(null, null, time.GetTimestamp(), done) { Alert = alert }))
+        {
+            Interlocked.Decrement(ref _queued);
+            return Task.FromException(new StorageUnavailableException("The call record writer is stopped."));
+        }
+        return done.Task;
+    }
+
+    /// <summary>
     /// Completes once every record queued before the call has been committed, or is held because the store is away,
     /// or was given up (backlog cap, refused by the store); at once when the writer has stopped. For tests, tools and
     /// reads that must see what was just routed.
@@ -105,6 +136,7 @@ internal sealed partial class CallRecordWriter(
         var pending = new List<Pending>();
         var reader = _queue.Reader;
         var retry = FirstRetry;
+        var lastCommit = 0L;
         try
         {
             // Off the host's start: reading back a journal takes a moment.
@@ -115,6 +147,11 @@ internal sealed partial class CallRecordWriter(
                 // Whatever arrived during the previous commit is the next group: no timer, so an idle writer
                 // commits a lone record at once and a busy one commits larger groups.
                 if (pending.Count == 0 && !await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false)) break;
+                // Paced by the machine's clock, not the service's: this is about sharing CPU, and a clock that stands
+                // still (a test's) must not stop the writer.
+                var sinceLast = Pacing.GetElapsedTime(lastCommit);
+                if (!_deferring && sinceLast < MinCommitInterval) await Task.Delay(MinCommitInterval - sinceLast, Pacing, stoppingToken).ConfigureAwait(false);
+                lastCommit = Pacing.GetTimestamp();
                 Drain(pending);
                 // While the store is away, what arrived is journaled before the next (possibly slow) attempt.
                 if (_deferring) Spill(pending);
@@ -137,6 +174,7 @@ internal sealed partial class CallRecordWriter(
                 Spill(pending);
                 // Held records count as settled for a flush: waiting for the store's return is not a flush.
                 ReleaseFlushes(pending, pending.Count);
+                FailAlerts(pending);
                 pending.RemoveAll(p => p.Record is null);
                 await HoldAsync(pending, retry, stoppingToken).ConfigureAwait(false);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
@@ -158,6 +196,7 @@ internal sealed partial class CallRecordWriter(
             if (unjournaled > 0) Log.LostAtShutdown(logger, unjournaled);
         }
         ReleaseFlushes(pending, pending.Count);
+        FailAlerts(pending);
         _journal?.Dispose();
         _journal = null;
     }
@@ -184,6 +223,7 @@ internal sealed partial class CallRecordWriter(
             Spill(pending);
             Trim(pending);
             ReleaseFlushes(pending, pending.Count);
+            FailAlerts(pending);
             pending.RemoveAll(p => p.Record is null);
         }
     }
@@ -290,7 +330,7 @@ internal sealed partial class CallRecordWriter(
         var journaled = 0;
         for (var i = 0; i < over; i++)
         {
-            if (pending[i].Record is null) pending[i].Flush!.TrySetResult();
+            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
             else if (pending[i].Journaled) journaled++;
             else givenUp++;
         }
@@ -304,26 +344,30 @@ internal sealed partial class CallRecordWriter(
     {
         var records = new List<StoredCallRecord>(Math.Min(MaxBatch, pending.Count));
         var elins = new List<StoredElin>();
+        var alerts = new List<StoredAlert>();
         while (pending.Count > 0)
         {
             var count = Math.Min(MaxBatch, pending.Count);
             records.Clear();
             elins.Clear();
+            alerts.Clear();
             var oldest = 0L;
             for (var i = 0; i < count; i++)
             {
+                if (pending[i].Alert is { } alert) alerts.Add(alert);
                 if (pending[i].Record is not { } record) continue;
                 if (records.Count == 0) oldest = pending[i].QueuedAt;
                 records.Add(record);
                 if (pending[i].Elin is { } elin) elins.Add(elin);
             }
-            if (records.Count > 0)
+            Exception? refused = null;
+            if (records.Count > 0 || alerts.Count > 0)
             {
                 try
                 {
                     // Not the stopping token: records already accepted are written even during shutdown.
-                    await store.CommitCallsAsync(records, elins, CancellationToken.None).ConfigureAwait(false);
-                    if (logger.IsEnabled(LogLevel.Debug))
+                    await store.CommitCallsAsync(records, elins, alerts, CancellationToken.None).ConfigureAwait(false);
+                    if (records.Count > 0 && logger.IsEnabled(LogLevel.Debug))
                     {
                         var lag = time.GetElapsedTime(oldest).TotalMilliseconds;
                         Log.Committed(logger, records.Count, lag);
@@ -336,10 +380,12 @@ internal sealed partial class CallRecordWriter(
                 catch (Exception ex)
                 {
                     // Not the store being away (invalid data, a bug): retrying cannot help.
-                    Log.Rejected(logger, records.Count, ex);
+                    Log.Rejected(logger, records.Count + alerts.Count, ex);
+                    refused = ex;
                 }
             }
-            ReleaseFlushes(pending, count);
+            for (var i = 0; i < count; i++)
+                if (pending[i].Record is null) pending[i].Settle(refused);
             pending.RemoveRange(0, count);
         }
         return true;
@@ -348,7 +394,16 @@ internal sealed partial class CallRecordWriter(
     /// <summary>Completes the flushes among the first <paramref name="count"/> entries.</summary>
     private static void ReleaseFlushes(List<Pending> pending, int count)
     {
-        for (var i = 0; i < count; i++) pending[i].Flush?.TrySetResult();
+        for (var i = 0; i < count; i++)
+            if (pending[i].Alert is null) pending[i].Flush?.TrySetResult();
+    }
+
+    /// <summary>Fails the alerts among <paramref name="pending"/>: the store is away, and alerts are not held for it.</summary>
+    private static void FailAlerts(List<Pending> pending)
+    {
+        StorageUnavailableException? away = null;
+        foreach (var item in pending)
+            if (item.Alert is not null) item.Settle(away ??= new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
     }
 
     private static int Records(List<Pending> pending)
@@ -359,7 +414,10 @@ internal sealed partial class CallRecordWriter(
         return count;
     }
 
-    /// <summary>A queued record, or (with <see cref="Flush"/> set and no record) a flush waiting for everything before it.</summary>
+    /// <summary>
+    /// A queued record; or an alert for the ledger (<see cref="Alert"/>, completing <see cref="Flush"/> once
+    /// committed); or, with <see cref="Flush"/> set and neither, a flush waiting for everything before it.
+    /// </summary>
     private sealed class Pending(StoredCallRecord? record, StoredElin? elin, long queuedAt, TaskCompletionSource? flush)
     {
         public StoredCallRecord? Record { get; } = record;
@@ -372,6 +430,16 @@ internal sealed partial class CallRecordWriter(
 
         /// <summary>Appended to the journal (the store was away).</summary>
         public bool Journaled { get; set; }
+
+        /// <summary>An alert to record in the ledger.</summary>
+        public StoredAlert? Alert { get; init; }
+
+        /// <summary>Completes a flush or an alert: committed (or given up, for a flush), or why the alert was not recorded.</summary>
+        public void Settle(Exception? failure)
+        {
+            if (failure is not null && Alert is not null) Flush?.TrySetException(failure);
+            else Flush?.TrySetResult();
+        }
     }
 
     private static partial class Log

@@ -37,16 +37,24 @@ internal sealed class RoutingCallerAuthenticator(WiremapIndexHolder wiremap)
     {
         requester = null;
         if (string.IsNullOrEmpty(authorization)) return RoutingCallerAuth.MissingCredentials;
-        if (!AuthenticationHeaderValue.TryParse(authorization, out var header) ||
-            !header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ||
-            string.IsNullOrEmpty(header.Parameter))
-        {
-            return RoutingCallerAuth.BadCredentials;
-        }
         var index = wiremap.Current;
         var table = Table(index);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(header.Parameter)));
-        if (!table.Owners.TryGetValue(hash, out var owners)) return RoutingCallerAuth.BadCredentials;
+        // A call server sends the same metadata on every call: a value already verified against this index is not
+        // parsed and hashed again.
+        if (!table.Verified.TryGetValue(authorization, out var owners))
+        {
+            if (!AuthenticationHeaderValue.TryParse(authorization, out var header) ||
+                !header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) ||
+                string.IsNullOrEmpty(header.Parameter))
+            {
+                return RoutingCallerAuth.BadCredentials;
+            }
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(header.Parameter)));
+            if (!table.Owners.TryGetValue(hash, out owners)) return RoutingCallerAuth.BadCredentials;
+            // Only keys some requester holds, and a bounded number of spellings of them, so refused guesses and
+            // variations of a key cannot grow the memory.
+            if (table.Verified.Count < KeyTable.MaxVerified) table.Verified.TryAdd(authorization, owners);
+        }
         if (!index.TryGetTenant(tenantIdOrUuid, out var tenant)) return RoutingCallerAuth.ForeignTenant;
         foreach (var (tenantId, name) in owners)
         {
@@ -80,5 +88,15 @@ internal sealed class RoutingCallerAuthenticator(WiremapIndexHolder wiremap)
         return table;
     }
 
-    private sealed record KeyTable(WiremapIndex Index, FrozenDictionary<string, (string TenantId, string Name)[]> Owners);
+    private sealed record KeyTable(WiremapIndex Index, FrozenDictionary<string, (string TenantId, string Name)[]> Owners)
+    {
+        /// <summary>Spellings of verified metadata kept per index: 1,024.</summary>
+        public const int MaxVerified = 1024;
+
+        /// <summary>
+        /// <c>authorization</c> values already checked against this index, with the owners of their key. Dropped with the
+        /// table when the index is swapped, so a key removed from the wiremap stops authenticating with the swap.
+        /// </summary>
+        public System.Collections.Concurrent.ConcurrentDictionary<string, (string TenantId, string Name)[]> Verified { get; } = new(StringComparer.Ordinal);
+    }
 }

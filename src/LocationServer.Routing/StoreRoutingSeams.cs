@@ -11,9 +11,9 @@ using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 
 namespace LocationServer.Routing;
 
-/// <summary>Call records, ELIN windows and alert targets and deliveries in the system of record.</summary>
+/// <summary>Call records, ELIN windows, the alert ledger and alert targets and deliveries in the system of record.</summary>
 internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWriter callRecords, IElinAssignmentBus elinBus, TimeProvider time, ILogger<StoreRoutingSeams> logger)
-    : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog
+    : ICallRecordSink, IElinAssignmentStore, IAlertTargetSource, IAlertDeliveryLog, IAlertLedger
 {
     /// <summary>How long a tenant's alert targets are served from memory before the store is asked again: 5 s.</summary>
     public static readonly TimeSpan AlertTargetsTtl = TimeSpan.FromSeconds(5);
@@ -37,7 +37,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
             record.Dialed,
             record.CallingNumber,
             tokenHash,
-            record.Source.ToString().ToLowerInvariant(),
+            record.Source switch { LocationSourceKind.Token => "token", LocationSourceKind.Station => "station", LocationSourceKind.Did => "did", _ => "none" },
             record.LocationId,
             record.Address,
             record.Destination switch { RouteDestination.Psap => "psap", RouteDestination.TestService => "test", RouteDestination.CallServerDefault => "callserver", _ => "ecrc" },
@@ -47,6 +47,17 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
             record.TestCall,
             record.CallId,
             record.PolicyId), window);
+    }
+
+    /// <summary>
+    /// Records a raised alert in the alert ledger through the call-record writer: every routed call raises one, so it
+    /// is committed with the group of call records being written rather than in a transaction of its own. Completes
+    /// once committed; fails when the store is away.
+    /// </summary>
+    public Task RecordAsync(AlertMessage alert, string json, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        return callRecords.EnqueueAlert(new StoredAlert(alert.Id, alert.Tenant, AlertEventNames.Wire(alert.Event), alert.At.UtcDateTime, json));
     }
 
     public async Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)

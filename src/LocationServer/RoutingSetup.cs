@@ -25,7 +25,7 @@ internal static class RoutingSetup
         services.AddSingleton<IElinAssignmentStore>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddSingleton<IAlertTargetSource>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddSingleton<IAlertDeliveryLog>(sp => sp.GetRequiredService<StoreRoutingSeams>());
-        services.AddSingleton<IAlertLedger, StoreAlertLedger>();
+        services.AddSingleton<IAlertLedger>(sp => sp.GetRequiredService<StoreRoutingSeams>());
         services.AddEmergencyEndpoints();
         return services;
     }

@@ -8,7 +8,10 @@
 # Environment: API_KEY (demo-callserver-key: the demo call server's key, sent as "authorization: Bearer API_KEY";
 #              RouteCall is refused without it), TENANT (demo), DIALED (911), CALLING (+15125550100),
 #              STATION_MAC (empty), LOCATION_REFERENCE (empty),
-#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it)
+#              CONNECTIONS (4), STREAMS (16), THREADS (1), RATE (1000: RouteCall requests/s of the paced run; 0 skips it),
+#              SERVER_PID (the server's process id: adds its CPU time per request, user + system from /proc/PID/stat
+#              over the measured part of each run, a figure other work on the machine does not inflate as much as
+#              it does requests per second)
 # Starts no server; its temporary files are removed on exit.
 #
 # Three runs: Ping and RouteCall at saturation (as fast as the connections and streams allow; the ratio compares
@@ -83,14 +86,32 @@ preflight() {
 preflight Ping ""
 preflight RouteCall "$(cat "$work/routecall.hex")"
 
+server_pid="${SERVER_PID:-}"
+ticks_per_second=$(getconf CLK_TCK)
+# The server's CPU time so far (user + system, all threads), in clock ticks; empty without SERVER_PID.
+cpu_ticks() {
+  [ -n "$server_pid" ] || return 0
+  # Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{ print $12 + $13 }'
+}
+
 run() {
   local method="$1" body="$2" label="${3:-$1}" out
   local extra=("${@:4}")
   local file="${label//[^A-Za-z0-9]/_}"
   local log="$work/$file.log"
-  out="$(h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "${extra[@]}" \
+  h2load -c "$connections" -m "$streams" -t "$threads" -D "$duration" --warm-up-time=2 "${extra[@]}" \
     -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' \
-    -H "authorization: Bearer $api_key" --log-file="$log" "http://$target/$service/$method")"
+    -H "authorization: Bearer $api_key" --log-file="$log" "http://$target/$service/$method" >"$work/$file.h2load" &
+  local h2pid=$! cpu_before="" cpu_after=""
+  # The CPU count starts when the warm-up ends (as h2load's counts do) and ends half a second after the run, so
+  # work the calls left behind (the background commit of their records) is counted with them.
+  sleep 2.1
+  cpu_before="$(cpu_ticks)"
+  wait "$h2pid"
+  sleep 0.5
+  cpu_after="$(cpu_ticks)"
+  out="$(cat "$work/$file.h2load")"
   local rps
   rps="$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")"
   local failed
@@ -101,7 +122,12 @@ run() {
       if (NR == 0) { print "n/a n/a n/a"; exit }
       printf "%.2f %.2f %.2f", a[int(NR*0.50)+(NR*0.50>int(NR*0.50))]/1000, a[int(NR*0.90)+(NR*0.90>int(NR*0.90))]/1000, a[int(NR*0.99)+(NR*0.99>int(NR*0.99))]/1000 }')"
   read -r p50 p90 p99 <<<"$pct"
-  printf '%-16s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s\n' "$label" "$rps" "$p50" "$p90" "$p99" "${failed:-?}"
+  local done_requests cpu="n/a"
+  done_requests="$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$out")"
+  if [ -n "$cpu_before" ] && [ -n "$cpu_after" ] && [ "${done_requests:-0}" -gt 0 ]; then
+    cpu="$(awk -v t=$((cpu_after - cpu_before)) -v hz="$ticks_per_second" -v n="$done_requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+  fi
+  printf '%-16s %12s req/s   p50 %8s ms   p90 %8s ms   p99 %8s ms   failed %s   cpu %s us/req\n' "$label" "$rps" "$p50" "$p90" "$p99" "${failed:-?}" "$cpu"
   echo "$rps" >"$work/$file.rps"
 }
 

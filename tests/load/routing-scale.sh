@@ -12,6 +12,9 @@
 #              BIN_DIR / BENCH_DLL (another build of the service / benchmarks, e.g. of an earlier commit).
 # Every server runs in its own process group (tests/load/lib.sh) and is stopped on exit. After the measurements the
 # service's debug log of the call-record writer gives the commit lag: how long after its answer a record was committed.
+# Besides requests per second, the summary gives the server's CPU time per call (user + system from /proc, see
+# tests/load/h2load-routing.sh) for RouteCall and Ping and their quotient ("CPU x"): on a machine shared with other
+# work, that quotient moves far less between runs than the throughput ratio.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 duration=${1:-10}
@@ -207,13 +210,17 @@ cases=(
   "c|(c) location token|1|$TOKEN_MAC_PSAP|0|CALLING=$OTHER_CALLER LOCATION_REFERENCE=$token_uri"
   "d|(d) DID with ELINs|3|$DID_ELIN_PSAP|1|CALLING=$DID_ELIN"
 )
+# One unmeasured round first, so the first case's figures are not those of code still being compiled (tiered JIT).
+IFS='|' read -r _ _ _ _ _ vars <<<"${cases[0]}"
+# shellcheck disable=SC2086
+env TENANT="$TENANT" API_KEY="$API_KEY" RATE=0 $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" 5 >/dev/null
 for spec in "${cases[@]}"; do
   IFS='|' read -r key label source psap elin vars <<<"$spec"
   # shellcheck disable=SC2086
   (export TENANT $vars; check "$label" "$source" "$psap" "$elin")
   echo "== $label"
   # shellcheck disable=SC2086
-  env TENANT="$TENANT" API_KEY="$API_KEY" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
+  env TENANT="$TENANT" API_KEY="$API_KEY" SERVER_PID="$pid" $vars bash "$repo/tests/load/h2load-routing.sh" "127.0.0.1:$grpc" "$duration" | tee "$work/$key.out"
 done
 # Commit lag: from a record's queueing (just before the answer) to the end of the commit that made it durable.
 lag=$(sed -n 's/.*Committed \([0-9]*\) call records; the oldest was queued \([0-9.]*\) ms earlier.*/\1 \2/p' "$work/server.log" |
@@ -225,13 +232,15 @@ lag=$(sed -n 's/.*Committed \([0-9]*\) call records; the oldest was queued \([0-
 # 5. Summary (the trap stops the service and removes the data).
 echo
 echo "RouteCall vs Ping, $backend, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
-printf '%-22s %12s %9s %9s %12s %9s %7s  %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "paced: p50 / p99 ms"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); CPU us/call: the server's user + system time per request served"
+printf '%-22s %12s %9s %9s %12s %9s %7s %9s %9s %7s  %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "CPU us" "Ping us" "CPU x" "paced: p50 / p99 ms"
 for spec in "${cases[@]}"; do
   IFS='|' read -r key label _ <<<"$spec"
   awk -v label="$label" '
-    $1 == "Ping" { prps = $2; pp99 = $11 }
-    $1 == "RouteCall" && $2 ~ /^[0-9]/ { rrps = $2; rp50 = $5; rp99 = $11 }
+    $1 == "Ping" { prps = $2; pp99 = $11; pcpu = $(NF - 1) }
+    $1 == "RouteCall" && $2 ~ /^[0-9]/ { rrps = $2; rp50 = $5; rp99 = $11; rcpu = $(NF - 1) }
     $1 ~ /^RouteCall@/ { paced = sprintf("%s: %s / %s", substr($1, 11), $5, $11) }
-    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f  %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0), paced }' "$work/$key.out"
+    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f %9s %9s %7s  %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0),
+            rcpu, pcpu, (pcpu > 0 && rcpu > 0 ? sprintf("%.2f", rcpu / pcpu) : "n/a"), paced }' "$work/$key.out"
 done
 echo "call records: $lag"

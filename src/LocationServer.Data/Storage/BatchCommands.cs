@@ -81,7 +81,7 @@ internal static class BatchCommands
         await using (command.ConfigureAwait(false))
         {
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            command.CommandText = table.Sql(SqliteRowsPerStatement, upsertWhen, skipExisting);
+            command.CommandText = table.HotSql(upsertWhen, skipExisting);
             var parameters = table.CreateParameters(command);
             command.Parameters.AddRange(parameters);
             foreach (var row in rows)
@@ -92,10 +92,15 @@ internal static class BatchCommands
         }
     }
 
+    /// <summary>Tables described per model (one per provider and configuration), so a hot write does not walk the model per batch.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, System.Collections.Concurrent.ConcurrentDictionary<Type, Table>> Tables = [];
+
     private static Table TableOf<TRow>(DbContext db)
     {
+        var tables = Tables.GetValue(db.Model, static _ => new());
+        if (tables.TryGetValue(typeof(TRow), out var table)) return table;
         var entity = db.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped.");
-        return new Table(entity, db.GetService<ISqlGenerationHelper>());
+        return tables.GetOrAdd(typeof(TRow), new Table(entity, db.GetService<ISqlGenerationHelper>()));
     }
 
     private sealed class Table
@@ -137,6 +142,14 @@ internal static class BatchCommands
             }
             return text.ToString();
         }
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(Delegate?, bool), string> _hotSql = new();
+
+        /// <summary>The single-row statement, built once per condition (a hot write passes a static lambda, the same object every time).</summary>
+        public string HotSql(Func<string, Func<string, string>, string>? upsertWhen, bool skipExisting) =>
+            _hotSql.TryGetValue((upsertWhen, skipExisting), out var sql) ? sql
+            : _hotSql.Count < 16 ? _hotSql.GetOrAdd((upsertWhen, skipExisting), Sql(SqliteRowsPerStatement, upsertWhen, skipExisting))
+            : Sql(SqliteRowsPerStatement, upsertWhen, skipExisting);
 
         public int Columns => _columns.Count;
 

@@ -24,10 +24,19 @@ public sealed partial class WiremapStore
     /// and an ELIN assignment older than the stored one is ignored (the latest wins, also within the batch).
     /// Invalid assignments throw <see cref="StoreValidationException"/> before anything is written.
     /// </summary>
-    public Task CommitCallsAsync(IReadOnlyList<CallRecord> records, IReadOnlyList<ElinAssignment> elins, CancellationToken cancellationToken = default)
+    public Task CommitCallsAsync(IReadOnlyList<CallRecord> records, IReadOnlyList<ElinAssignment> elins, CancellationToken cancellationToken = default) =>
+        CommitCallsAsync(records, elins, [], cancellationToken);
+
+    /// <summary>
+    /// <see cref="CommitCallsAsync(IReadOnlyList{CallRecord}, IReadOnlyList{ElinAssignment}, CancellationToken)"/>, and
+    /// records raised <paramref name="alerts"/> in the alert ledger in the same transaction (an alert whose id is
+    /// already stored is kept as it is, with its acknowledgement), as <see cref="RecordAlertAsync"/> does one by one.
+    /// </summary>
+    public Task CommitCallsAsync(IReadOnlyList<CallRecord> records, IReadOnlyList<ElinAssignment> elins, IReadOnlyList<StoredAlert> alerts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(elins);
+        ArgumentNullException.ThrowIfNull(alerts);
         var rows = records.Select(r => RowMapping.ToRow(r.Id == Guid.Empty ? r with { Id = Guid.CreateVersion7() } : r)).ToList();
         var assignments = new Dictionary<(string Tenant, string Elin), ElinAssignment>();
         foreach (var assignment in elins)
@@ -45,6 +54,13 @@ public sealed partial class WiremapStore
             AssignedUtc = a.AssignedUtc,
             ExpiresUtc = a.ExpiresUtc,
         }).ToList();
+        var alertRows = new List<AlertRow>(alerts.Count);
+        var alertIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alert in alerts)
+        {
+            // One statement per row: a repeated id within the batch is the same alert raised once.
+            if (alertIds.Add(alert.Id)) alertRows.Add(new AlertRow { Id = alert.Id, TenantId = alert.TenantId, Kind = alert.Kind, TimeUtc = alert.TimeUtc, Summary = alert.SummaryJson });
+        }
         return RunAsync(async db =>
         {
             // Every routed call is written here (in the background), so it is two statements in one transaction rather than EF change
@@ -57,6 +73,8 @@ public sealed partial class WiremapStore
                 // An ELIN lent later elsewhere (another node) stands: an older assignment does not overwrite it.
                 await BatchCommands.InsertAsync(db, elinRows,
                     upsertWhen: static (table, quote) => $"excluded.{quote("assigned_utc")} >= {table}.{quote("assigned_utc")}", cancellationToken, hot: true).ConfigureAwait(false);
+                // An alert already recorded (a retry) keeps its acknowledgement.
+                await BatchCommands.InsertAsync(db, alertRows, upsertWhen: null, cancellationToken, skipExisting: true, hot: true).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             return rows.Count;

@@ -297,6 +297,28 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task CommitCalls_WithAlerts_RecordedAndAnAcknowledgedOneKeptOnRetry()
+    {
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        var first = new StoredAlert("alert-" + tenant, tenant, "emergency-call", now, """{"id":"1"}""");
+        await store.CommitCallsAsync([Call(tenant, now, test: false)], [], [first, first]);
+        Assert.NotNull(await store.AcknowledgeAlertAsync(tenant, first.Id, "front desk", now.AddMinutes(1)));
+
+        // A retried batch carries the alert again, and a new one beside it, with no call record.
+        var second = first with { Id = "alert2-" + tenant, SummaryJson = """{"id":"2"}""" };
+        await store.CommitCallsAsync([], [], [first with { SummaryJson = "{}" }, second]);
+
+        var alerts = await store.ListAlertsAsync(tenant, open: false, limit: 10);
+        Assert.Equal([first.Id, second.Id], alerts.Select(a => a.Id).Order(StringComparer.Ordinal));
+        var kept = Assert.Single(alerts, a => a.Id == first.Id);
+        Assert.Equal("front desk", kept.AcknowledgedBy);
+        Assert.Equal("""{"id":"1"}""", kept.SummaryJson);
+        Assert.Single(await store.ListCallRecordsAsync(tenant, now, now.AddMinutes(1), 10));
+    }
+
+    [Fact]
     public async Task CommitCalls_InvalidElin_NothingWritten()
     {
         var tenant = NewTenant();

@@ -221,6 +221,65 @@ public sealed class CallRecordWriterTests : IAsyncLifetime
         await writer.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task EnqueueAlert_WithRecords_CommittedInTheSameTransaction()
+    {
+        await BringStoreUpAsync();
+        var writer = _services.GetRequiredService<CallRecordWriter>();
+        var records = Enumerable.Range(0, 20).Select(Record).ToList();
+        var recorded = new List<Task>();
+        foreach (var record in records)
+        {
+            writer.Enqueue(record, null);
+            recorded.Add(writer.EnqueueAlert(Alert(record.Id.ToString("N"))));
+        }
+
+        await writer.StartAsync(CancellationToken.None);
+        await Task.WhenAll(recorded).WaitAsync(Patience);
+
+        Assert.Equal([20], _log.Commits);
+        var alerts = await Store.ListAlertsAsync(Tenant, open: false, limit: 100);
+        Assert.Equal(records.Select(r => r.Id.ToString("N")).Order(), alerts.Select(a => a.Id).Order());
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EnqueueAlert_AlreadyAcknowledged_RetryKeepsTheAcknowledgement()
+    {
+        await BringStoreUpAsync();
+        var writer = _services.GetRequiredService<CallRecordWriter>();
+        await writer.StartAsync(CancellationToken.None);
+        var alert = Alert("a1");
+        await writer.EnqueueAlert(alert).WaitAsync(Patience);
+        Assert.NotNull(await Store.AcknowledgeAlertAsync(Tenant, "a1", "front desk", DateTime.UtcNow));
+
+        await writer.EnqueueAlert(alert).WaitAsync(Patience);
+
+        Assert.Equal("front desk", (await Store.GetAlertAsync(Tenant, "a1"))?.AcknowledgedBy);
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EnqueueAlert_StoreAway_FailsWhileRecordsAreHeld()
+    {
+        var writer = _services.GetRequiredService<CallRecordWriter>();
+        await writer.StartAsync(CancellationToken.None);
+        writer.Enqueue(Record(1), null);
+        var first = writer.EnqueueAlert(Alert("a1"));
+        await EventuallyAsync(() => writer.Deferring, "the writer never reported the store away");
+
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => first.WaitAsync(Patience));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => writer.EnqueueAlert(Alert("a2")).WaitAsync(Patience));
+        await BringStoreUpAsync();
+        await EventuallyAsync(() => !writer.Deferring, "the writer never saw the store return");
+        await writer.FlushAsync();
+
+        Assert.Single(await StoredAsync());
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    private static StoredAlert Alert(string id) => new(id, Tenant, "emergency-call", DateTime.UtcNow, "{}");
+
     /// <summary>Collects the writer's log: every message, and the size of each commit (EventId 2227).</summary>
     private sealed class CommitLog : ILoggerProvider
     {
