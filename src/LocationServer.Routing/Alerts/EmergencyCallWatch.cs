@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
@@ -26,7 +27,6 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     /// <summary>How often closed windows are dropped and the shared ones re-read (the backstop for a missed message): 30 s.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
 
-    private static readonly Dictionary<(string Tenant, string DeviceKey), Entry> NoDevices = [];
     private readonly ICallWatchBus _bus;
     private readonly IAlertSink _alerts;
     private readonly WiremapIndexHolder _wiremap;
@@ -35,8 +35,9 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     private readonly ILogger<EmergencyCallWatch> _logger;
     private readonly Lock _gate = new();
     // Copy-on-write: replaced under _gate (once per 911 call), read without a lock on the HELD path.
-    private Dictionary<(string Tenant, string DeviceKey), Entry> _byDevice = NoDevices;
-    private Dictionary<string, Entry> _byCall = [];
+    // Concurrent maps, not copied on write: a burst of calls must not cost the size of the open windows per call.
+    private readonly ConcurrentDictionary<(string Tenant, string DeviceKey), Entry> _byDevice = new();
+    private readonly ConcurrentDictionary<string, Entry> _byCall = new(StringComparer.Ordinal);
     private IDisposable? _subscription;
     private int _recheckPending;
 
@@ -51,7 +52,7 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     }
 
     /// <summary>Windows open on this node (closed ones until the next prune).</summary>
-    public int Count => Volatile.Read(ref _byCall).Count;
+    public int Count => _byCall.Count;
 
     /// <summary>The device key the HELD side gives a device known by its MAC: <c>mac:xx-xx-…</c>.</summary>
     public static string DeviceKey(MacAddress mac) => "mac:" + mac.ToDashString();
@@ -79,8 +80,7 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     /// </summary>
     public void Observe(string tenant, string deviceKey, ResolvedLocation location, MatchRule rule)
     {
-        var devices = Volatile.Read(ref _byDevice);
-        if (devices.Count == 0 || !devices.TryGetValue((tenant, deviceKey), out var entry)) return;
+        if (_byDevice.IsEmpty || !_byDevice.TryGetValue((tenant, deviceKey), out var entry)) return;
         var seen = Volatile.Read(ref entry.State);
         if (string.Equals(seen.LocationId, location.Id, StringComparison.Ordinal) && string.Equals(seen.Address, location.Display, StringComparison.Ordinal)) return;
         Changed(entry, deviceKey, location.Id, location.Display, rule == MatchRule.Nomadic ? LocationChangeCause.UserEntered : LocationChangeCause.Held);
@@ -102,16 +102,15 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
             }
             if (window.Until <= _time.GetUtcNow()) return;
             var entry = new Entry(window);
-            _byCall = new Dictionary<string, Entry>(_byCall) { [window.CallRecordId] = entry };
+            _byCall[window.CallRecordId] = entry;
             if (window.DeviceKeys.Count == 0) return;
-            var devices = new Dictionary<(string, string), Entry>(_byDevice);
+            var devices = _byDevice;
             foreach (var key in window.DeviceKeys)
             {
                 // A later call from the same device takes its place: its window is the one a PSAP calls back in.
                 if (devices.TryGetValue((window.Tenant, key), out var earlier) && earlier.State.CallAt > window.CallAt) continue;
                 devices[(window.Tenant, key)] = entry;
             }
-            Volatile.Write(ref _byDevice, devices);
         }
     }
 
@@ -122,9 +121,8 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
         {
             var closed = _byCall.Values.Where(e => e.State.Until <= now).ToList();
             if (closed.Count == 0) return 0;
-            _byCall = _byCall.Where(p => p.Value.State.Until > now).ToDictionary(p => p.Key, p => p.Value);
-            var devices = _byDevice.Where(p => p.Value.State.Until > now).ToDictionary(p => p.Key, p => p.Value);
-            Volatile.Write(ref _byDevice, devices.Count == 0 ? NoDevices : devices);
+            foreach (var call in _byCall.Where(p => p.Value.State.Until <= now).Select(p => p.Key).ToList()) _byCall.TryRemove(call, out _);
+            foreach (var device in _byDevice.Where(p => p.Value.State.Until <= now).Select(p => p.Key).ToList()) _byDevice.TryRemove(device, out _);
             return closed.Count;
         }
     }
@@ -136,7 +134,7 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     public async Task RecheckAsync(CancellationToken cancellationToken)
     {
         var index = _wiremap.Current;
-        foreach (var entry in Volatile.Read(ref _byCall).Values)
+        foreach (var entry in _byCall.Values)
         {
             var state = Volatile.Read(ref entry.State);
             if (!index.TryGetTenant(state.Tenant, out var tenant)) continue;
@@ -209,7 +207,7 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     private void OnSwapped(WiremapIndex index)
     {
         // Nothing open, nothing to re-resolve; several swaps in a row are re-checked once.
-        if (Volatile.Read(ref _byCall).Count == 0 || Interlocked.Exchange(ref _recheckPending, 1) == 1) return;
+        if (_byCall.IsEmpty || Interlocked.Exchange(ref _recheckPending, 1) == 1) return;
         _ = Task.Run(async () =>
         {
             Interlocked.Exchange(ref _recheckPending, 0);
