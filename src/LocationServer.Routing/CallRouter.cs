@@ -195,7 +195,7 @@ internal sealed partial class CallRouter(
         var conference = test ? default : policy.Conference;
         var callbackWindow = policy.CallbackWindowMinutes.Value is { } windowMinutes ? TimeSpan.FromMinutes(windowMinutes) : settings.CallbackWindow;
 
-        var recordId = Guid.CreateVersion7(now).ToString("N");
+        var recordId = RandomIds.NewVersion7String(now);
         var caller = PhoneNumber.Normalize(request.CallingNumber);
         // Who is calling and which endpoint answers for them, from memory: the station MAC from signalling, else the
         // MAC of the HELD device the token stands for.
@@ -509,7 +509,7 @@ internal sealed partial class CallRouter(
         {
             var alert = new RoutingAlert
             {
-                Id = Guid.CreateVersion7(now).ToString("N"),
+                Id = RandomIds.NewVersion7String(now),
                 Tenant = tenantId,
                 Event = kind,
                 At = now,

@@ -44,8 +44,11 @@ public sealed record CallWatchMessage(
 /// </summary>
 public interface ICallWatchBus
 {
-    /// <summary>Announces a window opened or its device seen elsewhere (and keeps it for nodes that start later).</summary>
-    Task PublishAsync(CallWatchMessage message);
+    /// <summary>
+    /// Announces a window opened or its device seen elsewhere (and keeps it for nodes that start later, in place of
+    /// the windows of the calls <paramref name="replaced"/>: earlier calls of the same caller).
+    /// </summary>
+    Task PublishAsync(CallWatchMessage message, IReadOnlyList<string> replaced);
 
     /// <summary>Calls <paramref name="onMessage"/> for messages any node announces. Dispose to unsubscribe.</summary>
     IDisposable Subscribe(Action<CallWatchMessage> onMessage);
@@ -63,7 +66,7 @@ public interface ICallWatchBus
 /// <summary>A single node: nobody to tell, every claim its own (the watch itself keeps one alert per change).</summary>
 public sealed class InProcessCallWatchBus : ICallWatchBus
 {
-    public Task PublishAsync(CallWatchMessage message) => Task.CompletedTask;
+    public Task PublishAsync(CallWatchMessage message, IReadOnlyList<string> replaced) => Task.CompletedTask;
 
     public IDisposable Subscribe(Action<CallWatchMessage> onMessage) => NoSubscription.Instance;
 
@@ -106,11 +109,14 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
         });
     }
 
-    public async Task PublishAsync(CallWatchMessage message)
+    public async Task PublishAsync(CallWatchMessage message, IReadOnlyList<string> replaced)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(replaced);
         var json = JsonSerializer.Serialize(message, Json);
         await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json)).ConfigureAwait(false);
+        // Every node drops the replaced windows itself as the message arrives; the hash must not keep them for later ones.
+        if (replaced.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. replaced.Select(id => (RedisValue)id)])).ConfigureAwait(false);
         await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), json)).ConfigureAwait(false);
     }
 

@@ -80,7 +80,7 @@ internal sealed class LocationTokenCodec
         try
         {
             var nonce = output[..NonceSize];
-            RandomNumberGenerator.Fill(nonce);
+            RandomIds.Fill(nonce);
             Cipher(0).Encrypt(nonce, plaintext, output.Slice(NonceSize, plaintext.Length), output.Slice(NonceSize + plaintext.Length, TagSize), AssociatedData);
             return Base64Url.EncodeToString(output);
         }

@@ -34,8 +34,11 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<EmergencyCallWatch> _logger;
     private readonly Lock _gate = new();
-    // Copy-on-write: replaced under _gate (once per 911 call), read without a lock on the HELD path.
-    // Concurrent maps, not copied on write: a burst of calls must not cost the size of the open windows per call.
+    // Written under _gate (once per 911 call), read without a lock on the HELD path. Concurrent maps, not copied on
+    // write: a burst of calls must not cost the size of the open windows per call. _byDevice also holds each
+    // window's caller keys that HELD never asks for (CallerKeys: the DID, the location URI), so that a later call of
+    // the same caller replaces the earlier window rather than adding one: the windows held are bounded by the callers
+    // of the last callback window, not by the calls.
     private readonly ConcurrentDictionary<(string Tenant, string DeviceKey), Entry> _byDevice = new();
     private readonly ConcurrentDictionary<string, Entry> _byCall = new(StringComparer.Ordinal);
     private IDisposable? _subscription;
@@ -68,8 +71,8 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     public void Open(CallWatchMessage window)
     {
         ArgumentNullException.ThrowIfNull(window);
-        Merge(window);
-        _ = AnnounceAsync(window);
+        var replaced = Take(window);
+        _ = AnnounceAsync(window, replaced);
     }
 
     /// <summary>
@@ -87,7 +90,13 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     }
 
     /// <summary>Takes in a window announced by any node, or a later state of one held (more changes seen).</summary>
-    public void Merge(CallWatchMessage window)
+    public void Merge(CallWatchMessage window) => Take(window);
+
+    /// <summary>
+    /// <see cref="Merge"/>; returns the calls whose windows <paramref name="window"/> replaced: every key of theirs
+    /// now names a later call of the same caller, whose window is the one a PSAP calls back in.
+    /// </summary>
+    private List<string>? Take(CallWatchMessage window)
     {
         ArgumentNullException.ThrowIfNull(window);
         lock (_gate)
@@ -98,20 +107,40 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
                 {
                     if (window.Moves > held.State.Moves) Volatile.Write(ref held.State, window);
                 }
-                return;
+                return null;
             }
-            if (window.Until <= _time.GetUtcNow()) return;
+            if (window.Until <= _time.GetUtcNow()) return null;
             var entry = new Entry(window);
-            _byCall[window.CallRecordId] = entry;
-            if (window.DeviceKeys.Count == 0) return;
-            var devices = _byDevice;
-            foreach (var key in window.DeviceKeys)
+            List<string>? replaced = null;
+            foreach (var key in CallerKeys(window))
             {
-                // A later call from the same device takes its place: its window is the one a PSAP calls back in.
-                if (devices.TryGetValue((window.Tenant, key), out var earlier) && earlier.State.CallAt > window.CallAt) continue;
-                devices[(window.Tenant, key)] = entry;
+                // A later call of the same caller takes its place: its window is the one a PSAP calls back in.
+                if (_byDevice.TryGetValue((window.Tenant, key), out var earlier))
+                {
+                    if (earlier.State.CallAt > window.CallAt) continue;
+                    if (--earlier.Keys == 0 && _byCall.TryRemove(earlier.State.CallRecordId, out _)) (replaced ??= []).Add(earlier.State.CallRecordId);
+                }
+                _byDevice[(window.Tenant, key)] = entry;
+                entry.Keys++;
             }
+            // Every key already names a later call (an old window read back late): nothing to hold.
+            if (entry.Keys > 0) _byCall[window.CallRecordId] = entry;
+            return replaced;
         }
+    }
+
+    /// <summary>
+    /// The keys a window is held under: the device keys HELD asks about, and (never asked about by HELD) the DID the
+    /// call was located by and, for a call known only by its location URI, that URI.
+    /// </summary>
+    private static List<string> CallerKeys(CallWatchMessage window)
+    {
+        var keys = new List<string>(window.DeviceKeys.Count + 1);
+        foreach (var key in window.DeviceKeys)
+            if (!keys.Contains(key)) keys.Add(key);
+        if (window.Did is not null) keys.Add("call-did:" + window.Did);
+        if (keys.Count == 0 && window.Reference is not null) keys.Add("call-uri:" + window.Reference);
+        return keys;
     }
 
     /// <summary>Drops windows closed before <paramref name="now"/>; returns how many.</summary>
@@ -257,7 +286,7 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
             if (!first) return;
             _alerts.TryEnqueue(new LocationChangedAlert
             {
-                Id = Guid.CreateVersion7(now).ToString("N"),
+                Id = RandomIds.NewVersion7String(now),
                 Tenant = after.Tenant,
                 Event = AlertEvent.LocationChanged,
                 At = now,
@@ -282,11 +311,11 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
         }
     }
 
-    private async Task AnnounceAsync(CallWatchMessage window)
+    private async Task AnnounceAsync(CallWatchMessage window, IReadOnlyList<string>? replaced = null)
     {
         try
         {
-            await _bus.PublishAsync(window).ConfigureAwait(false);
+            await _bus.PublishAsync(window, replaced ?? []).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -305,6 +334,9 @@ internal sealed partial class EmergencyCallWatch : BackgroundService
     private sealed class Entry(CallWatchMessage state)
     {
         public CallWatchMessage State = state;
+
+        /// <summary>How many of its caller keys still name this window (under the watch's gate); none: replaced.</summary>
+        public int Keys;
     }
 
     private static partial class Log

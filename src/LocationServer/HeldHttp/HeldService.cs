@@ -324,7 +324,7 @@ internal sealed partial class HeldService(
     public string NewPresenceEntity()
     {
         Span<byte> random = stackalloc byte[12];
-        RandomNumberGenerator.Fill(random);
+        RandomIds.Fill(random);
         Span<char> hex = stackalloc char[24];
         Convert.TryToHexStringLower(random, hex, out _);
         return string.Concat("pres:", hex, "@", _options.EntityDomain);

@@ -36,6 +36,23 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     private static string Tenant() => "t" + Guid.NewGuid().ToString("N")[..10];
 
     [Fact]
+    public async Task CallWatch_PublishReplacingAnEarlierCall_ListsOnlyTheLaterOne()
+    {
+        var bus = new RedisCallWatchBus(Connect());
+        var tenant = Tenant();
+        var now = DateTimeOffset.UtcNow;
+        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
+        var first = tenant + "-call-1";
+        var second = tenant + "-call-2";
+
+        await bus.PublishAsync(Window(first), []);
+        await bus.PublishAsync(Window(second), [first]);
+
+        var open = (await new RedisCallWatchBus(Connect()).ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToList();
+        Assert.Equal([second], open);
+    }
+
+    [Fact]
     public async Task DeviceState_SetThenGetFromAnotherNode_RoundTrips()
     {
         var tenant = Tenant();

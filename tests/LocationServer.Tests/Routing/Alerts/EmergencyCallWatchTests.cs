@@ -131,6 +131,59 @@ public sealed class EmergencyCallWatchTests
     }
 
     [Fact]
+    public async Task Open_SameCallerCallsAgain_LaterWindowReplacesTheEarlier()
+    {
+        _watch.Open(Window(callRecordId: "call-1"));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        _watch.Open(Window(callRecordId: "call-2"));
+
+        _watch.Observe(Tenant, Phone, Annex, MatchRule.Chassis);
+
+        Assert.Equal(1, _watch.Count);
+        var alert = Assert.Single(await _alerts.WaitAsync(1));
+        Assert.Equal("call-2", alert.CallRecordId);
+    }
+
+    [Fact]
+    public void Open_ManyCallsOfFewCallers_HoldsOneWindowPerCaller()
+    {
+        // A flood of 911 calls (a stuck phone, a test gone wrong) must not hold a window per call for an hour.
+        for (var i = 0; i < 10_000; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            _watch.Open(Window(callRecordId: "device-" + i) with { DeviceKeys = [i % 2 == 0 ? Phone : "mac:00-04-f2-15-c2-85"] });
+            _watch.Open(Window(callRecordId: "did-" + i) with { DeviceKeys = [], Did = "+15125550100" });
+            _watch.Open(Window(callRecordId: "uri-" + i) with { DeviceKeys = [], Reference = "https://lis.example.com/loc/abc" });
+        }
+
+        Assert.Equal(4, _watch.Count);
+    }
+
+    [Fact]
+    public void Open_LaterCallTakesOnlySomeKeys_EarlierWindowStays()
+    {
+        // The phone's address now belongs to another device; the first phone is still known by its MAC.
+        _watch.Open(Window(callRecordId: "call-1") with { DeviceKeys = ["mac:00-04-f2-15-c2-85", Phone] });
+        _time.Advance(TimeSpan.FromMinutes(1));
+        _watch.Open(Window(callRecordId: "call-2") with { DeviceKeys = ["mac:00-04-f2-aa-bb-cc", Phone] });
+
+        Assert.Equal(2, _watch.Count);
+    }
+
+    [Fact]
+    public void Merge_EarlierCallReadBackAfterALaterOne_NotHeld()
+    {
+        var earlier = Window(callRecordId: "call-1");
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var later = Window(callRecordId: "call-2");
+
+        _watch.Merge(later);
+        _watch.Merge(earlier);
+
+        Assert.Equal(1, _watch.Count);
+    }
+
+    [Fact]
     public void Observe_NoWindowForTheDevice_AllocatesNothing()
     {
         _watch.Observe(Tenant, Phone, Annex, MatchRule.Chassis);
