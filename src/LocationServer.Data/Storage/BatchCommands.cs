@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -77,6 +78,11 @@ internal static class BatchCommands
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) throw new InvalidOperationException("Batched inserts run inside the context's transaction.");
+        if (connection is SqliteConnection { Handle: { } handle } && table.SqliteColumns is { Length: > 0 } columns)
+        {
+            SqliteRows.Insert(handle, table.HotSql(upsertWhen, skipExisting), columns, rows, table.Value);
+            return;
+        }
         var command = connection.CreateCommand();
         await using (command.ConfigureAwait(false))
         {
@@ -152,6 +158,21 @@ internal static class BatchCommands
             : Sql(SqliteRowsPerStatement, upsertWhen, skipExisting);
 
         public int Columns => _columns.Count;
+
+        /// <summary>
+        /// How SQLite stores each column, as Microsoft.Data.Sqlite binds its value (<see cref="SqliteRows"/>); empty
+        /// when a column has a type that class does not bind, so the table's rows go through the provider instead.
+        /// </summary>
+        public SqliteColumn[]? SqliteColumns => _sqliteColumns ??= SqliteRows.Columns(_properties, _mappings) ?? [];
+
+        private SqliteColumn[]? _sqliteColumns;
+
+        /// <summary>Column <paramref name="column"/> of <paramref name="row"/>, converted as EF converts it for the store.</summary>
+        public object? Value(object row, int column)
+        {
+            var value = _properties[column].GetGetter().GetClrValue(row);
+            return value is not null && _mappings[column].Converter is { } converter ? converter.ConvertToProvider(value) : value;
+        }
 
         public void Bind(DbCommand factory, List<object> parameters, int row, object value)
         {
