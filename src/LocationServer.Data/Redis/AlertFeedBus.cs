@@ -81,12 +81,17 @@ internal sealed class RedisAlertFeedBus : InProcessAlertFeedBus
     public RedisAlertFeedBus(RedisConnection connection)
     {
         _connection = connection;
+        // The envelope's JSON names its node first, so this node's own alerts (every alert it raises comes back) are
+        // recognised by that prefix and not parsed.
+        var own = "{\"node\":\"" + _node + "\"";
         _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
         {
+            var text = (string?)message ?? "";
+            if (text.StartsWith(own, StringComparison.Ordinal)) return;
             Envelope? envelope;
             try
             {
-                envelope = JsonSerializer.Deserialize<Envelope>((string?)message ?? "", Json);
+                envelope = JsonSerializer.Deserialize<Envelope>(text, Json);
             }
             catch (JsonException)
             {

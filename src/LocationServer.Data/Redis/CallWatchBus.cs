@@ -85,9 +85,10 @@ public sealed class InProcessCallWatchBus : ICallWatchBus
 }
 
 /// <summary>
-/// Call windows over Redis: announced on the pub/sub channel <c>locationserver:callwatch</c>, kept in the hash
-/// <c>locationserver:callwatches</c> (field: call record id) for nodes that start later, and claimed with
-/// <c>SET NX</c> keys under <c>locationserver:callwatch:claim:</c>.
+/// Call windows over Redis: announced on the pub/sub channel <c>locationserver:callwatch</c> (the window's JSON after
+/// the announcing node's id and a space, so a node skips its own announcements unread), kept in the hash
+/// <c>locationserver:callwatches</c> (field: call record id; value: the window's JSON) for nodes that start later, and
+/// claimed with <c>SET NX</c> keys under <c>locationserver:callwatch:claim:</c>.
 /// </summary>
 internal sealed class RedisCallWatchBus : ICallWatchBus
 {
@@ -97,6 +98,7 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly RedisConnection _connection;
     private readonly Lock _gate = new();
+    private readonly string _node = Guid.NewGuid().ToString("N");
     private List<Action<CallWatchMessage>> _handlers = [];
 
     public RedisCallWatchBus(RedisConnection connection)
@@ -104,7 +106,11 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
         _connection = connection;
         _connection.AddSubscription(RedisChannel.Literal(Channel), (_, value) =>
         {
-            if (Parse(value) is not { } message) return;
+            // This node took its own window in before announcing it: only the others' are read.
+            var text = (string?)value ?? "";
+            if (text.Length > _node.Length && text[_node.Length] == ' ' && text.StartsWith(_node, StringComparison.Ordinal)) return;
+            var json = text.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 and < 64 && !text.StartsWith('{') ? text[(space + 1)..] : text;
+            if (Parse(json) is not { } message) return;
             foreach (var handler in Volatile.Read(ref _handlers)) handler(message);
         });
     }
@@ -117,7 +123,7 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
         await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json)).ConfigureAwait(false);
         // Every node drops the replaced windows itself as the message arrives; the hash must not keep them for later ones.
         if (replaced.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. replaced.Select(id => (RedisValue)id)])).ConfigureAwait(false);
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), json)).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), _node + " " + json)).ConfigureAwait(false);
     }
 
     public IDisposable Subscribe(Action<CallWatchMessage> onMessage)

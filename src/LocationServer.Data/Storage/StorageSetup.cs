@@ -34,7 +34,7 @@ public static class StorageSetup
         ArgumentNullException.ThrowIfNull(configuration);
         var settings = StorageSettings.From(configuration);
         services.AddSingleton(settings);
-        services.AddDbContextFactory<LocationDbContext>(options => Configure(options, settings));
+        services.AddPooledDbContextFactory<LocationDbContext>(options => Configure(options, settings));
         services.AddSingleton<IWiremapChangeBus>(sp => settings.Redis is { } redis
             ? new RedisWiremapChangeBus(sp.GetRequiredService<RedisConnection>())
             : new InProcessWiremapChangeBus());
