@@ -128,7 +128,7 @@ internal sealed partial class UnknownNetworkEvents(
         }
     }
 
-    /// <summary>Writes the counts changed since the last flush, and forgets intervals that ended and are written.</summary>
+    /// <summary>Writes the counts changed since the last flush, and forgets intervals written and ended an interval ago.</summary>
     internal async Task FlushAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -142,7 +142,9 @@ internal sealed partial class UnknownNetworkEvents(
             foreach (var (key, interval) in _networks)
             {
                 if (interval.Dirty) pending.Add((interval, interval.ToRecord()));
-                else if (now - interval.First >= length) (ended ??= []).Add(key);
+                // Forgotten a whole interval after it ended, not at once: a request still in the queue (counted by the
+                // time it arrived) must find its interval, not open a second one and alert twice.
+                else if (now - interval.First >= length * 2) (ended ??= []).Add(key);
                 interval.Dirty = false;
             }
             foreach (var key in ended ?? []) _networks.Remove(key);
