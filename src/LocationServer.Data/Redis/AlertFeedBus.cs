@@ -116,7 +116,8 @@ internal sealed class RedisAlertFeedBus : InProcessAlertFeedBus
     {
         try
         {
-            await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message)).ConfigureAwait(false);
+            // Not waiting for the reply (the subscriber count): one alert per routed call, best effort anyway.
+            await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message, CommandFlags.FireAndForget)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StorageUnavailableException or RedisException or TimeoutException or ObjectDisposedException)
         {

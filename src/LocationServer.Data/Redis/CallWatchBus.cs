@@ -96,6 +96,7 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
     public const string HashKey = "locationserver:callwatches";
     public const string ClaimPrefix = "locationserver:callwatch:claim:";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private readonly RedisConnection _connection;
     private readonly Lock _gate = new();
     private readonly string _node = Guid.NewGuid().ToString("N");
@@ -120,10 +121,13 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(replaced);
         var json = JsonSerializer.Serialize(message, Json);
-        await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json)).ConfigureAwait(false);
+        // Sent without waiting for Redis's replies: a reply is not worth a task and a wake-up per 911 call. While Redis
+        // is away the announcement is lost to the other replicas, as it was when it failed and was logged.
+        const CommandFlags Send = CommandFlags.FireAndForget;
+        await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json, flags: Send)).ConfigureAwait(false);
         // Every node drops the replaced windows itself as the message arrives; the hash must not keep them for later ones.
-        if (replaced.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. replaced.Select(id => (RedisValue)id)])).ConfigureAwait(false);
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), _node + " " + json)).ConfigureAwait(false);
+        if (replaced.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. replaced.Select(id => (RedisValue)id)], Send)).ConfigureAwait(false);
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), _node + " " + json, Send)).ConfigureAwait(false);
     }
 
     public IDisposable Subscribe(Action<CallWatchMessage> onMessage)

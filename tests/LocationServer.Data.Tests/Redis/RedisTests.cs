@@ -167,6 +167,36 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task CallWatch_RedisRestarted_AnnouncedAndKeptAgain()
+    {
+        // Announcements are sent without waiting for replies: after a restart (an empty server) the next window must
+        // still reach the other node and the hash.
+        var tenant = Tenant();
+        var now = DateTimeOffset.UtcNow;
+        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
+        var heard = new BlockingCollection<string>();
+        var listener = new RedisCallWatchBus(Connect());
+        using var subscription = listener.Subscribe(w => { if (w.Tenant == tenant) heard.Add(w.CallRecordId); });
+        var announcer = new RedisCallWatchBus(Connect());
+        var n = 0;
+        await TestServers.EventuallyAsync(async () =>
+        {
+            await announcer.PublishAsync(Window("before-" + ++n), []);
+            return heard.TryTake(out var id, 500) ? id : throw new TimeoutException("not subscribed yet");
+        }, TimeSpan.FromSeconds(10));
+
+        await TestServers.RunShellAsync(TestServers.RedisRestart);
+
+        var after = await TestServers.EventuallyAsync(async () =>
+        {
+            await announcer.PublishAsync(Window("after-" + ++n), []);
+            return heard.TryTake(out var id, 500) && id.StartsWith("after-", StringComparison.Ordinal) ? id : throw new TimeoutException("not announced yet");
+        }, TimeSpan.FromSeconds(20));
+        var kept = (await listener.ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToList();
+        Assert.Contains(after, kept);
+    }
+
+    [Fact]
     public async Task RedisRestart_NewServerRun_StoreAndSubscriptionRecover()
     {
         var restart = TestServers.RedisRestart;
