@@ -489,8 +489,8 @@ internal sealed partial class CallRouter(
         {
             var keys = new List<string>(3);
             if (tokenDeviceKey is not null && !tokenDeviceKey.StartsWith("did:", StringComparison.Ordinal)) keys.Add(tokenDeviceKey);
-            if (station.Mac is { } mac && !keys.Contains(Alerts.EmergencyCallWatch.DeviceKey(mac))) keys.Add(Alerts.EmergencyCallWatch.DeviceKey(mac));
-            if (station.Address is { } address && !keys.Contains(Alerts.EmergencyCallWatch.DeviceKey(address))) keys.Add(Alerts.EmergencyCallWatch.DeviceKey(address));
+            if (station.Mac is { } mac && Alerts.EmergencyCallWatch.DeviceKey(mac) is var macKey && !keys.Contains(macKey)) keys.Add(macKey);
+            if (station.Address is { } address && Alerts.EmergencyCallWatch.DeviceKey(address) is var addressKey && !keys.Contains(addressKey)) keys.Add(addressKey);
             if (keys.Count == 0 && did is null && record.LocationReference is null) return;
             callWatch!.Open(new Data.Redis.CallWatchMessage(record.Tenant, record.Id, keys, record.At, until, record.CallingNumber,
                 string.IsNullOrWhiteSpace(callerName) ? null : callerName.Trim(),

@@ -5,6 +5,9 @@
 #   stop_group PID [SECONDS=20]         SIGTERM to the group, SIGKILL after SECONDS if any of it is left
 #   stop_all_groups                     stops every group started by start_group (use in the EXIT trap)
 #   free_port                           a free TCP port on 127.0.0.1
+#   timed_cli DLL WORK NAME ROWS ARGS...  runs the service's command line once (dotnet exec DLL ARGS, output in
+#                                       WORK/NAME.out, printed and fatal on failure) and prints its wall time, and
+#                                       ROWS per second unless ROWS is 0
 
 started_groups=()
 
@@ -35,3 +38,12 @@ stop_all_groups() {
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+timed_cli() {
+  local dll="$1" work="$2" name="$3" count="$4" start end
+  shift 4
+  start=$(date +%s.%N)
+  dotnet exec "$dll" "$@" >"$work/$name.out" 2>&1 || { cat "$work/$name.out" >&2; exit 1; }
+  end=$(date +%s.%N)
+  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[3]); print(f'{sys.argv[4]:<34} {s:7.2f} s' + (f'  {n/s:9.0f} rows/s' if n else ''))" "$start" "$end" "$count" "$name"
+}

@@ -39,14 +39,9 @@ with open(f"{work}/ports.csv", "w", encoding="utf-8", newline="") as f:
 PY
 echo '{ "tenant": { "id": "load", "name": "Load" } }' > "$work/tenant.json"
 
-timed() {
-  local name="$1" count="$2"; shift 2
-  local start end
-  start=$(date +%s.%N)
-  dotnet exec "$bin" "$@" > "$work/$name.out" 2>&1 || { cat "$work/$name.out" >&2; exit 1; }
-  end=$(date +%s.%N)
-  python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[3]); print(f'{sys.argv[4]:<34} {s:7.2f} s' + (f'  {n/s:9.0f} rows/s' if n else ''))" "$start" "$end" "$count" "$name"
-}
+# shellcheck source=tests/load/lib.sh
+. "$repo/tests/load/lib.sh"
+timed() { timed_cli "$bin" "$work" "$@"; }
 
 echo "Teams LIS import, 50 civic addresses, 1000 locations, $rows port rows, SQLite, $(nproc) cores"
 dotnet exec "$bin" import "$work/tenant.json" > "$work/tenant.out" 2>&1 || { cat "$work/tenant.out" >&2; exit 1; }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace LocationServer.Core.Identifiers;
 
 /// <summary>
@@ -62,12 +60,15 @@ public readonly record struct MacAddress(ulong Value)
     /// <summary>Colon form, lower case.</summary>
     public override string ToString() => Format(':');
 
+    private const string LowerHex = "0123456789abcdef";
+
     private string Format(char separator) => string.Create(17, (Value, separator), static (span, state) =>
     {
         for (var i = 0; i < 6; i++)
         {
             var octet = (byte)(state.Value >> (8 * (5 - i)));
-            octet.TryFormat(span[(i * 3)..], out _, "x2", CultureInfo.InvariantCulture);
+            span[i * 3] = LowerHex[octet >> 4];
+            span[(i * 3) + 1] = LowerHex[octet & 0xF];
             if (i < 5) span[(i * 3) + 2] = state.separator;
         }
     });

@@ -19,16 +19,7 @@ public sealed class DemoCallNotificationTests : IAsyncLifetime
     private readonly SmtpSink _smtp = new();
     private HttpClient _client = null!;
 
-    public async Task InitializeAsync()
-    {
-        await _smtp.StartAsync();
-        _factory.Settings["Routing:Alerts:Smtp:Host"] = "127.0.0.1";
-        _factory.Settings["Routing:Alerts:Smtp:Port"] = _smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _factory.Settings["Routing:Alerts:Smtp:Security"] = "None";
-        _factory.Settings["Routing:Alerts:Smtp:From"] = "E911 alerts <e911@example.com>";
-        _client = _factory.CreateClient();
-        await _client.WaitReadyAsync();
-    }
+    public async Task InitializeAsync() => _client = await _smtp.StartForAsync(_factory);
 
     public async Task DisposeAsync()
     {

@@ -42,6 +42,23 @@ internal sealed class SmtpSink : IAsyncDisposable
         }, up => up, TimeSpan.FromSeconds(30), "aiosmtpd accepting connections");
     }
 
+    /// <summary>
+    /// Starts the server (<see cref="StartAsync"/>), then points <paramref name="factory"/>'s e-mail alerts at it, and
+    /// returns the service's client once the service is ready.
+    /// </summary>
+    public async Task<HttpClient> StartForAsync(LocationServerFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        await StartAsync();
+        factory.Settings["Routing:Alerts:Smtp:Host"] = "127.0.0.1";
+        factory.Settings["Routing:Alerts:Smtp:Port"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        factory.Settings["Routing:Alerts:Smtp:Security"] = "None";
+        factory.Settings["Routing:Alerts:Smtp:From"] = "E911 alerts <e911@example.com>";
+        var client = factory.CreateClient();
+        await client.WaitReadyAsync();
+        return client;
+    }
+
     /// <summary>Waits until the server holds at least <paramref name="count"/> messages, and reads them.</summary>
     public async Task<List<MimeMessage>> MessagesAsync(int count)
     {
