@@ -47,7 +47,16 @@ app.MapLost();
 app.MapCallRecords();
 app.MapAlertFeed();
 app.MapRoutingGrpc();
-await app.RunAsync().ConfigureAwait(false);
+try
+{
+    await app.RunAsync().ConfigureAwait(false);
+}
+catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Another process holds a port this configuration names: a start-up failure, not a crash with a stack trace.
+    await Console.Error.WriteLineAsync($"LocationServer cannot start: {e.Message} Free the port or choose another: Kestrel:Endpoints:Http:Url (HTTP), Routing:GrpcPort or Kestrel:Endpoints:Grpc:Url (gRPC).").ConfigureAwait(false);
+    return 2;
+}
 return 0;
 
 /// <summary>Entry point, visible to the host tests.</summary>

@@ -87,6 +87,24 @@ public sealed partial class StartFromAnywhereTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_GrpcPortHeldByAnotherProcess_ExitsWithCode2NamingTheSettings()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var taken = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var environment = DataEnvironment();
+        environment["Kestrel__Endpoints__Http__Url"] = $"http://127.0.0.1:{BuiltHost.FreePort()}";
+        environment["Kestrel__Endpoints__Grpc__Url"] = $"http://127.0.0.1:{taken}";
+
+        var run = await BuiltHost.RunAsync(_work, environment, [], TimeSpan.FromMinutes(2));
+
+        Assert.True(run.ExitCode == 2, Describe(run));
+        Assert.Contains($"127.0.0.1:{taken}", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Endpoints:Grpc:Url", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Readme_TlsExample_FromTheRepositoryRoot_ServesHttps()
     {
         // The README's TLS block: environment assignments, then the built binary run from the repository root.
