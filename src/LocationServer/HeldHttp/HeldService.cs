@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
 using LocationServer.Core.Identifiers;
 using LocationServer.Core.Matching;
 using LocationServer.Core.Wiremap;
