@@ -102,7 +102,7 @@ internal sealed partial class CallRecordWriter(
     public Task EnqueueAlert(StoredAlert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        if (_deferring) return Task.FromException(new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
+        if (_deferring) return Task.FromException(AlertNotRecorded());
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(new Pending(null, null, time.GetTimestamp(), done) { Alert = alert }))
@@ -330,7 +330,7 @@ internal sealed partial class CallRecordWriter(
         var journaled = 0;
         for (var i = 0; i < over; i++)
         {
-            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
+            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : AlertNotRecorded());
             else if (pending[i].Journaled) journaled++;
             else givenUp++;
         }
@@ -403,8 +403,11 @@ internal sealed partial class CallRecordWriter(
     {
         StorageUnavailableException? away = null;
         foreach (var item in pending)
-            if (item.Alert is not null) item.Settle(away ??= new StorageUnavailableException("The location database is unavailable: the alert is not recorded."));
+            if (item.Alert is not null) item.Settle(away ??= AlertNotRecorded());
     }
+
+    /// <summary>Why an alert is not in the ledger: the store is away, and alerts are not held for its return.</summary>
+    private static StorageUnavailableException AlertNotRecorded() => new("The location database is unavailable: the alert is not recorded.");
 
     private static int Records(List<Pending> pending)
     {

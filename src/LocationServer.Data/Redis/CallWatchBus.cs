@@ -107,11 +107,10 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
         _connection = connection;
         _connection.AddSubscription(RedisChannel.Literal(Channel), (_, value) =>
         {
-            // This node took its own window in before announcing it: only the others' are read.
+            // "{node} {json}": this node took its own window in before announcing it, so only the others' are read.
             var text = (string?)value ?? "";
-            if (text.Length > _node.Length && text[_node.Length] == ' ' && text.StartsWith(_node, StringComparison.Ordinal)) return;
-            var json = text.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 and < 64 && !text.StartsWith('{') ? text[(space + 1)..] : text;
-            if (Parse(json) is not { } message) return;
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space < 0 || text.AsSpan(0, space).SequenceEqual(_node) || Parse(text[(space + 1)..]) is not { } message) return;
             foreach (var handler in Volatile.Read(ref _handlers)) handler(message);
         });
     }

@@ -97,9 +97,15 @@ internal sealed class EmailAlertSender(SmtpOptions options)
         return message;
     }
 
+    private static string Utc(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    /// <summary>The call record in the admin API, when <c>LinkBaseUrl</c> is set.</summary>
+    private string? CallLink(string tenant, string callRecordId) => string.IsNullOrWhiteSpace(options.LinkBaseUrl) ? null
+        : $"{options.LinkBaseUrl.TrimEnd('/')}/admin/tenants/{Uri.EscapeDataString(tenant)}/calls/{Uri.EscapeDataString(callRecordId)}";
+
     private (string Subject, List<(string Label, string Value)> Rows, string? Link) Describe(AlertMessage alert)
     {
-        var at = alert.At.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        var at = Utc(alert.At);
         var rows = new List<(string, string)>();
         switch (alert)
         {
@@ -121,13 +127,10 @@ internal sealed class EmailAlertSender(SmtpOptions options)
                 rows.Add(("Time", at));
                 rows.Add(("Routed to", $"{call.RouteName} ({call.RouteUri})"));
                 rows.Add(("Call record", call.CallRecordId));
-                var link = string.IsNullOrWhiteSpace(options.LinkBaseUrl) ? null
-                    : $"{options.LinkBaseUrl.TrimEnd('/')}/admin/tenants/{Uri.EscapeDataString(call.Tenant)}/calls/{Uri.EscapeDataString(call.CallRecordId)}";
-                return ($"{what}: {who} at {where}", rows, link);
+                return ($"{what}: {who} at {where}", rows, CallLink(call.Tenant, call.CallRecordId));
             case LocationChangedAlert moved:
                 var mover = moved.CallerName ?? moved.CallingNumber ?? "the caller";
                 var now = moved.Address ?? "no dispatchable location";
-                var callAt = moved.CallAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
                 rows.Add(("Caller", moved.CallerName ?? "(not known)"));
                 rows.Add(("Calling number", moved.CallingNumber ?? "(not sent)"));
                 rows.Add(("Location now", now));
@@ -142,12 +145,10 @@ internal sealed class EmailAlertSender(SmtpOptions options)
                 }));
                 if (moved.DeviceKey is not null) rows.Add(("Device", moved.DeviceKey));
                 rows.Add(("Time", at));
-                rows.Add(("911 call", callAt));
-                rows.Add(("Callback window ends", moved.WindowEnds.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)));
+                rows.Add(("911 call", Utc(moved.CallAt)));
+                rows.Add(("Callback window ends", Utc(moved.WindowEnds)));
                 rows.Add(("Call record", moved.CallRecordId));
-                var callLink = string.IsNullOrWhiteSpace(options.LinkBaseUrl) ? null
-                    : $"{options.LinkBaseUrl.TrimEnd('/')}/admin/tenants/{Uri.EscapeDataString(moved.Tenant)}/calls/{Uri.EscapeDataString(moved.CallRecordId)}";
-                return ($"Location changed after a 911 call: {mover} now at {now}", rows, callLink);
+                return ($"Location changed after a 911 call: {mover} now at {now}", rows, CallLink(moved.Tenant, moved.CallRecordId));
             case UnknownNetworkAlert unknown:
                 rows.Add(("Device", unknown.DeviceKey));
                 rows.Add(("Network", unknown.NetworkFingerprint));
