@@ -131,7 +131,8 @@ internal sealed partial class RoutingGrpcService(RoutingCallerAuthenticator auth
     /// </summary>
     private void Authorize(string tenant, ServerCallContext context)
     {
-        var authorization = context.RequestHeaders.GetValue("authorization");
+        // Straight from the HTTP/2 headers: RequestHeaders would copy every header of the call into a Metadata first.
+        var authorization = context.GetHttpContext().Request.Headers.Authorization.ToString();
         var result = authenticator.Authenticate(authorization, tenant, out var requester);
         switch (result)
         {

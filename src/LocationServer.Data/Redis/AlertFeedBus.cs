@@ -67,9 +67,10 @@ public class InProcessAlertFeedBus : IAlertFeedBus
 }
 
 /// <summary>
-/// Alerts over the Redis pub/sub channel <c>locationserver:alerts</c>, one JSON object a message, tagged with the
-/// publishing node so it does not deliver its own alerts twice. This node's listeners get its alerts directly, so a
-/// desk connected to the node that routed the call sees it even while Redis is away.
+/// Alerts over the Redis pub/sub channel <c>locationserver:alerts</c>: each alert a JSON envelope tagged with the
+/// publishing node, so it does not deliver its own alerts twice; sent in groups (<see cref="RedisBatcher{T}"/>), one
+/// message holding a group's envelopes one per line. This node's listeners get its alerts directly, so a desk
+/// connected to the node that routed the call sees it even while Redis is away.
 /// </summary>
 internal sealed class RedisAlertFeedBus : InProcessAlertFeedBus
 {
@@ -77,28 +78,33 @@ internal sealed class RedisAlertFeedBus : InProcessAlertFeedBus
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly RedisConnection _connection;
+    private readonly RedisBatcher<string> _messages;
 
     public RedisAlertFeedBus(RedisConnection connection)
     {
         _connection = connection;
+        _messages = new RedisBatcher<string>("live-feed alerts", SendAsync, connection.Logger);
         // The envelope's JSON names its node first, so this node's own alerts (every alert it raises comes back) are
-        // recognised by that prefix and not parsed.
+        // recognised by that prefix and not parsed; a message holds one node's envelopes only.
         var own = "{\"node\":\"" + _node + "\"";
         _connection.AddSubscription(RedisChannel.Literal(Channel), (_, message) =>
         {
             var text = (string?)message ?? "";
             if (text.StartsWith(own, StringComparison.Ordinal)) return;
-            Envelope? envelope;
-            try
+            foreach (var line in text.AsSpan().Split('\n'))
             {
-                envelope = JsonSerializer.Deserialize<Envelope>(text, Json);
+                Envelope? envelope;
+                try
+                {
+                    envelope = JsonSerializer.Deserialize<Envelope>(text.AsSpan()[line], Json);
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+                if (envelope?.Alert is not { Tenant.Length: > 0, Json.Length: > 0 } alert || envelope.Node == _node) continue;
+                Deliver(alert);
             }
-            catch (JsonException)
-            {
-                return;
-            }
-            if (envelope?.Alert is not { Tenant.Length: > 0, Json.Length: > 0 } alert || envelope.Node == _node) return;
-            Deliver(alert);
         });
     }
 
@@ -108,22 +114,15 @@ internal sealed class RedisAlertFeedBus : InProcessAlertFeedBus
     {
         ArgumentNullException.ThrowIfNull(alert);
         Deliver(alert);
-        var message = JsonSerializer.Serialize(new Envelope(_node, alert), Json);
-        _ = PublishAsync(message);
+        _messages.Add(JsonSerializer.Serialize(new Envelope(_node, alert), Json));
     }
 
-    private async Task PublishAsync(string message)
-    {
-        try
-        {
-            // Not waiting for the reply (the subscriber count): one alert per routed call, best effort anyway.
-            await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message, CommandFlags.FireAndForget)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is StorageUnavailableException or RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // Best effort: the other nodes' screens miss this alert; webhooks and e-mail still carry it.
-        }
-    }
+    /// <summary>Completes once every alert published before the call has been handed to Redis (tests).</summary>
+    public Task FlushAsync() => _messages.FlushAsync();
+
+    /// <summary>One group: one message, sent without waiting for the reply (the subscriber count); best effort anyway.</summary>
+    private Task<long> SendAsync(IReadOnlyList<string> envelopes) =>
+        _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), string.Join('\n', envelopes), CommandFlags.FireAndForget));
 
     private sealed record Envelope(string Node, FeedAlert Alert);
 }

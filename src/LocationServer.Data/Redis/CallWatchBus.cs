@@ -85,10 +85,12 @@ public sealed class InProcessCallWatchBus : ICallWatchBus
 }
 
 /// <summary>
-/// Call windows over Redis: announced on the pub/sub channel <c>locationserver:callwatch</c> (the window's JSON after
-/// the announcing node's id and a space, so a node skips its own announcements unread), kept in the hash
+/// Call windows over Redis: announced on the pub/sub channel <c>locationserver:callwatch</c>, kept in the hash
 /// <c>locationserver:callwatches</c> (field: call record id; value: the window's JSON) for nodes that start later, and
-/// claimed with <c>SET NX</c> keys under <c>locationserver:callwatch:claim:</c>.
+/// claimed with <c>SET NX</c> keys under <c>locationserver:callwatch:claim:</c>. Announcements are sent in groups
+/// (<see cref="RedisBatcher{T}"/>): one <c>HSET</c> of the group's windows, one <c>HDEL</c> of the windows they
+/// replaced and one message holding the announcing node's id, a space and the windows' JSON one per line, so a node
+/// skips its own announcements unread.
 /// </summary>
 internal sealed class RedisCallWatchBus : ICallWatchBus
 {
@@ -98,6 +100,7 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly RedisConnection _connection;
+    private readonly RedisBatcher<Announcement> _announcements;
     private readonly Lock _gate = new();
     private readonly string _node = Guid.NewGuid().ToString("N");
     private List<Action<CallWatchMessage>> _handlers = [];
@@ -105,29 +108,62 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
     public RedisCallWatchBus(RedisConnection connection)
     {
         _connection = connection;
+        _announcements = new RedisBatcher<Announcement>("call windows", SendAsync, connection.Logger);
         _connection.AddSubscription(RedisChannel.Literal(Channel), (_, value) =>
         {
-            // "{node} {json}": this node took its own window in before announcing it, so only the others' are read.
+            // "{node} {json}\n{json}…": this node took its own windows in before announcing them, so only the others' are read.
             var text = (string?)value ?? "";
             var space = text.IndexOf(' ', StringComparison.Ordinal);
-            if (space < 0 || text.AsSpan(0, space).SequenceEqual(_node) || Parse(text[(space + 1)..]) is not { } message) return;
-            foreach (var handler in Volatile.Read(ref _handlers)) handler(message);
+            if (space < 0 || text.AsSpan(0, space).SequenceEqual(_node)) return;
+            foreach (var line in text.AsSpan(space + 1).Split('\n'))
+            {
+                if (Parse(text.AsSpan(space + 1)[line]) is not { } message) continue;
+                foreach (var handler in Volatile.Read(ref _handlers)) handler(message);
+            }
         });
     }
 
-    public async Task PublishAsync(CallWatchMessage message, IReadOnlyList<string> replaced)
+    public Task PublishAsync(CallWatchMessage message, IReadOnlyList<string> replaced)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(replaced);
-        var json = JsonSerializer.Serialize(message, Json);
-        // Sent without waiting for Redis's replies: a reply is not worth a task and a wake-up per 911 call. While Redis
-        // is away the announcement is lost to the other replicas, as it was when it failed and was logged.
-        const CommandFlags Send = CommandFlags.FireAndForget;
-        await _connection.RunAsync(db => db.HashSetAsync(HashKey, message.CallRecordId, json, flags: Send)).ConfigureAwait(false);
-        // Every node drops the replaced windows itself as the message arrives; the hash must not keep them for later ones.
-        if (replaced.Count > 0) await _connection.RunAsync(db => db.HashDeleteAsync(HashKey, [.. replaced.Select(id => (RedisValue)id)], Send)).ConfigureAwait(false);
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), _node + " " + json, Send)).ConfigureAwait(false);
+        // Queued, not sent: the call path neither waits for Redis nor makes a command per call.
+        _announcements.Add(new Announcement(message, JsonSerializer.Serialize(message, Json), replaced));
+        return Task.CompletedTask;
     }
+
+    /// <summary>Completes once every window announced before the call has been handed to Redis (tests).</summary>
+    public Task FlushAsync() => _announcements.FlushAsync();
+
+    /// <summary>One group of announcements: three commands, sent without waiting for Redis's replies.</summary>
+    private Task<long> SendAsync(IReadOnlyList<Announcement> batch)
+    {
+        var kept = new Dictionary<string, string>(batch.Count, StringComparer.Ordinal);
+        var dropped = new HashSet<string>(StringComparer.Ordinal);
+        var text = new System.Text.StringBuilder(_node).Append(' ');
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (message, json, replaced) = batch[i];
+            kept[message.CallRecordId] = json;
+            dropped.Remove(message.CallRecordId);
+            // Every node drops the replaced windows itself as the message arrives; the hash must not keep them for later ones.
+            foreach (var id in replaced)
+            {
+                kept.Remove(id);
+                dropped.Add(id);
+            }
+            text.Append(i == 0 ? "" : "\n").Append(json);
+        }
+        const CommandFlags Send = CommandFlags.FireAndForget;
+        return _connection.RunAsync(db =>
+        {
+            if (kept.Count > 0) _ = db.HashSetAsync(HashKey, [.. kept.Select(e => new HashEntry(e.Key, e.Value))], Send);
+            if (dropped.Count > 0) _ = db.HashDeleteAsync(HashKey, [.. dropped.Select(id => (RedisValue)id)], Send);
+            return db.PublishAsync(RedisChannel.Literal(Channel), text.ToString(), Send);
+        });
+    }
+
+    private readonly record struct Announcement(CallWatchMessage Message, string Json, IReadOnlyList<string> Replaced);
 
     public IDisposable Subscribe(Action<CallWatchMessage> onMessage)
     {
@@ -154,11 +190,13 @@ internal sealed class RedisCallWatchBus : ICallWatchBus
     public Task<bool> TryClaimAsync(string key, TimeSpan lifetime) =>
         _connection.RunAsync(db => db.StringSetAsync(ClaimPrefix + key, "1", lifetime, When.NotExists));
 
-    private static CallWatchMessage? Parse(RedisValue value)
+    private static CallWatchMessage? Parse(RedisValue value) => Parse(((string?)value ?? "").AsSpan());
+
+    private static CallWatchMessage? Parse(ReadOnlySpan<char> json)
     {
         try
         {
-            var message = JsonSerializer.Deserialize<CallWatchMessage>((string?)value ?? "", Json);
+            var message = JsonSerializer.Deserialize<CallWatchMessage>(json, Json);
             return message is null || string.IsNullOrEmpty(message.Tenant) || string.IsNullOrEmpty(message.CallRecordId) ? null : message;
         }
         catch (JsonException)

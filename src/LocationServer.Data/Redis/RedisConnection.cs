@@ -32,6 +32,9 @@ internal sealed partial class RedisConnection : IDisposable
         _logger = logger;
     }
 
+    /// <summary>The log of the Redis seams built on this connection.</summary>
+    public ILogger Logger => _logger;
+
     /// <summary>Runs one command; connection failures become <see cref="StorageUnavailableException"/>.</summary>
     public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command)
     {

@@ -81,16 +81,22 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     {
         ArgumentNullException.ThrowIfNull(alert);
         // The live feed first and whatever the queues hold: a desk screen must see the call even when the webhooks lag.
+        // Serialized once, for the feed, the ledger and every webhook alike; off the call path when no feed needs it.
+        string? json = null;
         try
         {
-            _feed?.Publish(alert);
+            if (_feed is { HasAudience: true })
+            {
+                json = ToJson(alert);
+                _feed.Publish(alert, json);
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Log.FeedFailed(_logger, alert.Id, ex);
         }
         var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
-        if (lane.Queue.Writer.TryWrite(alert)) return true;
+        if (lane.Queue.Writer.TryWrite(new Queued(alert, json))) return true;
         Interlocked.Increment(ref lane.DroppedTotal);
         Interlocked.Increment(ref lane.DroppedSinceLog);
         // A flood must not become a flood of log lines: one warning per interval and queue, with the count. The
@@ -112,12 +118,14 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var inFlight = new HashSet<Task>();
         try
         {
-            await foreach (var alert in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var (alert, serialized) in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
+                var json = serialized;
+                byte[]? body = null;
                 // Recorded beside the deliveries, not before them: a slow store must not delay the first e-mail.
                 if (_ledger is not null)
                 {
-                    var recorded = RecordAlertAsync(alert);
+                    var recorded = RecordAlertAsync(alert, json ??= ToJson(alert));
                     lock (inFlight) inFlight.Add(recorded);
                     _ = recorded.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
@@ -141,7 +149,8 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                     foreach (var address in target.PerAddress())
                     {
                         await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                        var task = DeliverAsync(alert, address, stoppingToken);
+                        if (address.Channel == AlertChannel.Webhook) body ??= Encoding.UTF8.GetBytes(json ??= ToJson(alert));
+                        var task = DeliverAsync(alert, address, body, stoppingToken);
                         lock (inFlight) inFlight.Add(task);
                         _ = task.ContinueWith(t =>
                         {
@@ -183,11 +192,14 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         return (location?.SiteId, locationId);
     }
 
-    private async Task RecordAlertAsync(AlertMessage alert)
+    /// <summary>The alert's webhook JSON: its runtime type, so each kind's own fields are written.</summary>
+    internal static string ToJson(AlertMessage alert) => JsonSerializer.Serialize(alert, alert.GetType(), Json);
+
+    private async Task RecordAlertAsync(AlertMessage alert, string json)
     {
         try
         {
-            await _ledger!.RecordAsync(alert, JsonSerializer.Serialize(alert, alert.GetType(), Json), CancellationToken.None).ConfigureAwait(false);
+            await _ledger!.RecordAsync(alert, json, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -196,10 +208,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     }
 
     /// <summary>Sends one alert to one target until it succeeds, fails permanently or runs out of attempts.</summary>
-    internal async Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, CancellationToken stoppingToken)
+    internal Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, CancellationToken stoppingToken) =>
+        DeliverAsync(alert, target, target.Channel == AlertChannel.Webhook ? Encoding.UTF8.GetBytes(ToJson(alert)) : null, stoppingToken);
+
+    /// <summary><see cref="DeliverAsync(AlertMessage, AlertTarget, CancellationToken)"/> with the webhook body already made (null for other channels).</summary>
+    private async Task<bool> DeliverAsync(AlertMessage alert, AlertTarget target, byte[]? body, CancellationToken stoppingToken)
     {
-        // The runtime type, so each kind's own fields are written.
-        var body = target.Channel == AlertChannel.Webhook ? JsonSerializer.SerializeToUtf8Bytes(alert, alert.GetType(), Json) : null;
         for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
         {
             AttemptResult result;
@@ -341,10 +355,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         }
     }
 
+    /// <summary>A queued alert, with its JSON when the feed already needed it.</summary>
+    private readonly record struct Queued(AlertMessage Alert, string? Json);
+
     /// <summary>One queue with its own delivery slots and drop counters.</summary>
     private sealed class Lane(int capacity, int slots)
     {
-        public readonly Channel<AlertMessage> Queue = Channel.CreateBounded<AlertMessage>(new BoundedChannelOptions(capacity)
+        public readonly Channel<Queued> Queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,

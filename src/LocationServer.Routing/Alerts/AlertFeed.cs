@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using LocationServer.Data.Redis;
 
@@ -26,13 +25,17 @@ internal sealed class AlertFeed : IDisposable
         _subscription = bus.Subscribe(Fan);
     }
 
-    /// <summary>Raises <paramref name="alert"/> on every node's feed for its tenant.</summary>
-    public void Publish(AlertMessage alert)
+    /// <summary>
+    /// Whether a published alert can reach anyone: a listener on this node, or other nodes. When not, the call path
+    /// skips the alert's serialization.
+    /// </summary>
+    public bool HasAudience => !_bus.SingleNode || Volatile.Read(ref _listeners).Count > 0;
+
+    /// <summary>Raises <paramref name="alert"/> (<paramref name="json"/>, its webhook JSON) on every node's feed for its tenant.</summary>
+    public void Publish(AlertMessage alert, string json)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        // Nobody to tell: skip the serialization on the call path.
-        if (_bus.SingleNode && Volatile.Read(ref _listeners).Count == 0) return;
-        var json = JsonSerializer.Serialize(alert, alert.GetType(), AlertDispatcher.Json);
+        ArgumentNullException.ThrowIfNull(json);
         _bus.Publish(new FeedAlert(alert.Tenant, AlertEventNames.Wire(alert.Event), alert.Id, json));
     }
 

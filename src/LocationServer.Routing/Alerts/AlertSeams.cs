@@ -11,8 +11,12 @@ internal static class AlertEventNames
 {
     private static readonly AlertEvent[] Kinds = Enum.GetValues<AlertEvent>();
 
+    /// <summary>The wire names by kind (the kinds are numbered from 0), made once: every alert's feed entry and webhook request names its kind.</summary>
+    private static readonly string[] Names = [.. Kinds.Select(k => JsonNamingPolicy.KebabCaseLower.ConvertName(k.ToString()))];
+
     /// <summary>The wire name of <paramref name="alertEvent"/>, as in the JSON <c>event</c> field.</summary>
-    public static string Wire(AlertEvent alertEvent) => JsonNamingPolicy.KebabCaseLower.ConvertName(alertEvent.ToString());
+    public static string Wire(AlertEvent alertEvent) =>
+        (uint)alertEvent < (uint)Names.Length ? Names[(int)alertEvent] : JsonNamingPolicy.KebabCaseLower.ConvertName(alertEvent.ToString());
 
     /// <summary>Parses a kind name; numbers and unknown names are rejected.</summary>
     public static bool TryParse(string? name, out AlertEvent alertEvent)

@@ -47,9 +47,40 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
 
         await bus.PublishAsync(Window(first), []);
         await bus.PublishAsync(Window(second), [first]);
+        await bus.FlushAsync();
 
         var open = (await new RedisCallWatchBus(Connect()).ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToList();
         Assert.Equal([second], open);
+    }
+
+    [Fact]
+    public async Task CallWatch_ManyWindowsAtOnce_OtherNodeHearsEachInOrderAndHashKeepsEach()
+    {
+        // Announced in groups: a burst of windows is a few messages, each holding many, and one HSET per group.
+        var tenant = Tenant();
+        var now = DateTimeOffset.UtcNow;
+        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
+        var heard = new BlockingCollection<string>();
+        var listener = new RedisCallWatchBus(Connect());
+        using var subscription = listener.Subscribe(w => { if (w.Tenant == tenant) heard.Add(w.CallRecordId); });
+        var announcer = new RedisCallWatchBus(Connect());
+        var n = 0;
+        await TestServers.EventuallyAsync(async () =>
+        {
+            await announcer.PublishAsync(Window("probe-" + ++n), []);
+            return heard.TryTake(out var id, 500) ? id : throw new TimeoutException("not subscribed yet");
+        }, TimeSpan.FromSeconds(10));
+
+        var burst = Enumerable.Range(1, 600).Select(i => "burst-" + i).ToList();
+        foreach (var id in burst) await announcer.PublishAsync(Window(id), []);
+        await announcer.FlushAsync();
+
+        var got = new List<string>();
+        while (got.Count < burst.Count && heard.TryTake(out var id, 5000))
+            if (id.StartsWith("burst-", StringComparison.Ordinal)) got.Add(id);
+        Assert.Equal(burst, got);
+        var kept = (await listener.ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToHashSet();
+        Assert.Superset(burst.ToHashSet(), kept);
     }
 
     [Fact]
