@@ -28,7 +28,9 @@ namespace LocationServer.Routing;
 /// (<see cref="CallRecordJournal"/>, <c>Routing:CallRecords:JournalPath</c>), flushed to the disk per batch, as soon
 /// as it arrives; so a crash during an outage loses none. Past <see cref="MaxBacklog"/> the oldest held records
 /// leave memory but stay in the journal. At start the writer replays the journal into the store; once everything in
-/// it is committed it is emptied. While the store is up the journal is not touched: the hot path has no disk I/O.
+/// it is committed it is emptied. While the store is up the journal is not touched (the hot path has no disk I/O),
+/// unless calls arrive faster than the store commits them for so long that more than <see cref="MaxBacklog"/> wait:
+/// then the oldest go to the journal rather than away, as during an outage.
 /// </para>
 /// <para>
 /// What a crash (kill -9, power loss) can still lose is what was queued and not yet committed while the store was
@@ -255,13 +257,17 @@ internal sealed partial class CallRecordWriter(
         Trim(pending);
     }
 
-    /// <summary>Appends the held records not yet journaled to the journal (one batch, one fsync).</summary>
-    private void Spill(List<Pending> pending)
+    /// <summary>
+    /// Appends the held records not yet journaled to the journal (one batch, one fsync): all of them, or those among
+    /// the first <paramref name="count"/> entries.
+    /// </summary>
+    private void Spill(List<Pending> pending, int count = int.MaxValue)
     {
         if (_journal is null) return;
         var entries = new List<JournalEntry>();
-        foreach (var item in pending)
-            if (item.Record is { } record && !item.Journaled) entries.Add(new JournalEntry(record, item.Elin));
+        count = Math.Min(count, pending.Count);
+        for (var i = 0; i < count; i++)
+            if (pending[i] is { Record: { } record, Journaled: false } item) entries.Add(new JournalEntry(record, item.Elin));
         if (entries.Count == 0) return;
         try
         {
@@ -272,7 +278,7 @@ internal sealed partial class CallRecordWriter(
             Log.JournalWriteFailed(logger, entries.Count, e);
             return;
         }
-        foreach (var item in pending) item.Journaled = item.Record is not null;
+        for (var i = 0; i < count; i++) pending[i].Journaled = pending[i].Record is not null;
         _journalInUse = true;
         if (logger.IsEnabled(LogLevel.Debug)) Log.Journaled(logger, entries.Count);
     }
@@ -321,11 +327,17 @@ internal sealed partial class CallRecordWriter(
         }
     }
 
-    /// <summary>Past <see cref="MaxBacklog"/> held records, the oldest leave memory: kept in the journal if they are in it, given up if not.</summary>
+    /// <summary>
+    /// Past <see cref="MaxBacklog"/> held records, the oldest leave memory: into the journal first (whether the store
+    /// is away or only slower than the calls arriving, a flood), given up only when there is no journal or the disk
+    /// refuses them.
+    /// </summary>
     private void Trim(List<Pending> pending)
     {
         if (pending.Count <= MaxBacklog) return;
         var over = pending.Count - MaxBacklog;
+        if (!_deferring && !_journalHoldsMore && _journal is not null) Log.Overflowing(logger, MaxBacklog, _journal.FilePath);
+        Spill(pending, over);
         var givenUp = 0;
         var journaled = 0;
         for (var i = 0; i < over; i++)
@@ -485,6 +497,9 @@ internal sealed partial class CallRecordWriter(
 
         [LoggerMessage(EventId = 2233, Level = LogLevel.Information, Message = "The call-record journal is committed and emptied ({Replayed} records replayed from the file)")]
         public static partial void JournalEmptied(ILogger logger, int replayed);
+
+        [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Call records arrive faster than the location database commits them: past {Capacity} held in memory, the oldest are kept in the journal {Path} until it catches up")]
+        public static partial void Overflowing(ILogger logger, int capacity, string path);
 
         [LoggerMessage(EventId = 2234, Level = LogLevel.Warning, Message = "Stopping: {Count} call records (and any the journal held before) are kept in the journal {Path} for the next start")]
         public static partial void KeptInJournal(ILogger logger, int count, string path);

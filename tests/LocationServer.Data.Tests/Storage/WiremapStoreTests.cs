@@ -319,6 +319,30 @@ public abstract class WiremapStoreTests<TFixture>(TFixture database) : IClassFix
     }
 
     [Fact]
+    public async Task CommitCalls_RetriedBatchWithStoredRecord_StoredOneKeptNewOnesWrittenOnce()
+    {
+        // PostgreSQL copies a batch in; a retry meets the rows it already stored and is written again by statements.
+        var tenant = NewTenant();
+        var now = new DateTime(2026, 11, 22, 12, 0, 0, DateTimeKind.Utc);
+        var store = Database.CreateStore();
+        var stored = Call(tenant, now, test: false) with { Id = Guid.CreateVersion7(), PolicyId = "uk-sites" };
+        var alert = new StoredAlert("alert-" + tenant, tenant, "emergency-call", now, """{"id":"1"}""");
+        await store.CommitCallsAsync([stored], [], [alert]);
+
+        var later = Call(tenant, now.AddSeconds(1), test: false) with { Id = Guid.CreateVersion7(), CallingNumber = "+442071234567", CivicDisplay = "Zürich, Bahnhofstrasse 1 — 3. OG" };
+        var second = alert with { Id = "alert2-" + tenant, SummaryJson = """{"id":"2"}""" };
+        await store.CommitCallsAsync(
+            [stored with { RouteName = "changed on retry" }, later],
+            [new ElinAssignment(tenant, "+15125550190", "+15125550123", "aus-3-301", now, now.AddHours(1))],
+            [alert with { SummaryJson = "{}" }, second]);
+
+        var records = (await store.ListCallRecordsAsync(tenant, now, now.AddMinutes(1), 10)).OrderBy(r => r.TimeUtc).ToList();
+        Assert.Equal([stored, later], records);
+        Assert.Equal(["""{"id":"1"}""", """{"id":"2"}"""], (await store.ListAlertsAsync(tenant, open: false, limit: 10)).OrderBy(a => a.Id, StringComparer.Ordinal).Select(a => a.SummaryJson));
+        Assert.Equal("+15125550123", (await store.FindElinAsync(tenant, "+15125550190", now.AddMinutes(1)))!.CallerNumber);
+    }
+
+    [Fact]
     public async Task CommitCalls_InvalidElin_NothingWritten()
     {
         var tenant = NewTenant();

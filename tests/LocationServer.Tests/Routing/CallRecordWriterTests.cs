@@ -175,6 +175,30 @@ public sealed class CallRecordWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Enqueue_StoreUpButFloodedPastTheCap_OldestKeptInTheJournalNoneGivenUp()
+    {
+        // Calls arriving faster than the store commits (a flood) are held like calls during an outage: past the cap
+        // the oldest go to the journal, not away.
+        await BringStoreUpAsync();
+        var journal = Path.Combine(_directory, "call-records.journal");
+        using var writer = new CallRecordWriter(Store, TimeProvider.System, _services.GetRequiredService<ILogger<CallRecordWriter>>(),
+            Microsoft.Extensions.Options.Options.Create(new CallRecordOptions { JournalPath = journal }));
+        var records = Enumerable.Range(0, CallRecordWriter.MaxBacklog + 7).Select(Record).ToList();
+        foreach (var record in records) Assert.True(writer.Enqueue(record, null));
+
+        await writer.StartAsync(CancellationToken.None);
+        await writer.FlushAsync().WaitAsync(Patience);
+        await writer.StopAsync(CancellationToken.None);
+
+        var stored = (await StoredAsync()).Select(r => r.Id).ToHashSet();
+        Assert.Equal(records.Count, stored.Count);
+        Assert.All(records.Take(7), r => Assert.Contains(r.Id, stored));
+        Assert.Contains(_log.Messages, m => m.Contains("the oldest are kept in the journal", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Messages, m => m.Contains("given up", StringComparison.Ordinal));
+        Assert.Equal(0, new FileInfo(journal).Length);
+    }
+
+    [Fact]
     public async Task StopAsync_RecordsStillQueued_WrittenBeforeStopReturns()
     {
         await BringStoreUpAsync();
