@@ -342,7 +342,7 @@ internal sealed partial class CallRecordWriter(
         var journaled = 0;
         for (var i = 0; i < over; i++)
         {
-            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : AlertNotRecorded());
+            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : new StorageUnavailableException($"More than {MaxBacklog} call records and alerts wait for the location database: the alert is not recorded."));
             else if (pending[i].Journaled) journaled++;
             else givenUp++;
         }
