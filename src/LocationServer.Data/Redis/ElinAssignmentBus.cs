@@ -66,7 +66,9 @@ internal sealed class RedisElinAssignmentBus : IElinAssignmentBus
     public async Task PublishAsync(ElinAssignment assignment)
     {
         var message = JsonSerializer.Serialize(assignment, Json);
-        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message)).ConfigureAwait(false);
+        // Sent at once (another node's next caller from the location must see the ELIN taken), but without waiting
+        // for Redis's reply, the subscriber count nobody reads.
+        await _connection.RunAsync(db => db.PublishAsync(RedisChannel.Literal(Channel), message, CommandFlags.FireAndForget)).ConfigureAwait(false);
     }
 
     public IDisposable Subscribe(Action<ElinAssignment> onAssigned)

@@ -120,12 +120,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         {
             await foreach (var (alert, serialized) in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                var json = serialized;
-                byte[]? body = null;
+                // The ledger and every webhook carry the same JSON; without it (a bug), e-mail and SMS still go out.
+                var json = serialized ?? TryToJson(alert);
+                var body = json is null ? null : Encoding.UTF8.GetBytes(json);
                 // Recorded beside the deliveries, not before them: a slow store must not delay the first e-mail.
-                if (_ledger is not null)
+                if (_ledger is not null && json is not null)
                 {
-                    var recorded = RecordAlertAsync(alert, json ??= ToJson(alert));
+                    var recorded = RecordAlertAsync(alert, json);
                     lock (inFlight) inFlight.Add(recorded);
                     _ = recorded.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
@@ -148,8 +149,8 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                     // Each address of the target is a delivery of its own: its own attempts, retries and record.
                     foreach (var address in target.PerAddress())
                     {
+                        if (address.Channel == AlertChannel.Webhook && body is null) continue;
                         await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                        if (address.Channel == AlertChannel.Webhook) body ??= Encoding.UTF8.GetBytes(json ??= ToJson(alert));
                         var task = DeliverAsync(alert, address, body, stoppingToken);
                         lock (inFlight) inFlight.Add(task);
                         _ = task.ContinueWith(t =>
@@ -194,6 +195,20 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
     /// <summary>The alert's webhook JSON: its runtime type, so each kind's own fields are written.</summary>
     internal static string ToJson(AlertMessage alert) => JsonSerializer.Serialize(alert, alert.GetType(), Json);
+
+    /// <summary><see cref="ToJson"/>, or null (logged) when it fails: one alert's failure must not stop its queue.</summary>
+    private string? TryToJson(AlertMessage alert)
+    {
+        try
+        {
+            return ToJson(alert);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.AlertNotRecorded(_logger, alert.Id, ex);
+            return null;
+        }
+    }
 
     private async Task RecordAlertAsync(AlertMessage alert, string json)
     {

@@ -54,7 +54,7 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task CallWatch_ManyWindowsAtOnce_OtherNodeHearsEachInOrderAndHashKeepsEach()
+    public async Task CallWatch_ManyWindowsAtOnce_OtherNodeHearsEachOnceAndHashKeepsEach()
     {
         // Announced in groups: a burst of windows is a few messages, each holding many, and one HSET per group.
         var tenant = Tenant();
@@ -78,7 +78,8 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
         var got = new List<string>();
         while (got.Count < burst.Count && heard.TryTake(out var id, 5000))
             if (id.StartsWith("burst-", StringComparison.Ordinal)) got.Add(id);
-        Assert.Equal(burst, got);
+        // Each once; across messages Redis's client hands them to the handler in no fixed order (as it did one call a message).
+        Assert.Equal(burst.Order(StringComparer.Ordinal), got.Order(StringComparer.Ordinal));
         var kept = (await listener.ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToHashSet();
         Assert.Superset(burst.ToHashSet(), kept);
     }
