@@ -35,18 +35,45 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
 
     private static string Tenant() => "t" + Guid.NewGuid().ToString("N")[..10];
 
+    private static CallWatchMessage Window(string tenant, DateTimeOffset now, string id) =>
+        new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
+
+    /// <summary>Two nodes' call-watch buses; the listener already hears the announcer's windows of <see cref="Tenant"/> (ids in <see cref="Heard"/>).</summary>
+    private sealed record CallWatchNodes(string Tenant, DateTimeOffset Now, RedisCallWatchBus Listener, RedisCallWatchBus Announcer, BlockingCollection<string> Heard, IDisposable Subscription) : IDisposable
+    {
+        public CallWatchMessage Window(string id) => RedisTests.Window(Tenant, Now, id);
+
+        public void Dispose() => Subscription.Dispose();
+    }
+
+    /// <summary>Connects two nodes and announces windows named <paramref name="probe"/>-N until the listener hears one (it subscribes in the background).</summary>
+    private async Task<CallWatchNodes> CallWatchNodesAsync(string probe)
+    {
+        var tenant = Tenant();
+        var heard = new BlockingCollection<string>();
+        var listener = new RedisCallWatchBus(Connect());
+        var nodes = new CallWatchNodes(tenant, DateTimeOffset.UtcNow, listener, new RedisCallWatchBus(Connect()), heard,
+            listener.Subscribe(w => { if (w.Tenant == tenant) heard.Add(w.CallRecordId); }));
+        var n = 0;
+        await TestServers.EventuallyAsync(async () =>
+        {
+            await nodes.Announcer.PublishAsync(nodes.Window(probe + "-" + ++n), []);
+            return heard.TryTake(out var id, 500) ? id : throw new TimeoutException("not subscribed yet");
+        }, TimeSpan.FromSeconds(10));
+        return nodes;
+    }
+
     [Fact]
     public async Task CallWatch_PublishReplacingAnEarlierCall_ListsOnlyTheLaterOne()
     {
         var bus = new RedisCallWatchBus(Connect());
         var tenant = Tenant();
         var now = DateTimeOffset.UtcNow;
-        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
         var first = tenant + "-call-1";
         var second = tenant + "-call-2";
 
-        await bus.PublishAsync(Window(first), []);
-        await bus.PublishAsync(Window(second), [first]);
+        await bus.PublishAsync(Window(tenant, now, first), []);
+        await bus.PublishAsync(Window(tenant, now, second), [first]);
         await bus.FlushAsync();
 
         var open = (await new RedisCallWatchBus(Connect()).ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToList();
@@ -57,30 +84,18 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     public async Task CallWatch_ManyWindowsAtOnce_OtherNodeHearsEachOnceAndHashKeepsEach()
     {
         // Announced in groups: a burst of windows is a few messages, each holding many, and one HSET per group.
-        var tenant = Tenant();
-        var now = DateTimeOffset.UtcNow;
-        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
-        var heard = new BlockingCollection<string>();
-        var listener = new RedisCallWatchBus(Connect());
-        using var subscription = listener.Subscribe(w => { if (w.Tenant == tenant) heard.Add(w.CallRecordId); });
-        var announcer = new RedisCallWatchBus(Connect());
-        var n = 0;
-        await TestServers.EventuallyAsync(async () =>
-        {
-            await announcer.PublishAsync(Window("probe-" + ++n), []);
-            return heard.TryTake(out var id, 500) ? id : throw new TimeoutException("not subscribed yet");
-        }, TimeSpan.FromSeconds(10));
+        using var nodes = await CallWatchNodesAsync("probe");
 
         var burst = Enumerable.Range(1, 600).Select(i => "burst-" + i).ToList();
-        foreach (var id in burst) await announcer.PublishAsync(Window(id), []);
-        await announcer.FlushAsync();
+        foreach (var id in burst) await nodes.Announcer.PublishAsync(nodes.Window(id), []);
+        await nodes.Announcer.FlushAsync();
 
         var got = new List<string>();
-        while (got.Count < burst.Count && heard.TryTake(out var id, 5000))
+        while (got.Count < burst.Count && nodes.Heard.TryTake(out var id, 5000))
             if (id.StartsWith("burst-", StringComparison.Ordinal)) got.Add(id);
         // Each once; across messages Redis's client hands them to the handler in no fixed order (as it did one call a message).
         Assert.Equal(burst.Order(StringComparer.Ordinal), got.Order(StringComparer.Ordinal));
-        var kept = (await listener.ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToHashSet();
+        var kept = (await nodes.Listener.ListAsync(nodes.Now)).Where(w => w.Tenant == nodes.Tenant).Select(w => w.CallRecordId).ToHashSet();
         Assert.Superset(burst.ToHashSet(), kept);
     }
 
@@ -203,28 +218,17 @@ public sealed class RedisTests(ITestOutputHelper output) : IDisposable
     {
         // Announcements are sent without waiting for replies: after a restart (an empty server) the next window must
         // still reach the other node and the hash.
-        var tenant = Tenant();
-        var now = DateTimeOffset.UtcNow;
-        CallWatchMessage Window(string id) => new(tenant, id, ["ip:10.1.3.44"], now, now.AddMinutes(60), "+15125550100", null, null, null, null, null, "hq", "100 Congress Ave", 0);
-        var heard = new BlockingCollection<string>();
-        var listener = new RedisCallWatchBus(Connect());
-        using var subscription = listener.Subscribe(w => { if (w.Tenant == tenant) heard.Add(w.CallRecordId); });
-        var announcer = new RedisCallWatchBus(Connect());
-        var n = 0;
-        await TestServers.EventuallyAsync(async () =>
-        {
-            await announcer.PublishAsync(Window("before-" + ++n), []);
-            return heard.TryTake(out var id, 500) ? id : throw new TimeoutException("not subscribed yet");
-        }, TimeSpan.FromSeconds(10));
+        using var nodes = await CallWatchNodesAsync("before");
 
         await TestServers.RunShellAsync(TestServers.RedisRestart);
 
+        var n = 0;
         var after = await TestServers.EventuallyAsync(async () =>
         {
-            await announcer.PublishAsync(Window("after-" + ++n), []);
-            return heard.TryTake(out var id, 500) && id.StartsWith("after-", StringComparison.Ordinal) ? id : throw new TimeoutException("not announced yet");
+            await nodes.Announcer.PublishAsync(nodes.Window("after-" + ++n), []);
+            return nodes.Heard.TryTake(out var id, 500) && id.StartsWith("after-", StringComparison.Ordinal) ? id : throw new TimeoutException("not announced yet");
         }, TimeSpan.FromSeconds(20));
-        var kept = (await listener.ListAsync(now)).Where(w => w.Tenant == tenant).Select(w => w.CallRecordId).ToList();
+        var kept = (await nodes.Listener.ListAsync(nodes.Now)).Where(w => w.Tenant == nodes.Tenant).Select(w => w.CallRecordId).ToList();
         Assert.Contains(after, kept);
     }
 
