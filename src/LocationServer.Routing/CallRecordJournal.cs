@@ -2,14 +2,15 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using StoredAlert = LocationServer.Data.Storage.StoredAlert;
 using StoredCallRecord = LocationServer.Data.Storage.CallRecord;
 using StoredElin = LocationServer.Data.Storage.ElinAssignment;
 
 namespace LocationServer.Routing;
 
 /// <summary>
-/// A local append-only file of the call records (with the ELIN windows they opened) that wait for the store while it
-/// is away, so that a crash during an outage loses none of them. <see cref="CallRecordWriter"/> appends to it only
+/// A local append-only file of the call records (with the ELIN windows they opened) and the alerts for the alert
+/// ledger that wait for the store while it is away, so that a crash during an outage loses none of them. <see cref="CallRecordWriter"/> appends to it only
 /// after a commit has failed, reads it back at start, and empties it once everything in it is committed.
 /// </summary>
 /// <remarks>
@@ -89,7 +90,8 @@ internal sealed class CallRecordJournal : IDisposable
             {
                 break;
             }
-            if (entry?.Record is null) break;
+            // Exactly one of a record and an alert; anything else is not a frame this journal wrote.
+            if (entry is null || (entry.Record is null) == (entry.Alert is null)) break;
             entries.Add(entry);
             valid += HeaderBytes + size;
         }
@@ -167,8 +169,8 @@ internal sealed class CallRecordJournal : IDisposable
     }
 }
 
-/// <summary>One journaled call record and the ELIN window it opened.</summary>
-internal sealed record JournalEntry(StoredCallRecord Record, StoredElin? Elin);
+/// <summary>One journaled item: a call record and the ELIN window it opened, or an alert for the alert ledger.</summary>
+internal sealed record JournalEntry(StoredCallRecord? Record, StoredElin? Elin, StoredAlert? Alert = null);
 
 /// <summary>What <see cref="CallRecordJournal.ReadAll"/> found: the whole records, and the bytes of a torn tail it cut off.</summary>
 internal sealed record JournalContents(IReadOnlyList<JournalEntry> Entries, long TornBytes);

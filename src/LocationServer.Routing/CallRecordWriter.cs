@@ -19,6 +19,8 @@ namespace LocationServer.Routing;
 /// <para>
 /// An accepted record is never dropped because the store is away. When a commit fails for want of the store, its
 /// records stay in memory (at most <see cref="MaxBacklog"/>) and are retried with backoff until the store returns.
+/// Alerts for the ledger are held the same way, in the same queue and journal, so a desk can still acknowledge an
+/// alert raised during an outage once the store is back.
 /// Commits are idempotent (<see cref="WiremapStore.CommitCallsAsync"/>: a record whose id is already stored is left
 /// as it is), so a retry after a lost acknowledgement writes nothing twice. A graceful stop commits what is still
 /// queued once more.
@@ -98,13 +100,14 @@ internal sealed partial class CallRecordWriter(
 
     /// <summary>
     /// Queues a raised alert for the alert ledger (the <c>alerts</c> table, where desks acknowledge it), committed with
-    /// the next group of call records. The task completes once it is committed; it fails when the store is away (an
-    /// alert is not held for the store's return, as call records are: its deliveries go ahead without it) or refuses it.
+    /// the next group of call records. The task completes once it is committed, or once it is held for the store's
+    /// return as call records are (in memory and in the journal); it fails when the store refuses it, or when it is
+    /// given up (past <see cref="MaxBacklog"/> with no journal to keep it, or unwritten at shutdown).
     /// </summary>
+    /// <exception cref="StorageUnavailableException">The writer has stopped (through the task).</exception>
     public Task EnqueueAlert(StoredAlert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        if (_deferring) return Task.FromException(AlertNotRecorded());
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(new Pending(null, null, time.GetTimestamp(), done) { Alert = alert }))
@@ -174,10 +177,9 @@ internal sealed partial class CallRecordWriter(
                     Log.Deferring(logger, Records(pending));
                 }
                 Spill(pending);
-                // Held records count as settled for a flush: waiting for the store's return is not a flush.
-                ReleaseFlushes(pending, pending.Count);
-                FailAlerts(pending);
-                pending.RemoveAll(p => p.Record is null);
+                // Held records count as settled for a flush (waiting for the store's return is not a flush), and a
+                // held alert as accepted: it is written when the store returns.
+                ReleaseHeld(pending);
                 await HoldAsync(pending, retry, stoppingToken).ConfigureAwait(false);
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LastRetry.Ticks));
             }
@@ -193,12 +195,12 @@ internal sealed partial class CallRecordWriter(
         else
         {
             Spill(pending);
-            var unjournaled = pending.Count(p => p.Record is not null && !p.Journaled);
-            if (_journalInUse) Log.KeptInJournal(logger, Records(pending) - unjournaled, _journal!.FilePath);
+            var unjournaled = pending.Count(p => p.Held && !p.Journaled);
+            if (_journalInUse) Log.KeptInJournal(logger, pending.Count(p => p.Held) - unjournaled, _journal!.FilePath);
             if (unjournaled > 0) Log.LostAtShutdown(logger, unjournaled);
         }
-        ReleaseFlushes(pending, pending.Count);
-        FailAlerts(pending);
+        // What is left is journaled (written at the next start) or lost (logged above).
+        foreach (var item in pending) item.Settle(item.Held && !item.Journaled ? new StorageUnavailableException("The location database is unavailable and the alert could not be journaled before shutdown: it is not recorded.") : null);
         _journal?.Dispose();
         _journal = null;
     }
@@ -224,9 +226,7 @@ internal sealed partial class CallRecordWriter(
             Drain(pending);
             Spill(pending);
             Trim(pending);
-            ReleaseFlushes(pending, pending.Count);
-            FailAlerts(pending);
-            pending.RemoveAll(p => p.Record is null);
+            ReleaseHeld(pending);
         }
     }
 
@@ -253,7 +253,7 @@ internal sealed partial class CallRecordWriter(
         Log.Replaying(logger, contents.Entries.Count, _journal.FilePath);
         _journalInUse = true;
         var now = time.GetTimestamp();
-        foreach (var entry in contents.Entries) pending.Add(new Pending(entry.Record, entry.Elin, now, null) { Journaled = true });
+        foreach (var entry in contents.Entries) pending.Add(new Pending(entry.Record, entry.Elin, now, null) { Alert = entry.Alert, Journaled = true });
         Trim(pending);
     }
 
@@ -267,7 +267,7 @@ internal sealed partial class CallRecordWriter(
         var entries = new List<JournalEntry>();
         count = Math.Min(count, pending.Count);
         for (var i = 0; i < count; i++)
-            if (pending[i] is { Record: { } record, Journaled: false } item) entries.Add(new JournalEntry(record, item.Elin));
+            if (pending[i] is { Held: true, Journaled: false } item) entries.Add(new JournalEntry(item.Record, item.Elin, item.Alert));
         if (entries.Count == 0) return;
         try
         {
@@ -278,7 +278,7 @@ internal sealed partial class CallRecordWriter(
             Log.JournalWriteFailed(logger, entries.Count, e);
             return;
         }
-        for (var i = 0; i < count; i++) pending[i].Journaled = pending[i].Record is not null;
+        for (var i = 0; i < count; i++) pending[i].Journaled = pending[i].Held;
         _journalInUse = true;
         if (logger.IsEnabled(LogLevel.Debug)) Log.Journaled(logger, entries.Count);
     }
@@ -298,7 +298,7 @@ internal sealed partial class CallRecordWriter(
             for (var i = 0; i < entries.Count; i += MaxBatch)
             {
                 batch.Clear();
-                for (var j = i; j < Math.Min(i + MaxBatch, entries.Count); j++) batch.Add(new Pending(entries[j].Record, entries[j].Elin, 0, null));
+                for (var j = i; j < Math.Min(i + MaxBatch, entries.Count); j++) batch.Add(new Pending(entries[j].Record, entries[j].Elin, 0, null) { Alert = entries[j].Alert });
                 if (!await CommitAsync(batch).ConfigureAwait(false)) return false;
             }
             replayed = entries.Count;
@@ -342,9 +342,15 @@ internal sealed partial class CallRecordWriter(
         var journaled = 0;
         for (var i = 0; i < over; i++)
         {
-            if (pending[i].Record is null) pending[i].Settle(pending[i].Alert is null ? null : new StorageUnavailableException($"More than {MaxBacklog} call records and alerts wait for the location database: the alert is not recorded."));
-            else if (pending[i].Journaled) journaled++;
-            else givenUp++;
+            var item = pending[i];
+            if (!item.Held || item.Journaled)
+            {
+                if (item.Held) journaled++;
+                item.Settle(null);
+                continue;
+            }
+            givenUp++;
+            item.Settle(new StorageUnavailableException($"More than {MaxBacklog} call records and alerts wait for the location database and the journal cannot keep them: the alert is not recorded."));
         }
         pending.RemoveRange(0, over);
         if (journaled > 0) _journalHoldsMore = true;
@@ -403,23 +409,15 @@ internal sealed partial class CallRecordWriter(
         return true;
     }
 
-    /// <summary>Completes the flushes among the first <paramref name="count"/> entries.</summary>
-    private static void ReleaseFlushes(List<Pending> pending, int count)
+    /// <summary>
+    /// While the store is away: completes the flushes (everything before them is committed or held) and the held
+    /// alerts (accepted; written when it returns), and leaves only the held records and alerts in <paramref name="pending"/>.
+    /// </summary>
+    private static void ReleaseHeld(List<Pending> pending)
     {
-        for (var i = 0; i < count; i++)
-            if (pending[i].Alert is null) pending[i].Flush?.TrySetResult();
+        foreach (var item in pending) item.Settle(null);
+        pending.RemoveAll(p => !p.Held);
     }
-
-    /// <summary>Fails the alerts among <paramref name="pending"/>: the store is away, and alerts are not held for it.</summary>
-    private static void FailAlerts(List<Pending> pending)
-    {
-        StorageUnavailableException? away = null;
-        foreach (var item in pending)
-            if (item.Alert is not null) item.Settle(away ??= AlertNotRecorded());
-    }
-
-    /// <summary>Why an alert is not in the ledger: the store is away, and alerts are not held for its return.</summary>
-    private static StorageUnavailableException AlertNotRecorded() => new("The location database is unavailable: the alert is not recorded.");
 
     private static int Records(List<Pending> pending)
     {
@@ -443,6 +441,9 @@ internal sealed partial class CallRecordWriter(
 
         public TaskCompletionSource? Flush { get; } = flush;
 
+        /// <summary>A record or an alert: written to the store, held while it is away, never merely settled.</summary>
+        public bool Held => Record is not null || Alert is not null;
+
         /// <summary>Appended to the journal (the store was away).</summary>
         public bool Journaled { get; set; }
 
@@ -465,10 +466,10 @@ internal sealed partial class CallRecordWriter(
         [LoggerMessage(EventId = 2222, Level = LogLevel.Information, Message = "The location database is back: held call records are written")]
         public static partial void Recovered(ILogger logger);
 
-        [LoggerMessage(EventId = 2223, Level = LogLevel.Critical, Message = "{Count} held call records were given up: more than {Capacity} were waiting for the location database")]
+        [LoggerMessage(EventId = 2223, Level = LogLevel.Critical, Message = "{Count} held call records and alerts were given up: more than {Capacity} were waiting for the location database")]
         public static partial void BacklogFull(ILogger logger, int count, int capacity);
 
-        [LoggerMessage(EventId = 2224, Level = LogLevel.Critical, Message = "{Count} call records could not be written before shutdown: the location database is unavailable")]
+        [LoggerMessage(EventId = 2224, Level = LogLevel.Critical, Message = "{Count} call records and alerts could not be written before shutdown: the location database is unavailable")]
         public static partial void LostAtShutdown(ILogger logger, int count);
 
         [LoggerMessage(EventId = 2225, Level = LogLevel.Error, Message = "{Count} call records were refused by the location database")]
@@ -501,7 +502,7 @@ internal sealed partial class CallRecordWriter(
         [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Call records arrive faster than the location database commits them: past {Capacity} held in memory, the oldest are kept in the journal {Path} until it catches up")]
         public static partial void Overflowing(ILogger logger, int capacity, string path);
 
-        [LoggerMessage(EventId = 2234, Level = LogLevel.Warning, Message = "Stopping: {Count} call records (and any the journal held before) are kept in the journal {Path} for the next start")]
+        [LoggerMessage(EventId = 2234, Level = LogLevel.Warning, Message = "Stopping: {Count} call records and alerts (and any the journal held before) are kept in the journal {Path} for the next start")]
         public static partial void KeptInJournal(ILogger logger, int count, string path);
     }
 }

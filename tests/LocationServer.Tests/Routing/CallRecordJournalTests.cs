@@ -96,7 +96,7 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         using var reopened = CallRecordJournal.Open(JournalPath);
         var after = reopened.ReadAll();
         Assert.Equal(0, after.TornBytes);
-        Assert.Equal(["call-0", "call-1", "call-3"], after.Entries.Select(e => e.Record.CallId));
+        Assert.Equal(["call-0", "call-1", "call-3"], after.Entries.Select(e => e.Record!.CallId));
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         using var reopened = CallRecordJournal.Open(JournalPath);
         var read = reopened.ReadAll();
 
-        Assert.Equal(["call-0"], read.Entries.Select(e => e.Record.CallId));
+        Assert.Equal(["call-0"], read.Entries.Select(e => e.Record!.CallId));
         Assert.True(read.TornBytes > 0);
     }
 
@@ -134,7 +134,7 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         await StorageSetup.MigrateAsync(_services);
         var writer = Writer();
         await writer.StartAsync(CancellationToken.None);
-        foreach (var entry in Entries(0, 20)) Assert.True(writer.Enqueue(entry.Record, entry.Elin));
+        foreach (var entry in Entries(0, 20)) Assert.True(writer.Enqueue(entry.Record!, entry.Elin));
         await writer.FlushAsync();
         await writer.StopAsync(CancellationToken.None);
 
@@ -148,10 +148,10 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         var entries = Entries(0, 30);
         var writer = Writer();
         await writer.StartAsync(CancellationToken.None);
-        foreach (var entry in entries[..10]) writer.Enqueue(entry.Record, entry.Elin);
+        foreach (var entry in entries[..10]) writer.Enqueue(entry.Record!, entry.Elin);
         await writer.FlushAsync();
         Assert.True(writer.Deferring);
-        foreach (var entry in entries[10..]) Assert.False(writer.Enqueue(entry.Record, entry.Elin));
+        foreach (var entry in entries[10..]) Assert.False(writer.Enqueue(entry.Record!, entry.Elin));
         // A flush completes once what came before it is held: here, on the disk.
         await writer.FlushAsync();
         Assert.True(new FileInfo(JournalPath).Length > 0, "nothing was journaled while the store was away");
@@ -159,7 +159,7 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         writer.Dispose();
 
         using (var journal = CallRecordJournal.Open(JournalPath))
-            Assert.Equal(entries.Select(e => e.Record.Id), journal.ReadAll().Entries.Select(e => e.Record.Id));
+            Assert.Equal(entries.Select(e => e.Record!.Id), journal.ReadAll().Entries.Select(e => e.Record!.Id));
 
         // The store returns; the next start replays the journal and empties it.
         await StorageSetup.MigrateAsync(_services);
@@ -172,8 +172,44 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         await next.FlushAsync();
         await next.StopAsync(CancellationToken.None);
 
-        Assert.Equal(entries.Select(e => e.Record.Id).Order(), stored.Select(r => r.Id).Order());
+        Assert.Equal(entries.Select(e => e.Record!.Id).Order(), stored.Select(r => r.Id).Order());
         Assert.Equal("+15125550002", (await Store.FindElinAsync(Tenant, "+15125559002", DateTime.UtcNow))?.CallerNumber);
+        Assert.Equal(0, new FileInfo(JournalPath).Length);
+    }
+
+    [Fact]
+    public async Task Writer_StoreAway_AlertsJournaledAndRecordedByTheNextStart()
+    {
+        // An alert raised during an outage is held like a call record, so a desk can acknowledge it once the store is
+        // back, even across a restart.
+        var writer = Writer();
+        await writer.StartAsync(CancellationToken.None);
+        var record = Entries(0, 1)[0];
+        writer.Enqueue(record.Record!, record.Elin);
+        await writer.FlushAsync();
+        Assert.True(writer.Deferring);
+        var alerts = Enumerable.Range(0, 3).Select(i => new StoredAlert($"alert-{i}", Tenant, "emergency-call", DateTime.UtcNow, $"{{\"id\":\"alert-{i}\",\"note\":\"caf\u00e9\"}}")).ToList();
+        // Accepted while held: the task completes without the store.
+        await Task.WhenAll(alerts.Select(writer.EnqueueAlert)).WaitAsync(TimeSpan.FromSeconds(60));
+        await writer.StopAsync(CancellationToken.None);
+        writer.Dispose();
+
+        using (var journal = CallRecordJournal.Open(JournalPath))
+            Assert.Equal(["alert-0", "alert-1", "alert-2"], journal.ReadAll().Entries.Where(e => e.Alert is not null).Select(e => e.Alert!.Id));
+
+        await StorageSetup.MigrateAsync(_services);
+        var next = Writer();
+        await next.StartAsync(CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        IReadOnlyList<StoredAlert> ledger = [];
+        while (DateTime.UtcNow < deadline && (ledger = await Store.ListAlertsAsync(Tenant, open: true, limit: 100)).Count < alerts.Count)
+            await Task.Delay(50);
+        await next.FlushAsync();
+        await next.StopAsync(CancellationToken.None);
+
+        Assert.Equal(alerts.Select(a => a.Id), ledger.Select(a => a.Id).Order());
+        Assert.Equal(alerts[1].SummaryJson, ledger.Single(a => a.Id == "alert-1").SummaryJson);
+        Assert.Single(await Store.ListCallRecordsAsync(Tenant, DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1), 100));
         Assert.Equal(0, new FileInfo(JournalPath).Length);
     }
 }
