@@ -25,7 +25,8 @@ namespace LocationServer.Routing.Alerts;
 /// backoff;
 /// with a secret, the request carries <c>X-LocationServer-Timestamp</c> (Unix seconds) and
 /// <c>X-LocationServer-Signature: sha256=HEX</c>, the HMAC-SHA256 over "{timestamp}.{body}". A slow or failing
-/// target only occupies one of the concurrent delivery slots.
+/// target only occupies one of the concurrent delivery slots. A graceful stop delivers (and records) what is queued
+/// within <see cref="AlertOptions.ShutdownGraceMilliseconds"/> (see <see cref="StopAsync"/>).
 /// </summary>
 internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 {
@@ -55,6 +56,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     private readonly ILogger<AlertDispatcher> _logger;
 
     private readonly AlertFeed? _feed;
+    private volatile bool _stopping;
 
     public AlertDispatcher(IHttpClientFactory http, IAlertTargetSource targets, IAlertDeliveryLog deliveries, IOptions<AlertOptions> options, TimeProvider time, ILogger<AlertDispatcher> logger, AlertFeed? feed = null, WiremapIndexHolder? wiremap = null, IAlertLedger? ledger = null)
     {
@@ -98,6 +100,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
         if (lane.Queue.Writer.TryWrite(new Queued(alert, json))) return true;
         Interlocked.Increment(ref lane.DroppedTotal);
+        if (_stopping)
+        {
+            // The queues are closed: the live feed had it, the webhooks will not.
+            Log.RaisedWhileStopping(_logger, alert.Id, alert.Event);
+            return false;
+        }
         Interlocked.Increment(ref lane.DroppedSinceLog);
         // A flood must not become a flood of log lines: one warning per interval and queue, with the count. The
         // first drop is always logged (no earlier warning to be within the interval of).
@@ -110,6 +118,34 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(RunLaneAsync(_calls, stoppingToken), RunLaneAsync(_unknownNetworks, stoppingToken));
+
+    /// <summary>
+    /// A graceful stop: the queues take no new alerts; what they hold, and the deliveries under way (retries
+    /// included), get up to <see cref="AlertOptions.ShutdownGraceMilliseconds"/>, within the host's own shutdown
+    /// timeout, to finish. Past that the deliveries still running are cancelled, and the alerts never started are
+    /// recorded in the ledger undelivered (counted in the log), so a desk still finds them to acknowledge. The
+    /// call-record writer stops after this (it is registered first), so every ledger record made here is committed.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _calls.Queue.Writer.TryComplete();
+        _unknownNetworks.Queue.Writer.TryComplete();
+        if (ExecuteTask is { IsCompleted: false } running)
+        {
+            using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            grace.CancelAfter(TimeSpan.FromMilliseconds(_options.ShutdownGraceMilliseconds));
+            try
+            {
+                await running.WaitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The grace is over: base.StopAsync cancels what is still running.
+            }
+        }
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task RunLaneAsync(Lane lane, CancellationToken stoppingToken)
     {
@@ -165,6 +201,18 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        // Cut short by the stop's grace: the alerts never started are at least recorded, so a desk can see them.
+        var undelivered = 0;
+        while (lane.Queue.Reader.TryRead(out var left))
+        {
+            undelivered++;
+            if (_ledger is not null && (left.Json ?? TryToJson(left.Alert)) is { } json)
+            {
+                var recorded = RecordAlertAsync(left.Alert, json);
+                lock (inFlight) inFlight.Add(recorded);
+            }
+        }
+        if (undelivered > 0) Log.UndeliveredAtStop(_logger, undelivered, _options.ShutdownGraceMilliseconds);
         Task[] pending;
         lock (inFlight) pending = [.. inFlight];
         await Task.WhenAll(pending).ConfigureAwait(false);
@@ -408,6 +456,12 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
 
         [LoggerMessage(EventId = 5201, Level = LogLevel.Error, Message = "Alert {AlertId} could not be recorded; it cannot be acknowledged until it is")]
         public static partial void AlertNotRecorded(ILogger logger, string alertId, Exception exception);
+
+        [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Alert {AlertId} ({Event}) was raised while the service is stopping: it is on the live feed but not delivered")]
+        public static partial void RaisedWhileStopping(ILogger logger, string alertId, AlertEvent @event);
+
+        [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Stopping: {Count} queued alerts were not delivered within the shutdown grace ({GraceMs} ms); they are recorded in the ledger")]
+        public static partial void UndeliveredAtStop(ILogger logger, int count, int graceMs);
 
         [LoggerMessage(EventId = 2304, Level = LogLevel.Error, Message = "Delivery of alert {AlertId} could not be logged")]
         public static partial void DeliveryLogFailed(ILogger logger, string alertId, Exception exception);

@@ -224,6 +224,13 @@ internal sealed class AlertOptions
     /// </summary>
     public int UnknownNetworkIntervalMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// How long a graceful stop keeps delivering the alerts already queued (retries included), in milliseconds
+    /// (0-60000), within the host's shutdown timeout; those not started by then are recorded in the ledger
+    /// undelivered. Default 5000.
+    /// </summary>
+    public int ShutdownGraceMilliseconds { get; set; } = 5000;
+
     /// <summary>The mail server <c>mailto:</c> targets are sent through ("Routing:Alerts:Smtp").</summary>
     public SmtpOptions Smtp { get; set; } = new();
 
@@ -237,6 +244,7 @@ internal sealed class AlertOptions
     {
         if (QueueCapacity is < 1 or > 1_000_000) yield return $"Routing:Alerts:QueueCapacity must lie between 1 and 1000000; it is {QueueCapacity}.";
         if (UnknownNetworkQueueCapacity is < 1 or > 1_000_000) yield return $"Routing:Alerts:UnknownNetworkQueueCapacity must lie between 1 and 1000000; it is {UnknownNetworkQueueCapacity}.";
+        if (ShutdownGraceMilliseconds is < 0 or > 60_000) yield return $"Routing:Alerts:ShutdownGraceMilliseconds must lie between 0 and 60000; it is {ShutdownGraceMilliseconds}.";
         if (MaxAttempts is < 1 or > 20) yield return $"Routing:Alerts:MaxAttempts must lie between 1 and 20; it is {MaxAttempts}.";
         if (InitialBackoffMilliseconds < 0) yield return $"Routing:Alerts:InitialBackoffMilliseconds must not be negative; it is {InitialBackoffMilliseconds}.";
         if (MaxBackoffMilliseconds < InitialBackoffMilliseconds) yield return $"Routing:Alerts:MaxBackoffMilliseconds ({MaxBackoffMilliseconds}) must be at least Routing:Alerts:InitialBackoffMilliseconds ({InitialBackoffMilliseconds}).";

@@ -10,9 +10,17 @@ namespace LocationServer.Tests.RoutingEndToEnd;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private readonly IReadOnlyDictionary<string, string> _extra;
     private ChildProcess? _child;
+    private string _stoppedOutput = "";
 
-    public ServiceProcess(string dataDirectory) => DataDirectory = dataDirectory;
+    /// <param name="dataDirectory">Where the database and the journal live; deleted on dispose.</param>
+    /// <param name="settings">Settings added to (or replacing) the demo ones.</param>
+    public ServiceProcess(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        DataDirectory = dataDirectory;
+        _extra = settings ?? new Dictionary<string, string>();
+    }
 
     public string DataDirectory { get; }
 
@@ -24,7 +32,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string GrpcTarget => $"127.0.0.1:{GrpcPort}";
 
-    public string Output => _child?.Output ?? "";
+    /// <summary>The running process's output so far, or the last one's whole output once it has stopped.</summary>
+    public string Output => _child?.Output ?? _stoppedOutput;
 
     public async Task StartAsync()
     {
@@ -45,6 +54,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             ["Storage:SqlitePath"] = Path.Combine(DataDirectory, "locationserver.db"),
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in _extra) settings[key] = value;
         _child = ChildProcess.Start(ServiceLaunch.StartInfo(Path.Combine(DataDirectory, "content"), settings));
         using var client = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(5) };
         await _child.WaitForOkAsync(client, "/health/ready", TimeSpan.FromSeconds(60), GrpcListeningAsync);
@@ -56,7 +66,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         var child = _child;
         _child = null;
         if (child is null) return;
-        await using (child) await child.StopAsync(TimeSpan.FromSeconds(30), throwIfKilled: true);
+        await using (child)
+        {
+            await child.StopAsync(TimeSpan.FromSeconds(30), throwIfKilled: true);
+            _stoppedOutput = child.Output;
+        }
     }
 
     public async ValueTask DisposeAsync()

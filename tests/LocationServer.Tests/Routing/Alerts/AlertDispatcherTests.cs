@@ -299,6 +299,19 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryEnqueue_AfterStop_RefusedAndLoggedAsStoppingNotAsFull()
+    {
+        var logger = new ListLogger();
+        var (dispatcher, _) = Create([], logger: logger);
+        await dispatcher.StartAsync(CancellationToken.None);
+        await dispatcher.StopAsync(CancellationToken.None);
+
+        Assert.False(dispatcher.TryEnqueue(Alert()));
+
+        Assert.Equal([6004], logger.Entries.Select(e => e.Id));
+    }
+
+    [Fact]
     public void Backoff_Exponential_Capped()
     {
         var (dispatcher, _) = Create([]);
