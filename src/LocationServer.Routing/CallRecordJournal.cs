@@ -90,8 +90,8 @@ internal sealed class CallRecordJournal : IDisposable
             {
                 break;
             }
-            // Exactly one of a record and an alert; anything else is not a frame this journal wrote.
-            if (entry is null || (entry.Record is null) == (entry.Alert is null)) break;
+            // A record (with its call's alert, if any) or an alert alone; anything else is not a frame this journal wrote.
+            if (entry is null || (entry.Record is null && entry.Alert is null)) break;
             entries.Add(entry);
             valid += HeaderBytes + size;
         }
@@ -169,7 +169,7 @@ internal sealed class CallRecordJournal : IDisposable
     }
 }
 
-/// <summary>One journaled item: a call record and the ELIN window it opened, or an alert for the alert ledger.</summary>
+/// <summary>One journaled item: a call record with the ELIN window it opened and the alert it raised, or an alert alone, for the alert ledger.</summary>
 internal sealed record JournalEntry(StoredCallRecord? Record, StoredElin? Elin, StoredAlert? Alert = null);
 
 /// <summary>What <see cref="CallRecordJournal.ReadAll"/> found: the whole records, and the bytes of a torn tail it cut off.</summary>

@@ -81,16 +81,16 @@ internal sealed partial class CallRecordWriter(
     public int QueueLength => Volatile.Read(ref _queued);
 
     /// <summary>
-    /// Queues <paramref name="record"/> (and the ELIN assignment the call made, if any) for the next group commit
-    /// and returns at once: true when the store is taking writes, false when it is away and the record is held until
-    /// it returns.
+    /// Queues <paramref name="record"/> (and the ELIN assignment the call made, if any, and the alert it raised, for
+    /// the alert ledger) for the next group commit and returns at once: true when the store is taking writes, false
+    /// when it is away and the record is held until it returns.
     /// </summary>
     /// <exception cref="StorageUnavailableException">The writer has stopped (the process is shutting down).</exception>
-    public bool Enqueue(StoredCallRecord record, StoredElin? elin)
+    public bool Enqueue(StoredCallRecord record, StoredElin? elin, StoredAlert? alert = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         Interlocked.Increment(ref _queued);
-        if (!_queue.Writer.TryWrite(new Pending(record, elin, time.GetTimestamp(), null)))
+        if (!_queue.Writer.TryWrite(new Pending(record, elin, time.GetTimestamp(), null) { Alert = alert }))
         {
             Interlocked.Decrement(ref _queued);
             throw new StorageUnavailableException("The call record writer is stopped.");
@@ -327,6 +327,10 @@ internal sealed partial class CallRecordWriter(
         }
     }
 
+    /// <summary>The ledger's row of a raised alert; <paramref name="json"/> is its webhook JSON.</summary>
+    internal static StoredAlert ToLedger(AlertMessage alert, string json) =>
+        new(alert.Id, alert.Tenant, Alerts.AlertEventNames.Wire(alert.Event), alert.At.UtcDateTime, json);
+
     /// <summary>
     /// Past <see cref="MaxBacklog"/> held records, the oldest leave memory: into the journal first (whether the store
     /// is away or only slower than the calls arriving, a flood), given up only when there is no journal or the disk
@@ -447,7 +451,7 @@ internal sealed partial class CallRecordWriter(
         /// <summary>Appended to the journal (the store was away).</summary>
         public bool Journaled { get; set; }
 
-        /// <summary>An alert to record in the ledger.</summary>
+        /// <summary>An alert to record in the ledger: alone, or the alert of <see cref="Record"/>'s call.</summary>
         public StoredAlert? Alert { get; init; }
 
         /// <summary>Completes a flush or an alert: committed (or given up, for a flush), or why the alert was not recorded.</summary>

@@ -267,20 +267,23 @@ internal sealed partial class CallRouter(
             CallbackWindow = openedWindow,
             PolicyId = decidedBy?.Policy.Id,
         };
+        var callerName = choice.User?.DisplayName ?? did?.User;
+        var (alert, alertJson) = RaiseAlert(now, record, location, callerName, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
         // The call is routed whatever happens to its record: refusing to route an emergency call because the
-        // audit store is down would be the worse failure.
+        // audit store is down would be the worse failure. The alert's ledger entry goes with the record.
+        var recorded = false;
         try
         {
-            if (!callRecords.Enqueue(record)) Log.CallRecordDeferred(logger, recordId);
+            if (!callRecords.Enqueue(record, alert, alertJson)) Log.CallRecordDeferred(logger, recordId);
+            recorded = alertJson is not null;
         }
         catch (Exception ex)
         {
             Log.CallRecordFailed(logger, recordId, ex);
         }
 
-        var callerName = choice.User?.DisplayName ?? did?.User;
         if (!test && callWatch is not null) OpenWindow(record, ParseStation(request), callerName, tokenDeviceKey, source == LocationSourceKind.Did ? did?.Number : null, now + callbackWindow);
-        EnqueueAlert(tenantId, now, record, location, callerName, test ? AlertEvent.TestCall : destination == RouteDestination.RelayCenter ? AlertEvent.RelayCenterCall : AlertEvent.EmergencyCall);
+        if (alert is not null) EnqueueAlert(alert, alertJson, recorded);
         Log.CallRouted(logger, recordId, tenantId, source, destination);
         telemetry.CallRouted(destination, source);
         return RoutingOutcome<CallRouting>.Ok(routing);
@@ -503,14 +506,19 @@ internal sealed partial class CallRouter(
         }
     }
 
-    private void EnqueueAlert(string tenantId, DateTimeOffset now, CallRecord record, ResolvedLocation? location, string? callerName, AlertEvent kind)
+    /// <summary>
+    /// The alert a routed call raises, with its webhook JSON (made once, for the ledger, the feed and every webhook);
+    /// nulls (logged) if it cannot be made, which never fails the call.
+    /// </summary>
+    private (RoutingAlert? Alert, string? Json) RaiseAlert(DateTimeOffset now, CallRecord record, ResolvedLocation? location, string? callerName, AlertEvent kind)
     {
+        RoutingAlert alert;
         try
         {
-            var alert = new RoutingAlert
+            alert = new RoutingAlert
             {
                 Id = RandomIds.NewVersion7String(now),
-                Tenant = tenantId,
+                Tenant = record.Tenant,
                 Event = kind,
                 At = now,
                 CallRecordId = record.Id,
@@ -523,13 +531,36 @@ internal sealed partial class CallRouter(
                 RouteUri = record.RouteUri,
                 Source = record.Source,
             };
-            // A full queue drops the alert; the dispatcher logs drops.
-            alerts.TryEnqueue(alert);
         }
         catch (Exception ex)
         {
             // Alerts never delay or fail routing.
             Log.AlertEnqueueFailed(logger, record.Id, ex);
+            return (null, null);
+        }
+        try
+        {
+            return (alert, Alerts.AlertDispatcher.ToJson(alert));
+        }
+        catch (Exception ex)
+        {
+            // Delivered without its JSON (e-mail and SMS), as the dispatcher does with an alert it cannot serialize.
+            Log.AlertEnqueueFailed(logger, record.Id, ex);
+            return (alert, null);
+        }
+    }
+
+    private void EnqueueAlert(RoutingAlert alert, string? json, bool recorded)
+    {
+        try
+        {
+            // A full queue drops the alert; the dispatcher logs drops.
+            alerts.TryEnqueue(alert, json, recorded);
+        }
+        catch (Exception ex)
+        {
+            // Alerts never delay or fail routing.
+            Log.AlertEnqueueFailed(logger, alert.CallRecordId, ex);
         }
     }
 

@@ -20,7 +20,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long ReadAt, IReadOnlyList<AlertTarget> Targets)> _targets = new(StringComparer.Ordinal);
 
-    public bool Enqueue(CallRecord record)
+    public bool Enqueue(CallRecord record, AlertMessage? alert = null, string? alertJson = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         var tokenHash = string.IsNullOrEmpty(record.LocationReference) ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(record.LocationReference)));
@@ -46,7 +46,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
             record.CallbackNumber,
             record.TestCall,
             record.CallId,
-            record.PolicyId), window);
+            record.PolicyId), window, alert is null || alertJson is null ? null : CallRecordWriter.ToLedger(alert, alertJson));
     }
 
     /// <summary>
@@ -57,7 +57,7 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
     public Task RecordAsync(AlertMessage alert, string json, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        return callRecords.EnqueueAlert(new StoredAlert(alert.Id, alert.Tenant, AlertEventNames.Wire(alert.Event), alert.At.UtcDateTime, json));
+        return callRecords.EnqueueAlert(CallRecordWriter.ToLedger(alert, json));
     }
 
     public async Task<IReadOnlyList<ElinAssignment>> ListActiveAsync(DateTimeOffset now, CancellationToken cancellationToken)

@@ -61,6 +61,6 @@ public class CallWatchBenchmarks
 
     private sealed class NoAlerts : IAlertSink
     {
-        public bool TryEnqueue(AlertMessage alert) => true;
+        public bool TryEnqueue(AlertMessage alert, string? json = null, bool recorded = false) => true;
     }
 }

@@ -79,17 +79,17 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
     /// <summary>Alerts dropped because their queue was full, since start: call alerts and unknown-network alerts.</summary>
     internal (long Calls, long UnknownNetworks) Dropped => (Interlocked.Read(ref _calls.DroppedTotal), Interlocked.Read(ref _unknownNetworks.DroppedTotal));
 
-    public bool TryEnqueue(AlertMessage alert)
+    public bool TryEnqueue(AlertMessage alert, string? json = null, bool recorded = false)
     {
         ArgumentNullException.ThrowIfNull(alert);
         // The live feed first and whatever the queues hold: a desk screen must see the call even when the webhooks lag.
-        // Serialized once, for the feed, the ledger and every webhook alike; off the call path when no feed needs it.
-        string? json = null;
+        // Serialized once, for the feed, the ledger and every webhook alike; off the call path when neither the caller
+        // nor a feed needs it.
         try
         {
             if (_feed is { HasAudience: true })
             {
-                json = ToJson(alert);
+                json ??= ToJson(alert);
                 _feed.Publish(alert, json);
             }
         }
@@ -98,7 +98,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
             Log.FeedFailed(_logger, alert.Id, ex);
         }
         var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
-        if (lane.Queue.Writer.TryWrite(new Queued(alert, json))) return true;
+        if (lane.Queue.Writer.TryWrite(new Queued(alert, json, recorded))) return true;
         Interlocked.Increment(ref lane.DroppedTotal);
         if (_stopping)
         {
@@ -154,17 +154,19 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         var inFlight = new HashSet<Task>();
         try
         {
-            await foreach (var (alert, serialized) in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var (alert, serialized, recorded) in lane.Queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 // The ledger and every webhook carry the same JSON; without it (a bug), e-mail and SMS still go out.
                 var json = serialized ?? TryToJson(alert);
-                var body = json is null ? null : Encoding.UTF8.GetBytes(json);
-                // Recorded beside the deliveries, not before them: a slow store must not delay the first e-mail.
-                if (_ledger is not null && json is not null)
+                // Made for the first webhook, if there is one.
+                byte[]? body = null;
+                // Recorded beside the deliveries, not before them: a slow store must not delay the first e-mail. A
+                // call's alert is already on its way into the ledger with its call record.
+                if (_ledger is not null && json is not null && !recorded)
                 {
-                    var recorded = RecordAlertAsync(alert, json);
-                    lock (inFlight) inFlight.Add(recorded);
-                    _ = recorded.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    var recording = RecordAlertAsync(alert, json);
+                    lock (inFlight) inFlight.Add(recording);
+                    _ = recording.ContinueWith(t => { lock (inFlight) inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
                 IReadOnlyList<AlertTarget> targets;
                 try
@@ -185,7 +187,11 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
                     // Each address of the target is a delivery of its own: its own attempts, retries and record.
                     foreach (var address in target.PerAddress())
                     {
-                        if (address.Channel == AlertChannel.Webhook && body is null) continue;
+                        if (address.Channel == AlertChannel.Webhook)
+                        {
+                            if (json is null) continue;
+                            body ??= Encoding.UTF8.GetBytes(json);
+                        }
                         await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                         var task = DeliverAsync(alert, address, body, stoppingToken);
                         lock (inFlight) inFlight.Add(task);
@@ -206,7 +212,7 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         while (lane.Queue.Reader.TryRead(out var left))
         {
             undelivered++;
-            if (_ledger is not null && (left.Json ?? TryToJson(left.Alert)) is { } json)
+            if (_ledger is not null && !left.Recorded && (left.Json ?? TryToJson(left.Alert)) is { } json)
             {
                 var recorded = RecordAlertAsync(left.Alert, json);
                 lock (inFlight) inFlight.Add(recorded);
@@ -418,8 +424,8 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         }
     }
 
-    /// <summary>A queued alert, with its JSON when the feed already needed it.</summary>
-    private readonly record struct Queued(AlertMessage Alert, string? Json);
+    /// <summary>A queued alert, with its JSON when the feed already needed it, and whether its ledger record is taken care of.</summary>
+    private readonly record struct Queued(AlertMessage Alert, string? Json, bool Recorded);
 
     /// <summary>One queue with its own delivery slots and drop counters.</summary>
     private sealed class Lane(int capacity, int slots)

@@ -185,7 +185,9 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         var writer = Writer();
         await writer.StartAsync(CancellationToken.None);
         var record = Entries(0, 1)[0];
-        writer.Enqueue(record.Record!, record.Elin);
+        // A call's alert travels with its record; other alerts (unknown networks, moves) on their own.
+        var callAlert = new StoredAlert("alert-call", Tenant, "emergency-call", DateTime.UtcNow, "{\"id\":\"alert-call\"}");
+        writer.Enqueue(record.Record!, record.Elin, callAlert);
         await writer.FlushAsync();
         Assert.True(writer.Deferring);
         var alerts = Enumerable.Range(0, 3).Select(i => new StoredAlert($"alert-{i}", Tenant, "emergency-call", DateTime.UtcNow, $"{{\"id\":\"alert-{i}\",\"note\":\"caf\u00e9\"}}")).ToList();
@@ -195,19 +197,19 @@ public sealed class CallRecordJournalTests : IAsyncLifetime
         writer.Dispose();
 
         using (var journal = CallRecordJournal.Open(JournalPath))
-            Assert.Equal(["alert-0", "alert-1", "alert-2"], journal.ReadAll().Entries.Where(e => e.Alert is not null).Select(e => e.Alert!.Id));
+            Assert.Equal(["alert-call", "alert-0", "alert-1", "alert-2"], journal.ReadAll().Entries.Where(e => e.Alert is not null).Select(e => e.Alert!.Id));
 
         await StorageSetup.MigrateAsync(_services);
         var next = Writer();
         await next.StartAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         IReadOnlyList<StoredAlert> ledger = [];
-        while (DateTime.UtcNow < deadline && (ledger = await Store.ListAlertsAsync(Tenant, open: true, limit: 100)).Count < alerts.Count)
+        while (DateTime.UtcNow < deadline && (ledger = await Store.ListAlertsAsync(Tenant, open: true, limit: 100)).Count < alerts.Count + 1)
             await Task.Delay(50);
         await next.FlushAsync();
         await next.StopAsync(CancellationToken.None);
 
-        Assert.Equal(alerts.Select(a => a.Id), ledger.Select(a => a.Id).Order());
+        Assert.Equal(alerts.Select(a => a.Id).Prepend(callAlert.Id).Order(), ledger.Select(a => a.Id).Order());
         Assert.Equal(alerts[1].SummaryJson, ledger.Single(a => a.Id == "alert-1").SummaryJson);
         Assert.Single(await Store.ListCallRecordsAsync(Tenant, DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1), 100));
         Assert.Equal(0, new FileInfo(JournalPath).Length);

@@ -48,7 +48,7 @@ internal sealed class FakeCallRecordSink(InMemoryElinAssignmentStore elins) : IC
 
     public bool Fail { get; set; }
 
-    public bool Enqueue(CallRecord record)
+    public bool Enqueue(CallRecord record, AlertMessage? alert = null, string? alertJson = null)
     {
         if (Fail) throw new IOException("store down");
         lock (Records) Records.Add(record);
@@ -61,7 +61,7 @@ internal sealed class FakeAlertSink : IAlertSink
 {
     public List<RoutingAlert> Alerts { get; } = [];
 
-    public bool TryEnqueue(AlertMessage alert)
+    public bool TryEnqueue(AlertMessage alert, string? json = null, bool recorded = false)
     {
         lock (Alerts) Alerts.Add(Assert.IsType<RoutingAlert>(alert));
         return true;

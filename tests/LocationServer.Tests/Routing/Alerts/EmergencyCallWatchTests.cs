@@ -205,7 +205,7 @@ public sealed class EmergencyCallWatchTests
     {
         public List<LocationChangedAlert> Alerts { get; } = [];
 
-        public bool TryEnqueue(AlertMessage alert)
+        public bool TryEnqueue(AlertMessage alert, string? json = null, bool recorded = false)
         {
             lock (Alerts) Alerts.Add(Assert.IsType<LocationChangedAlert>(alert));
             return true;
