@@ -14,9 +14,10 @@
 #              it does requests per second)
 # Starts no server; its temporary files are removed on exit.
 #
-# Three runs: Ping and RouteCall at saturation (as fast as the connections and streams allow; the ratio compares
-# them), then RouteCall paced at RATE requests/s across the same connections, the latency a call sees when the
-# service is busy but not overrun.
+# Four runs: Ping at saturation, Ping paced at RATE requests/s (the latency floor of this listener on this machine:
+# the transport, the load generator and the scheduler, with no work behind the call), RouteCall at saturation (as
+# fast as the connections and streams allow; the throughput ratio compares it with Ping's), then RouteCall paced at
+# RATE requests/s across the same connections, the latency a call sees when the service is busy but not overrun.
 set -euo pipefail
 
 target="${1:-127.0.0.1:8081}"
@@ -133,6 +134,10 @@ run() {
 
 echo "target $target, ${connections} connections x ${streams} streams, ${duration}s per method"
 run Ping "$work/ping.bin"
+if [ "$rate" -gt 0 ]; then
+  per_client=$(( (rate + connections - 1) / connections ))
+  run Ping "$work/ping.bin" "Ping@$((per_client * connections))/s" --rps="$per_client"
+fi
 run RouteCall "$work/routecall.bin"
 awk -v r="$(cat "$work/RouteCall.rps")" -v p="$(cat "$work/Ping.rps")" 'BEGIN { if (p > 0) printf "RouteCall/Ping throughput ratio: %.2f\n", r / p }'
 if [ "$rate" -gt 0 ]; then

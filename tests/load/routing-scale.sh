@@ -233,14 +233,15 @@ lag=$(sed -n 's/.*Committed \([0-9]*\) call records; the oldest was queued \([0-
 echo
 echo "RouteCall vs Ping, $backend, $ELEMENTS elements, $POLYGONS PSAP polygons, ${duration}s per method (targets: p99 < 5 ms, ratio >= 0.5)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); CPU us/call: the server's user + system time per request served"
-printf '%-22s %12s %9s %9s %12s %9s %7s %9s %9s %7s  %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "CPU us" "Ping us" "CPU x" "paced: p50 / p99 ms"
+printf '%-22s %12s %9s %9s %12s %9s %7s %9s %9s %7s  %-28s %s\n' case "req/s" "p50 ms" "p99 ms" "Ping req/s" "Ping p99" ratio "CPU us" "Ping us" "CPU x" "paced: p50 / p99 ms" "Ping paced: p50 / p99 ms"
 for spec in "${cases[@]}"; do
   IFS='|' read -r key label _ <<<"$spec"
   awk -v label="$label" '
     $1 == "Ping" { prps = $2; pp99 = $11; pcpu = $(NF - 1) }
     $1 == "RouteCall" && $2 ~ /^[0-9]/ { rrps = $2; rp50 = $5; rp99 = $11; rcpu = $(NF - 1) }
     $1 ~ /^RouteCall@/ { paced = sprintf("%s: %s / %s", substr($1, 11), $5, $11) }
-    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f %9s %9s %7s  %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0),
-            rcpu, pcpu, (pcpu > 0 && rcpu > 0 ? sprintf("%.2f", rcpu / pcpu) : "n/a"), paced }' "$work/$key.out"
+    $1 ~ /^Ping@/ { floor = sprintf("%s / %s", $5, $11) }
+    END { printf "%-22s %12.0f %9s %9s %12.0f %9s %7.2f %9s %9s %7s  %-28s %s\n", label, rrps, rp50, rp99, prps, pp99, (prps > 0 ? rrps / prps : 0),
+            rcpu, pcpu, (pcpu > 0 && rcpu > 0 ? sprintf("%.2f", rcpu / pcpu) : "n/a"), paced, floor }' "$work/$key.out"
 done
 echo "call records: $lag"
