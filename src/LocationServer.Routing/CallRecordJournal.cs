@@ -10,8 +10,9 @@ namespace LocationServer.Routing;
 
 /// <summary>
 /// A local append-only file of the call records (with the ELIN windows they opened) and the alerts for the alert
-/// ledger that wait for the store while it is away, so that a crash during an outage loses none of them. <see cref="CallRecordWriter"/> appends to it only
-/// after a commit has failed, reads it back at start, and empties it once everything in it is committed.
+/// ledger that wait for the store while it is away, so that a crash during an outage loses none of them.
+/// <see cref="CallRecordWriter"/> appends to it only after a commit has failed, reads it back at start, and empties it
+/// once everything in it is committed.
 /// </summary>
 /// <remarks>
 /// Each record is one frame: the payload's length (4 bytes, little-endian), its CRC-32 (4 bytes, little-endian), and
@@ -169,7 +170,7 @@ internal sealed class CallRecordJournal : IDisposable
     }
 }
 
-/// <summary>One journaled item: a call record with the ELIN window it opened and the alert it raised, or an alert alone, for the alert ledger.</summary>
+/// <summary>One journaled item: a call record with the ELIN window it opened and the alert it raised, or an alert alone.</summary>
 internal sealed record JournalEntry(StoredCallRecord? Record, StoredElin? Elin, StoredAlert? Alert = null);
 
 /// <summary>What <see cref="CallRecordJournal.ReadAll"/> found: the whole records, and the bytes of a torn tail it cut off.</summary>

@@ -50,9 +50,10 @@ internal sealed partial class StoreRoutingSeams(WiremapStore store, CallRecordWr
     }
 
     /// <summary>
-    /// Records a raised alert in the alert ledger through the call-record writer: every routed call raises one, so it
-    /// is committed with the group of call records being written rather than in a transaction of its own. Completes
-    /// once committed, or held for the store's return like a call record; fails when it is refused or given up.
+    /// Records a raised alert in the alert ledger through the call-record writer (a routed call's alert normally goes
+    /// with its call record instead, <see cref="Enqueue"/>): committed with the group of call records being written
+    /// rather than in a transaction of its own. Completes once committed, or held for the
+    /// store's return like a call record; fails when it is refused or given up.
     /// </summary>
     public Task RecordAsync(AlertMessage alert, string json, CancellationToken cancellationToken)
     {
