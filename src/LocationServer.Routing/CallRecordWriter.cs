@@ -12,8 +12,8 @@ namespace LocationServer.Routing;
 /// routed call is answered as soon as its route is decided and its record is queued; the writer commits whatever
 /// was queued meanwhile in one transaction, so the records of calls routed at the same moment share one durable
 /// write, and a record is normally committed within milliseconds of the answer (tens of milliseconds under load).
-/// The alerts those calls raised are recorded in the same transactions (<see cref="EnqueueAlert"/>, the alert
-/// ledger), rather than one transaction per alert.
+/// The alerts those calls raised go to the alert ledger with their records (<see cref="Enqueue"/>), and other alerts
+/// (<see cref="EnqueueAlert"/>) in the same transactions, rather than one transaction per alert.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -16,8 +16,8 @@ namespace LocationServer.Routing.Alerts;
 /// (<c>mailto:</c> targets, through <see cref="EmailAlertSender"/>) and SMS numbers (<c>sms:</c> targets, through
 /// <see cref="SmsAlertSender"/>) off the call and HELD paths. A target hears an alert when it wants the kind and its
 /// scope covers the alert: the tenant always, a site when the alert's location lies in it, a location when the
-/// alert is at it (scopes add up; see <see cref="AlertScope"/>). Each alert is recorded in the
-/// <see cref="IAlertLedger"/> so it can be acknowledged.
+/// alert is at it (scopes add up; see <see cref="AlertScope"/>). Each alert is recorded in the alert ledger so it can
+/// be acknowledged: a routed call's with its call record, any other through the <see cref="IAlertLedger"/>.
 /// Call alerts (911, 933, relay centre) and unknown-network alerts have separate queues and separate delivery slots,
 /// so a flood of unknown-network alerts, or a slow desk receiving them, never delays a call alert.
 /// <see cref="TryEnqueue"/> never waits: a full queue drops the alert (counted, and logged once per interval with
@@ -99,13 +99,13 @@ internal sealed partial class AlertDispatcher : BackgroundService, IAlertSink
         }
         var lane = alert.Event == AlertEvent.UnknownNetwork ? _unknownNetworks : _calls;
         if (lane.Queue.Writer.TryWrite(new Queued(alert, json, recorded))) return true;
-        Interlocked.Increment(ref lane.DroppedTotal);
         if (_stopping)
         {
             // The queues are closed: the live feed had it, the webhooks will not.
             Log.RaisedWhileStopping(_logger, alert.Id, alert.Event);
             return false;
         }
+        Interlocked.Increment(ref lane.DroppedTotal);
         Interlocked.Increment(ref lane.DroppedSinceLog);
         // A flood must not become a flood of log lines: one warning per interval and queue, with the count. The
         // first drop is always logged (no earlier warning to be within the interval of).
